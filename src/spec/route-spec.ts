@@ -1,0 +1,18 @@
+/**
+ * A validated route spec: destination CIDR (normalised, e.g. `10.55.16.0/24`) → eligible router IPs
+ * (IPv4 dotted quads, duplicates removed, in the operator's order of preference).
+ *
+ * The wire format is vpc-router's JSON route spec (see DESIGN.md "Route spec").
+ */
+export type RouteSpec = Readonly<Record<string, readonly string[]>>;
+
+/** One problem found in a spec; `cidr` names the route it concerns when there is one. */
+export interface SpecProblem {
+  readonly cidr?: string;
+  readonly message: string;
+}
+
+/** Outcome of parsing a spec: the spec, or every problem found (a spec is accepted or rejected whole). */
+export type SpecParseResult =
+  | { readonly ok: true; readonly spec: RouteSpec }
+  | { readonly ok: false; readonly problems: readonly SpecProblem[] };
