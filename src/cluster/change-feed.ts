@@ -1,0 +1,105 @@
+import { EventEmitter } from "node:events";
+import type { Etcd3, Watcher } from "etcd3";
+
+/** How long to wait for etcd3's `WatchBuilder.create()`, which never settles while etcd is down. */
+const WATCH_CREATE_TIMEOUT_MS = 3000;
+
+/**
+ * Tells when something under the cluster prefix changed. It carries no data on purpose: the
+ * replica re-reads the whole state (level-triggered, DESIGN.md rule 3), so a lost or late event
+ * costs latency, never correctness. A periodic re-read covers watches that die silently
+ * (etcd3 issues 31, 72).
+ *
+ * Events: `change` (nothing), `watching` (boolean: whether a watch is established).
+ */
+export class ChangeFeed extends EventEmitter {
+  private watcher: Watcher | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly prefix: string,
+    private readonly retryDelayMs = 1000,
+  ) {
+    super();
+  }
+
+  /** Starts watching; re-establishes the watch after any error. Never throws. */
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  /** Cancels the watch. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.cancel().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const pending = this.client.watch().prefix(this.prefix).create();
+      const watcher = await withTimeout(pending, WATCH_CREATE_TIMEOUT_MS, "watch create timed out").catch(
+        (error: unknown) => {
+          // If it settles after all, do not leak a watcher nobody listens to.
+          pending.then((late) => late.cancel()).catch(() => undefined);
+          throw error;
+        },
+      );
+      if (this.stopped) {
+        await watcher.cancel().catch(() => undefined);
+        return;
+      }
+      this.watcher = watcher;
+      watcher.on("data", () => this.emit("change"));
+      // A watcher error is fatal for that watcher (e.g. compacted revision): drop it and start over.
+      watcher.on("error", () => this.reconnect(watcher));
+      watcher.on("disconnected", () => this.emit("watching", false));
+      watcher.on("connected", () => {
+        this.emit("watching", true);
+        this.emit("change");
+      });
+      this.emit("watching", true);
+      // Whatever happened between the last read and now is covered by one fresh read.
+      this.emit("change");
+    } catch {
+      this.scheduleRetry();
+    }
+  }
+
+  private reconnect(watcher: Watcher): void {
+    if (this.watcher !== watcher) return;
+    this.watcher = undefined;
+    this.emit("watching", false);
+    void watcher.cancel().catch(() => undefined);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,113 @@
+import type { Vote } from "../decide/quorum.js";
+import type { ClusterKeys } from "./keys.js";
+import type { MemberRecord, StatusRecord } from "./records.js";
+
+/** One key-value as read from etcd (revisions are int64 decimal strings). */
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly createRevision: string;
+  readonly modRevision: string;
+  /** Lease id (decimal string), "0" when the key has no lease. */
+  readonly lease: string;
+}
+
+/** A candidate in the election: its key and the replica id it holds. */
+export interface Candidate {
+  readonly key: string;
+  readonly replicaId: string;
+  /** The create revision of the key: the leader's term when this candidate leads. */
+  readonly createRevision: string;
+  readonly lease: string;
+}
+
+/**
+ * The whole cluster state at one etcd revision, read with one range request over the prefix.
+ * Values that do not parse are reported in `problems` and left out; nothing here throws.
+ */
+export interface ClusterSnapshot {
+  readonly revision: string;
+  readonly spec?: { readonly raw: string; readonly revision: string };
+  readonly members: ReadonlyMap<string, MemberRecord & { readonly lease: string }>;
+  readonly votes: ReadonlyMap<string, Vote>;
+  /** Candidates ordered by create revision: the first one is the leader. */
+  readonly candidates: readonly Candidate[];
+  readonly leader?: Candidate;
+  readonly status?: StatusRecord;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Builds a {@link ClusterSnapshot} from the key-values under `keys.root` at `revision`.
+ * The leader is the candidate with the lowest create revision, as in etcd's
+ * `client/v3/concurrency` election (https://etcd.io/docs/v3.4/dev-guide/api_concurrency_reference_v3/).
+ */
+export function buildSnapshot(keys: ClusterKeys, revision: string, kvs: readonly KeyValue[]): ClusterSnapshot {
+  const members = new Map<string, MemberRecord & { lease: string }>();
+  const votes = new Map<string, Vote>();
+  const candidates: Candidate[] = [];
+  const problems: string[] = [];
+  let spec: ClusterSnapshot["spec"];
+  let status: StatusRecord | undefined;
+
+  for (const kv of kvs) {
+    if (kv.key === keys.spec) {
+      spec = { raw: kv.value, revision: kv.modRevision };
+    } else if (kv.key === keys.status) {
+      status = parseJson<StatusRecord>(kv, problems, isStatusRecord);
+    } else if (kv.key.startsWith(keys.membersPrefix)) {
+      const member = parseJson<MemberRecord>(kv, problems, isMemberRecord);
+      if (member) members.set(kv.key.slice(keys.membersPrefix.length), { ...member, lease: kv.lease });
+    } else if (kv.key.startsWith(keys.votesPrefix)) {
+      const vote = parseJson<Vote>(kv, problems, isVote);
+      if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), vote);
+    } else if (kv.key.startsWith(keys.electionPrefix)) {
+      candidates.push({ key: kv.key, replicaId: kv.value, createRevision: kv.createRevision, lease: kv.lease });
+    }
+  }
+  candidates.sort((a, b) => compareRevisions(a.createRevision, b.createRevision));
+  return { revision, spec, members, votes, candidates, leader: candidates[0], status, problems };
+}
+
+/** Orders two etcd revisions (int64 decimal strings) numerically. */
+export function compareRevisions(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
+function parseJson<T>(kv: KeyValue, problems: string[], guard: (value: unknown) => value is T): T | undefined {
+  try {
+    const value: unknown = JSON.parse(kv.value);
+    if (guard(value)) return value;
+    problems.push(`${kv.key}: unexpected shape`);
+  } catch (error) {
+    problems.push(`${kv.key}: ${(error as Error).message}`);
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isMemberRecord(value: unknown): value is MemberRecord {
+  return isObject(value) && typeof value.id === "string" && typeof value.zone === "string";
+}
+
+function isVote(value: unknown): value is Vote {
+  return (
+    isObject(value) &&
+    Array.isArray(value.failed) &&
+    value.failed.every((ip) => typeof ip === "string") &&
+    typeof value.specRevision === "string"
+  );
+}
+
+function isStatusRecord(value: unknown): value is StatusRecord {
+  return (
+    isObject(value) &&
+    typeof value.leaderId === "string" &&
+    typeof value.term === "string" &&
+    Array.isArray(value.managedCidrs)
+  );
+}

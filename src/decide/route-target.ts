@@ -1,0 +1,50 @@
+import type { Route, RouterEni, RouteTarget } from "../vpc/model.js";
+
+/**
+ * True for routes vpcrouter may change: those whose target is an ENI or an instance
+ * (DESIGN.md rule 5: local, gateway and other routes are never touched).
+ */
+export function isRouterRoute(route: Route): boolean {
+  return route.target.kind === "eni" || route.target.kind === "instance";
+}
+
+/**
+ * True when `route` sends traffic to `router`: an ENI target names the router's ENI, or an instance
+ * target names the instance that owns the router's ENI.
+ */
+export function pointsAt(route: Route, router: RouterEni): boolean {
+  const target = route.target;
+  if (target.kind === "eni") return target.networkInterfaceId === router.networkInterfaceId;
+  if (target.kind === "instance") return router.instanceId !== undefined && target.instanceId === router.instanceId;
+  return false;
+}
+
+/**
+ * The router a route currently points at, among `routers` (spec order). When several router IPs
+ * share the ENI or instance (secondary IPs), the first one that has not failed speaks for it.
+ *
+ * @returns the router, or `undefined` when the route points at none of them ("target not in spec").
+ */
+export function currentRouter(
+  route: Route,
+  routers: readonly RouterEni[],
+  failed: ReadonlySet<string>,
+): RouterEni | undefined {
+  const matching = routers.filter((router) => pointsAt(route, router));
+  return matching.find((router) => !failed.has(router.ip)) ?? matching[0];
+}
+
+/** Short human text for a route target, for reasons and warnings (e.g. `eni-0abc`, `local`). */
+export function describeTarget(target: RouteTarget): string {
+  switch (target.kind) {
+    case "eni":
+      return target.networkInterfaceId;
+    case "instance":
+      return target.instanceId;
+    case "local":
+      return "local";
+    case "gateway":
+    case "other":
+      return target.id;
+  }
+}

@@ -1,0 +1,259 @@
+import type { Logger } from "pino";
+import { planReconcile } from "../decide/plan.js";
+import type { FailureView } from "../decide/quorum.js";
+import type { Plan } from "../decide/route-action.js";
+import type { ClusterStore } from "../cluster/cluster-store.js";
+import type { StatusRecord } from "../cluster/records.js";
+import type { Session } from "../cluster/session.js";
+import type { Candidate } from "../cluster/snapshot.js";
+import type { RouteTable } from "../vpc/model.js";
+import { nextManagedCidrs, nextStatus } from "./status-record.js";
+import type { RevisionedSpec } from "./spec-in-force.js";
+import type { ChangeResult, VpcPort } from "./vpc-port.js";
+
+/** What the leader knows of the cluster at one moment (from the latest snapshot). */
+export interface LeaderInputs {
+  readonly spec?: RevisionedSpec;
+  readonly specError?: { readonly revision: string; readonly message: string };
+  readonly failure: FailureView;
+  /** The status record as last read from etcd (managed CIDRs survive leader changes there). */
+  readonly status?: StatusRecord;
+}
+
+/** Settings of the leader's duty. */
+export interface LeadershipOptions {
+  /** Periodic full reconcile, s; 0 disables it (changes still trigger one). */
+  readonly routeRecheckIntervalSeconds: number;
+  /** The leader stops mutating this long before its lease could have expired, ms. */
+  readonly safetyMarginMs: number;
+  readonly prune: "managed" | "all";
+  readonly ignoreRoutes: readonly string[];
+  /** Delay before retrying a reconcile whose changes partly failed, ms. */
+  readonly retryDelayMs: number;
+}
+
+/** Observations for metrics and the status API. */
+export interface LeadershipEvents {
+  onReconciled?(report: ReconcileReport): void;
+}
+
+/** What one reconcile did. */
+export interface ReconcileReport {
+  readonly reason: string;
+  readonly at: string;
+  readonly durationMs: number;
+  readonly plan?: Plan;
+  readonly results: readonly ChangeResult[];
+  readonly stoppedByFence: boolean;
+  readonly tables?: readonly RouteTable[];
+  readonly error?: string;
+}
+
+/**
+ * The leader's duty for one term: reconcile the VPC's route tables with the spec and the
+ * quorum-confirmed failures (DESIGN.md rules 2–5), one reconcile at a time, whenever an input that
+ * matters changes and every `routeRecheckIntervalSeconds`.
+ *
+ * Fencing (rule 2): before a batch of EC2 mutations it checks in one etcd transaction that its
+ * election key still holds its term, and before every single mutation that the local deadline
+ * (last acknowledged keep-alive + TTL − safety margin) has not passed.
+ */
+export class Leadership {
+  private inputs: LeaderInputs;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private pendingReason: string | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastReport: ReconcileReport | undefined;
+
+  constructor(
+    readonly candidate: Candidate,
+    private readonly session: Session,
+    private readonly store: ClusterStore,
+    private readonly vpc: VpcPort,
+    private readonly options: LeadershipOptions,
+    private readonly logger: Logger,
+    inputs: LeaderInputs,
+    private readonly events: LeadershipEvents = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.inputs = inputs;
+  }
+
+  /** The term: the create revision of this leader's election key. */
+  get term(): string {
+    return this.candidate.createRevision;
+  }
+
+  /** The last reconcile's report, if any. */
+  get report(): ReconcileReport | undefined {
+    return this.lastReport;
+  }
+
+  /** Starts the duty with a first full reconcile. */
+  start(): void {
+    this.request("elected");
+    const intervalMs = this.options.routeRecheckIntervalSeconds * 1000;
+    if (intervalMs > 0) {
+      this.recheckTimer = setInterval(() => this.request("route recheck"), intervalMs);
+      this.recheckTimer.unref();
+    }
+  }
+
+  /** Feeds a newer view of the cluster; reconciles when the spec or the confirmed failures changed. */
+  update(inputs: LeaderInputs): void {
+    const previous = this.inputs;
+    this.inputs = inputs;
+    if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
+    else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
+    else if (!sameSet(previous.failure.questionable, inputs.failure.questionable)) this.request("questionable changed");
+    else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
+  }
+
+  /** Ends the duty: no EC2 mutation is started after this returns. Waits for a running reconcile. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.recheckTimer);
+    clearTimeout(this.retryTimer);
+    await this.running;
+  }
+
+  /** True while this leader may still mutate EC2 (not stopped, local deadline not passed). */
+  mayMutate(): boolean {
+    return (
+      !this.stopped &&
+      !this.session.isLost &&
+      this.now() < this.session.validUntil() - this.options.safetyMarginMs
+    );
+  }
+
+  /** Asks for a reconcile; requests made while one runs coalesce into one more run. */
+  request(reason: string): void {
+    if (this.stopped) return;
+    this.pendingReason ??= reason;
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pendingReason !== undefined && !this.stopped) {
+      const reason = this.pendingReason;
+      this.pendingReason = undefined;
+      const report = await this.reconcile(reason);
+      this.lastReport = report;
+      this.events.onReconciled?.(report);
+      if (report.error || report.results.some((r) => !r.ok)) this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.request("retry after failure"), this.options.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private async reconcile(reason: string): Promise<ReconcileReport> {
+    const started = this.now();
+    const inputs = this.inputs;
+    const base = { reason, at: new Date(started).toISOString() };
+    try {
+      if (!inputs.spec) {
+        await this.writeStatus(inputs, undefined, undefined);
+        return { ...base, durationMs: this.now() - started, results: [], stoppedByFence: false };
+      }
+      const spec = inputs.spec.spec;
+      const tables = await this.vpc.readRouteTables();
+      const routers = await this.vpc.resolveRouters([...new Set(Object.values(spec).flat())]);
+      const managed = new Set(inputs.status?.managedCidrs ?? []);
+      const plan = planReconcile({
+        spec,
+        failed: inputs.failure.confirmed,
+        questionable: inputs.failure.questionable,
+        tables,
+        routers,
+        managedCidrs: managed,
+        options: { prune: this.options.prune, ignoreRoutes: this.options.ignoreRoutes },
+      });
+      for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
+      if (plan.actions.length === 0) {
+        await this.writeStatus(inputs, { plan, tables, results: [], stoppedByFence: false }, started);
+        return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: false, tables };
+      }
+      if (!(await this.fenced())) {
+        return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: true, tables };
+      }
+      this.logger.info({ reason, actions: plan.actions }, "applying route changes");
+      const applied = await this.vpc.apply(plan.actions, { mayMutate: () => this.mayMutate() });
+      for (const result of applied.results) logChange(this.logger, result);
+      const after = await this.vpc.readRouteTables().catch(() => tables);
+      const outcome = { plan, tables: after, results: applied.results, stoppedByFence: applied.stoppedByGuard };
+      await this.writeStatus(inputs, outcome, started);
+      return { ...base, durationMs: this.now() - started, ...outcome };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.logger.error({ err: error, reason }, "reconcile failed");
+      return { ...base, durationMs: this.now() - started, results: [], stoppedByFence: false, error: message };
+    }
+  }
+
+  /** The batch fence: local deadline, then the term check in one etcd transaction. */
+  private async fenced(): Promise<boolean> {
+    if (!this.mayMutate()) {
+      this.logger.warn({ term: this.term }, "not mutating: the lease may have expired (local deadline passed)");
+      return false;
+    }
+    const holds = await this.store.holdsTerm(this.candidate).catch(() => false);
+    if (!holds) this.logger.warn({ term: this.term }, "not mutating: the leader key no longer holds this term");
+    return holds && this.mayMutate();
+  }
+
+  private async writeStatus(
+    inputs: LeaderInputs,
+    outcome:
+      | { plan: Plan; tables: readonly RouteTable[]; results: readonly ChangeResult[]; stoppedByFence: boolean }
+      | undefined,
+    startedMs: number | undefined,
+  ): Promise<void> {
+    const managedCidrs = outcome
+      ? nextManagedCidrs(inputs.status?.managedCidrs ?? [], inputs.spec?.spec ?? {}, outcome.tables)
+      : (inputs.status?.managedCidrs ?? []);
+    const status = nextStatus({
+      previous: inputs.status,
+      leaderId: this.candidate.replicaId,
+      term: this.term,
+      spec: inputs.spec,
+      specError: inputs.specError,
+      managedCidrs,
+      outcome,
+      at: new Date(startedMs ?? this.now()).toISOString(),
+    });
+    if (JSON.stringify(status) === JSON.stringify(inputs.status)) return;
+    const written = await this.store.writeStatus(this.candidate, status).catch((error: unknown) => {
+      this.logger.warn({ err: error }, "could not write the status record");
+      return true;
+    });
+    if (written) this.inputs = { ...this.inputs, status };
+  }
+}
+
+function logChange(logger: Logger, result: ChangeResult): void {
+  const { action } = result;
+  const fields = {
+    kind: action.kind,
+    routeTableId: action.routeTableId,
+    cidr: action.destinationCidrBlock,
+    to: action.kind === "delete" ? undefined : action.routerIp,
+    failover: action.failover,
+    reason: action.reason,
+    durationMs: result.durationMs,
+  };
+  if (result.ok) logger.info(fields, `route ${action.kind} done`);
+  else logger.error({ ...fields, error: result.error, errorCode: result.errorCode }, `route ${action.kind} failed`);
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((item) => b.has(item));
+}

@@ -1,0 +1,298 @@
+import type { Logger } from "pino";
+import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
+import type { ChangeFeed } from "../cluster/change-feed.js";
+import type { MemberRecord } from "../cluster/records.js";
+import { Session } from "../cluster/session.js";
+import type { Candidate, ClusterSnapshot } from "../cluster/snapshot.js";
+import { type FailureView, tallyVotes } from "../decide/quorum.js";
+import type { HealthMonitor } from "../probe/health-monitor.js";
+import { type LeaderInputs, Leadership, type LeadershipEvents, type LeadershipOptions } from "./leadership.js";
+import { decideSpec, type SpecDecision } from "./spec-in-force.js";
+import type { VpcPort } from "./vpc-port.js";
+import { VotePublisher } from "./vote-publisher.js";
+
+/** Settings of one replica. */
+export interface ReplicaOptions {
+  readonly member: MemberRecord;
+  readonly electionTtlSeconds: number;
+  readonly maxRoutes: number;
+  /** Full re-read of the cluster state even without watch events, ms (covers silent watch loss). */
+  readonly resyncIntervalMs: number;
+  /** Pause between attempts to (re)establish the etcd session, ms. */
+  readonly sessionRetryMs: number;
+  readonly leadership: LeadershipOptions;
+}
+
+/** Collaborators of a replica: etcd, the probes' monitor, the VPC. */
+export interface ReplicaDeps {
+  readonly openSession: (ttlSeconds: number) => Promise<Session>;
+  readonly store: ClusterStore;
+  readonly feed: ChangeFeed;
+  readonly monitor: HealthMonitor;
+  readonly vpc: VpcPort;
+  readonly logger: Logger;
+  readonly leadershipEvents?: LeadershipEvents;
+}
+
+/** The role of a replica as its status API reports it. */
+export type Role = "leader" | "follower" | "connecting";
+
+const NO_FAILURES: FailureView = { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map() };
+
+/**
+ * One vpcrouter replica: keeps an etcd session (member key, votes and election key on one lease),
+ * follows the cluster state level-triggered (re-read on every change and periodically), probes the
+ * routers of the spec in force, publishes its failure view, and leads when its election key is the
+ * oldest (see {@link Leadership}).
+ */
+export class Replica {
+  private session: Session | undefined;
+  private candidate: Candidate | undefined;
+  private leadership: Leadership | undefined;
+  private snapshotValue: ClusterSnapshot | undefined;
+  private lastReadAt: number | undefined;
+  private specDecision: SpecDecision = {};
+  private failureView: FailureView = NO_FAILURES;
+  private readonly votes: VotePublisher;
+  private stopping = false;
+  private stopSignal: () => void = () => undefined;
+  private readonly stopped: Promise<void>;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private sessionLoopDone: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: ReplicaOptions,
+    private readonly deps: ReplicaDeps,
+  ) {
+    this.stopped = new Promise((resolve) => {
+      this.stopSignal = resolve;
+    });
+    this.votes = new VotePublisher(deps.store, options.member.id, deps.logger);
+  }
+
+  /** Starts probing, following the cluster and campaigning. Returns at once. */
+  start(): void {
+    const { feed, monitor } = this.deps;
+    feed.on("change", () => this.requestRefresh());
+    feed.start();
+    monitor.on("change", () => this.publishVote());
+    monitor.start();
+    this.resyncTimer = setInterval(() => this.requestRefresh(), this.options.resyncIntervalMs);
+    this.resyncTimer.unref();
+    this.sessionLoopDone = this.sessionLoop();
+    this.requestRefresh();
+  }
+
+  /**
+   * Stops gracefully: no EC2 mutation starts after leadership ends, then the lease is revoked so
+   * the member key, the votes and the election key vanish at once and another replica leads
+   * without waiting for the TTL. Never throws.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopSignal();
+    clearInterval(this.resyncTimer);
+    await this.demote("shutting down");
+    await this.sessionLoopDone;
+    await this.deps.feed.stop();
+    await this.deps.monitor.stop();
+  }
+
+  /** This replica's role now. */
+  get role(): Role {
+    if (this.leadership) return "leader";
+    return this.candidate ? "follower" : "connecting";
+  }
+
+  /** The latest cluster snapshot and when it was read (epoch ms). */
+  get snapshot(): { readonly value?: ClusterSnapshot; readonly readAt?: number } {
+    return { value: this.snapshotValue, readAt: this.lastReadAt };
+  }
+
+  get spec(): SpecDecision {
+    return this.specDecision;
+  }
+
+  get failures(): FailureView {
+    return this.failureView;
+  }
+
+  get currentLeadership(): Leadership | undefined {
+    return this.leadership;
+  }
+
+  get monitor(): HealthMonitor {
+    return this.deps.monitor;
+  }
+
+  /** True when the replica has a session, has read the cluster and knows the spec in force. */
+  get ready(): boolean {
+    return this.candidate !== undefined && this.snapshotValue !== undefined;
+  }
+
+  private async sessionLoop(): Promise<void> {
+    const { logger } = this.deps;
+    while (!this.stopping) {
+      let session: Session | undefined;
+      try {
+        session = await this.deps.openSession(this.options.electionTtlSeconds);
+        if (this.stopping) break;
+        this.session = session;
+        const lost = new Promise<string>((resolve) => session?.once("lost", resolve));
+        await this.register(session, lost);
+        this.candidate = await this.deps.store.campaign(session, this.options.member.id);
+        logger.info({ lease: session.leaseIdHex, candidate: this.candidate.key }, "joined the cluster");
+        this.votes.reset(session);
+        this.publishVote();
+        this.requestRefresh();
+        const reason = await Promise.race([lost, this.stopped.then(() => "stopping")]);
+        if (reason !== "stopping") logger.warn({ reason }, "etcd session lost; rejoining");
+      } catch (error) {
+        if (!this.stopping) logger.warn({ err: error }, "cannot reach etcd; retrying");
+      } finally {
+        await this.demote("session ended");
+        this.candidate = undefined;
+        this.votes.reset(undefined);
+        this.session = undefined;
+        // On a graceful stop this revokes the lease; after a loss it is best effort.
+        const closing = session?.close();
+        if (this.stopping) await closing;
+      }
+      if (!this.stopping) await Promise.race([delay(this.options.sessionRetryMs), this.stopped]);
+    }
+  }
+
+  /** Registers the member key, waiting while our id is still held by an older lease. */
+  private async register(session: Session, lost: Promise<string>): Promise<void> {
+    let warned = false;
+    for (;;) {
+      try {
+        await this.deps.store.registerMember(session, this.options.member);
+        return;
+      } catch (error) {
+        if (!(error instanceof ReplicaIdTakenError)) throw error;
+        if (!warned) this.deps.logger.warn({ replica: this.options.member.id }, `${error.message}; waiting for it to expire`);
+        warned = true;
+      }
+      const outcome = await Promise.race([delay(500).then(() => "retry"), lost, this.stopped.then(() => "stopping")]);
+      if (outcome !== "retry") throw new Error(`registration abandoned: ${outcome}`);
+    }
+  }
+
+  /** Coalesces refresh requests: at most one read in flight and one queued. */
+  private requestRefresh(): void {
+    if (this.stopping) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.refresh();
+        } catch (error) {
+          this.deps.logger.debug({ err: error }, "cluster read failed");
+        }
+      } while (this.refreshAgain && !this.stopping);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+  }
+
+  private async refresh(): Promise<void> {
+    const snapshot = await this.deps.store.readSnapshot();
+    this.snapshotValue = snapshot;
+    this.lastReadAt = Date.now();
+    this.applySpec(snapshot);
+    this.publishVote();
+    const inForce = this.specDecision.inForce;
+    this.failureView = inForce
+      ? tallyVotes({ members: [...snapshot.members.keys()], votes: snapshot.votes, specRevision: inForce.revision })
+      : NO_FAILURES;
+    await this.applyRole(snapshot);
+  }
+
+  private applySpec(snapshot: ClusterSnapshot): void {
+    const previous = this.specDecision;
+    const decision = decideSpec(snapshot.spec, [previous.inForce, snapshot.status?.lastGoodSpec], {
+      maxRoutes: this.options.maxRoutes,
+    });
+    this.specDecision = decision;
+    const { logger, monitor } = this.deps;
+    if (decision.inForce && decision.inForce.revision !== previous.inForce?.revision) {
+      const routes = Object.keys(decision.inForce.spec).length;
+      logger.info({ revision: decision.inForce.revision, routes }, "spec in force");
+      monitor.setHosts([...new Set(Object.values(decision.inForce.spec).flat())]);
+    }
+    if (decision.error && decision.error.revision !== previous.error?.revision) {
+      logger.error(
+        { revision: decision.error.revision, keeping: decision.inForce?.revision },
+        `spec rejected: ${decision.error.message}`,
+      );
+    }
+  }
+
+  private async applyRole(snapshot: ClusterSnapshot): Promise<void> {
+    const candidate = this.candidate;
+    const session = this.session;
+    const leads =
+      candidate !== undefined &&
+      session !== undefined &&
+      !session.isLost &&
+      snapshot.leader?.key === candidate.key &&
+      snapshot.leader.createRevision === candidate.createRevision;
+    if (leads && !this.leadership && !this.stopping) {
+      this.leadership = new Leadership(
+        candidate,
+        session,
+        this.deps.store,
+        this.deps.vpc,
+        this.options.leadership,
+        this.deps.logger.child({ term: candidate.createRevision }),
+        this.leaderInputs(snapshot),
+        this.deps.leadershipEvents,
+      );
+      this.deps.logger.info({ term: candidate.createRevision }, "became leader");
+      this.leadership.start();
+    } else if (!leads && this.leadership) {
+      await this.demote(`${snapshot.leader?.replicaId ?? "nobody"} leads now`);
+    } else {
+      this.leadership?.update(this.leaderInputs(snapshot));
+    }
+  }
+
+  private leaderInputs(snapshot: ClusterSnapshot): LeaderInputs {
+    return {
+      spec: this.specDecision.inForce,
+      specError: this.specDecision.error,
+      failure: this.failureView,
+      status: snapshot.status,
+    };
+  }
+
+  private async demote(reason: string): Promise<void> {
+    const leadership = this.leadership;
+    if (!leadership) return;
+    this.leadership = undefined;
+    this.deps.logger.warn({ term: leadership.term, reason }, "leadership ended");
+    await leadership.stop();
+    // A graceful stop hands over at once: delete the election key before revoking the lease.
+    if (this.stopping) await this.deps.store.resign(leadership.candidate).catch(() => undefined);
+  }
+
+  private publishVote(): void {
+    const inForce = this.specDecision.inForce;
+    if (!inForce) return;
+    const hosts = new Set(Object.values(inForce.spec).flat());
+    const failed = [...this.deps.monitor.failed()].filter((ip) => hosts.has(ip)).sort();
+    this.votes.publish(failed, inForce.revision);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,48 @@
+import { formatSpecProblems, parseSpec } from "../spec/parse.js";
+import type { RouteSpec } from "../spec/route-spec.js";
+
+/** A valid spec and the mod revision of the `spec` key it was read from. */
+export interface RevisionedSpec {
+  readonly spec: RouteSpec;
+  readonly revision: string;
+}
+
+/** Which spec governs the cluster now, and why the stored one does not if it does not. */
+export interface SpecDecision {
+  readonly inForce?: RevisionedSpec;
+  readonly error?: { readonly revision: string; readonly message: string };
+}
+
+/**
+ * Decides the spec in force (DESIGN.md "Route spec"): the stored spec when it is valid; otherwise
+ * the last good spec (the newer of this replica's memory and the leader's status record), so a bad
+ * put or a deleted key never changes anything in the VPC. Pure; never throws.
+ *
+ * @param stored the raw `spec` key and its mod revision, if the key exists
+ * @param lastGood candidates for the last good spec (undefined entries are skipped)
+ */
+export function decideSpec(
+  stored: { readonly raw: string; readonly revision: string } | undefined,
+  lastGood: readonly (RevisionedSpec | undefined)[],
+  options: { readonly maxRoutes: number },
+): SpecDecision {
+  const fallback = newest(lastGood);
+  if (!stored) {
+    return fallback ? { inForce: fallback, error: { revision: "0", message: "the spec key is missing" } } : {};
+  }
+  if (fallback && fallback.revision === stored.revision) return { inForce: fallback };
+  const parsed = parseSpec(stored.raw, options);
+  if (parsed.ok) return { inForce: { spec: parsed.spec, revision: stored.revision } };
+  const message = formatSpecProblems(parsed.problems);
+  return fallback
+    ? { inForce: fallback, error: { revision: stored.revision, message } }
+    : { error: { revision: stored.revision, message } };
+}
+
+function newest(candidates: readonly (RevisionedSpec | undefined)[]): RevisionedSpec | undefined {
+  let best: RevisionedSpec | undefined;
+  for (const candidate of candidates) {
+    if (candidate && (!best || BigInt(candidate.revision) > BigInt(best.revision))) best = candidate;
+  }
+  return best;
+}

@@ -1,0 +1,78 @@
+import type { StatusRecord } from "../cluster/records.js";
+import type { Plan } from "../decide/route-action.js";
+import type { RouteSpec } from "../spec/route-spec.js";
+import type { RouteTable } from "../vpc/model.js";
+import type { RevisionedSpec } from "./spec-in-force.js";
+import type { ChangeResult } from "./vpc-port.js";
+
+/**
+ * The CIDRs this cluster manages after a reconcile (DESIGN.md rule 5): every CIDR of the spec in
+ * force, plus every formerly managed CIDR that still has a router (ENI/instance) route in some
+ * table — so a CIDR removed from the spec stays managed until its routes are gone. Sorted. Pure.
+ */
+export function nextManagedCidrs(
+  previous: readonly string[],
+  spec: RouteSpec,
+  tables: readonly RouteTable[],
+): string[] {
+  const stillRouted = new Set(
+    tables.flatMap((table) =>
+      table.routes
+        .filter((route) => route.target.kind === "eni" || route.target.kind === "instance")
+        .map((route) => route.destinationCidrBlock),
+    ),
+  );
+  const managed = new Set(Object.keys(spec));
+  for (const cidr of previous) if (stillRouted.has(cidr)) managed.add(cidr);
+  return [...managed].sort();
+}
+
+/** Inputs of {@link nextStatus}. */
+export interface StatusInputs {
+  readonly previous?: StatusRecord;
+  readonly leaderId: string;
+  readonly term: string;
+  readonly spec?: RevisionedSpec;
+  readonly specError?: { readonly revision: string; readonly message: string };
+  readonly managedCidrs: readonly string[];
+  readonly outcome?: {
+    readonly plan: Plan;
+    readonly tables: readonly RouteTable[];
+    readonly results: readonly ChangeResult[];
+    readonly stoppedByFence: boolean;
+  };
+  /** ISO 8601 time of the reconcile. */
+  readonly at: string;
+}
+
+/**
+ * The status record the leader wants in etcd after a reconcile. Timestamps change only when a plan
+ * had actions, so a steady-state reconcile yields a record equal to the previous one and nothing
+ * is written (DESIGN.md: steady state writes nothing but keep-alives). Pure.
+ */
+export function nextStatus(inputs: StatusInputs): StatusRecord {
+  const { previous, outcome } = inputs;
+  const hasActions = outcome !== undefined && outcome.plan.actions.length > 0;
+  return {
+    leaderId: inputs.leaderId,
+    term: inputs.term,
+    lastGoodSpec: inputs.spec ?? previous?.lastGoodSpec,
+    specError: inputs.specError,
+    managedCidrs: [...inputs.managedCidrs],
+    lastPlan: hasActions ? { at: inputs.at, actions: outcome.plan.actions } : previous?.lastPlan,
+    planWarnings: outcome ? outcome.plan.warnings.map(describeWarning) : previous?.planWarnings,
+    lastApply: hasActions
+      ? {
+          at: inputs.at,
+          changes: outcome.results.map((r) => ({ action: r.action, ok: r.ok, error: r.error })),
+          stoppedByFence: outcome.stoppedByFence,
+        }
+      : previous?.lastApply,
+    routeTables: outcome ? outcome.tables : previous?.routeTables,
+  };
+}
+
+function describeWarning(warning: Plan["warnings"][number]): string {
+  const where = warning.routeTableId ? ` in ${warning.routeTableId}` : "";
+  return `${warning.destinationCidrBlock}${where}: ${warning.message}`;
+}
