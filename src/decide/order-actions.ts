@@ -23,6 +23,7 @@ export function orderActions(actions: readonly RouteAction[]): RouteAction[] {
       group(a) - group(b) ||
       compareCidrText(a.destinationCidrBlock, b.destinationCidrBlock) ||
       compareText(a.routeTableId, b.routeTableId) ||
+      compareText(a.destinationCidrBlock, b.destinationCidrBlock) ||
       compareText(a.kind, b.kind),
   );
 }

@@ -15,7 +15,8 @@ export function isRouterRoute(route: Route): boolean {
 export function pointsAt(route: Route, router: RouterEni): boolean {
   const target = route.target;
   if (target.kind === "eni") return target.networkInterfaceId === router.networkInterfaceId;
-  if (target.kind === "instance") return router.instanceId !== undefined && target.instanceId === router.instanceId;
+  if (target.kind === "instance")
+    return router.instanceId !== undefined && target.instanceId === router.instanceId;
   return false;
 }
 

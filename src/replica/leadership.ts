@@ -2,14 +2,20 @@ import type { Logger } from "pino";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
 import type { Plan } from "../decide/route-action.js";
-import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { StatusRecord } from "../cluster/records.js";
+import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Session } from "../cluster/session.js";
 import type { Candidate } from "../cluster/snapshot.js";
 import type { RouteTable } from "../vpc/model.js";
 import { nextManagedCidrs, nextStatus } from "./status-record.js";
 import type { RevisionedSpec } from "./spec-in-force.js";
 import type { ChangeResult, VpcPort } from "./vpc-port.js";
+
+/** The etcd operations the leader needs (implemented by ClusterStore). */
+export type LeaderStore = Pick<ClusterStore, "holdsTerm" | "writeStatus">;
+
+/** The lease facts the leader's local deadline needs (implemented by Session). */
+export type LeaderSession = Pick<Session, "isLost" | "validUntil">;
 
 /** What the leader knows of the cluster at one moment (from the latest snapshot). */
 export interface LeaderInputs {
@@ -69,8 +75,8 @@ export class Leadership {
 
   constructor(
     readonly candidate: Candidate,
-    private readonly session: Session,
-    private readonly store: ClusterStore,
+    private readonly session: LeaderSession,
+    private readonly store: LeaderStore,
     private readonly vpc: VpcPort,
     private readonly options: LeadershipOptions,
     private readonly logger: Logger,

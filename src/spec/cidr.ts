@@ -37,7 +37,8 @@ export function parseIpv4Cidr(text: string): CidrParseResult {
   const quoted = JSON.stringify(trimmed);
   const slash = trimmed.indexOf("/");
   if (slash < 0) {
-    if (ipaddr.IPv6.isValid(trimmed)) return { ok: false, message: `${quoted} is IPv6; only IPv4 is supported` };
+    if (ipaddr.IPv6.isValid(trimmed))
+      return { ok: false, message: `${quoted} is IPv6; only IPv4 is supported` };
     const hint = parseIpv4(trimmed).ok ? `, e.g. ${trimmed}/32` : "";
     return { ok: false, message: `${quoted} is not a CIDR (expected a.b.c.d/n${hint})` };
   }
@@ -49,7 +50,10 @@ export function parseIpv4Cidr(text: string): CidrParseResult {
   const address = parseIpv4(addressText);
   if (!address.ok) return { ok: false, message: `${quoted} is not a CIDR: the address ${address.reason}` };
   if (!PREFIX_LENGTH.test(prefixText) || Number(prefixText) > 32) {
-    return { ok: false, message: `${quoted} is not a CIDR: the prefix length must be 0..32 without leading zeros` };
+    return {
+      ok: false,
+      message: `${quoted} is not a CIDR: the prefix length must be 0..32 without leading zeros`,
+    };
   }
   const prefixLength = Number(prefixText);
   const network = address.value - (address.value % blockSize(prefixLength));

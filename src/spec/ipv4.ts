@@ -5,7 +5,8 @@ import ipaddr from "ipaddr.js";
  * Leading zeros are refused because `inet_aton` and many tools read them as octal (`010` = 8), so
  * `010.1.2.3` means different addresses to different programs (RFC 6943 §3.1.1).
  */
-const CANONICAL_DOTTED_QUAD = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+const CANONICAL_DOTTED_QUAD =
+  /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 
 /** Outcome of reading one IPv4 address: its canonical text and 32-bit value, or why it is not one. */
 export type Ipv4ParseResult =

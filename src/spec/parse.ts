@@ -50,7 +50,9 @@ export function parseSpec(text: string, options: SpecOptions): SpecParseResult {
 export function validateSpec(value: unknown, options: SpecOptions): SpecParseResult {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return rejected([
-      { message: `route spec must be a JSON object mapping CIDRs to router IP lists, got ${describeJsonType(value)}` },
+      {
+        message: `route spec must be a JSON object mapping CIDRs to router IP lists, got ${describeJsonType(value)}`,
+      },
     ]);
   }
   const problems: SpecProblem[] = [];
@@ -138,7 +140,10 @@ function repeatedKeyProblems(keys: readonly string[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
   for (const key of keys) {
     if (seen.has(key) && !reported.has(key)) {
-      problems.push({ cidr: key, message: `${JSON.stringify(key)} appears more than once in the route spec` });
+      problems.push({
+        cidr: key,
+        message: `${JSON.stringify(key)} appears more than once in the route spec`,
+      });
       reported.add(key);
     }
     seen.add(key);

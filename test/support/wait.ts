@@ -1,24 +1,18 @@
 /**
- * Polling helper for tests: the one sanctioned way to wait for something to happen (no sleeps as
- * synchronisation).
+ * Polling helper for tests, the demo and benchmarks: the one sanctioned way to wait for something
+ * (no sleeps as synchronisation).
  */
 import { setTimeout as delay } from "node:timers/promises";
 
-/** Options for {@link waitFor}. */
-export interface WaitForOptions {
-  /** Give up after this many milliseconds. */
-  timeoutMs: number;
-  /** Pause between two evaluations of the condition, in ms (default 10). */
-  intervalMs?: number;
-  /** Message of the error thrown on timeout (default "condition not met"). */
-  message?: string;
-}
-
 /**
- * Evaluates `condition` until it returns (or resolves to) true.
- * The condition is always evaluated at least once, and once more at the deadline.
- * A condition that throws or rejects counts as false (it may be probing something not ready yet).
- * @throws Error `"<message> (after <timeoutMs> ms)"` when the condition is still false after `timeoutMs`.
+ * Evaluates `condition` until it returns (or resolves to) `true`, pausing `intervalMs` (default 10 ms)
+ * between evaluations. It is evaluated at least once, and once more at the deadline.
+ * A condition that throws or rejects counts as "not yet" (it may poll something that is still
+ * starting); its last error is appended to the timeout message.
+ * @param opts.timeoutMs give up after this many milliseconds
+ * @param opts.intervalMs pause between evaluations, ms (default 10)
+ * @param opts.message text of the timeout error (default "condition not met")
+ * @throws Error `"<message> (after <timeoutMs> ms)"` when the condition is still not true at the deadline.
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -26,19 +20,17 @@ export async function waitFor(
 ): Promise<void> {
   const intervalMs = opts.intervalMs ?? 10;
   const deadline = Date.now() + opts.timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await evaluate(condition)) return;
+    try {
+      if ((await condition()) === true) return;
+    } catch (error) {
+      lastError = error;
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     await delay(Math.min(intervalMs, remaining));
   }
-  throw new Error(`${opts.message ?? "condition not met"} (after ${opts.timeoutMs} ms)`);
-}
-
-async function evaluate(condition: () => boolean | Promise<boolean>): Promise<boolean> {
-  try {
-    return (await condition()) === true;
-  } catch {
-    return false;
-  }
+  const cause = lastError === undefined ? "" : `; last error: ${String(lastError)}`;
+  throw new Error(`${opts.message ?? "condition not met"} (after ${opts.timeoutMs} ms)${cause}`);
 }

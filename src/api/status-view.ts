@@ -1,0 +1,50 @@
+import type { MemberRecord } from "../cluster/records.js";
+import type { Replica } from "../replica/replica.js";
+
+/**
+ * The body of `GET /status`: everything an operator needs to see what this replica and the
+ * cluster are doing. Built from in-memory state only (no I/O), so it answers even when etcd or
+ * EC2 do not.
+ */
+export function buildStatusView(replica: Replica, member: MemberRecord): Record<string, unknown> {
+  const { value: snapshot, readAt } = replica.snapshot;
+  const leadership = replica.currentLeadership;
+  const report = leadership?.report;
+  const status = snapshot?.status;
+  const spec = replica.spec;
+  const failures = replica.failures;
+  return {
+    replica: { id: member.id, zone: member.zone, version: member.version, startedAt: member.startedAt },
+    role: replica.role,
+    ready: replica.ready,
+    leader: snapshot?.leader ? { id: snapshot.leader.replicaId, term: snapshot.leader.createRevision } : null,
+    etcd: { revision: snapshot?.revision ?? null, lastReadAt: readAt ? new Date(readAt).toISOString() : null },
+    members: snapshot
+      ? [...snapshot.members.entries()].map(([id, record]) => ({
+          id,
+          zone: record.zone,
+          version: record.version,
+          startedAt: record.startedAt,
+          apiAddr: record.apiAddr,
+        }))
+      : [],
+    votes: snapshot ? Object.fromEntries(snapshot.votes) : {},
+    failedRouters: [...failures.confirmed].sort(),
+    questionableRouters: [...failures.questionable].sort(),
+    probes: Object.fromEntries(replica.monitor.snapshot()),
+    localFailed: [...replica.monitor.failed()].sort(),
+    spec: {
+      revision: spec.inForce?.revision ?? null,
+      routes: spec.inForce?.spec ?? null,
+      error: spec.error ?? null,
+    },
+    managedCidrs: status?.managedCidrs ?? [],
+    lastPlan: status?.lastPlan ?? null,
+    planWarnings: status?.planWarnings ?? [],
+    lastApply: status?.lastApply ?? null,
+    lastReconcile: report
+      ? { reason: report.reason, at: report.at, durationMs: report.durationMs, error: report.error ?? null }
+      : null,
+    routeTables: report?.tables ?? status?.routeTables ?? [],
+  };
+}

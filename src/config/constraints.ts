@@ -1,0 +1,42 @@
+/**
+ * Checks that involve more than one setting (convict validates each setting alone). Pure: no I/O.
+ */
+import type { VpcrouterConfig } from "./schema.js";
+
+/**
+ * Finds cross-setting problems in an otherwise valid configuration.
+ *
+ * @returns one message per problem, each starting with the setting it concerns, e.g.
+ *   `"probe.timeoutMs: must be below probe.intervalMs (500 >= 500)"`; empty when consistent.
+ */
+export function crossSettingProblems(config: VpcrouterConfig): string[] {
+  const problems: string[] = [];
+  const { probe, election, aws, etcd } = config;
+  if (probe.timeoutMs >= probe.intervalMs) {
+    problems.push(`probe.timeoutMs: must be below probe.intervalMs (${probe.timeoutMs} >= ${probe.intervalMs})`);
+  }
+  // A margin as long as the lease would forbid every EC2 write (DESIGN.md rule 2).
+  if (election.safetyMarginMs >= election.ttlSeconds * 1000) {
+    problems.push(
+      `election.safetyMarginMs: must be below election.ttlSeconds in ms (${election.safetyMarginMs} >= ${election.ttlSeconds * 1000})`,
+    );
+  }
+  if (aws.maxBackoffMs < aws.initialBackoffMs) {
+    problems.push(
+      `aws.maxBackoffMs: must be at least aws.initialBackoffMs (${aws.maxBackoffMs} < ${aws.initialBackoffMs})`,
+    );
+  }
+  if ((etcd.certFile === "") !== (etcd.keyFile === "")) {
+    const missing = etcd.certFile === "" ? "etcd.certFile" : "etcd.keyFile";
+    problems.push(`${missing}: must be set together with ${missing === "etcd.certFile" ? "etcd.keyFile" : "etcd.certFile"}`);
+  }
+  // etcd3 passes the CA, key and chain to grpc together; it has no "system roots + client cert" form.
+  if (etcd.certFile !== "" && etcd.caFile === "") {
+    problems.push("etcd.caFile: must be set when etcd.certFile and etcd.keyFile are (client certificate TLS)");
+  }
+  if ((etcd.username === "") !== (etcd.password === "")) {
+    const missing = etcd.username === "" ? "etcd.username" : "etcd.password";
+    problems.push(`${missing}: must be set together with ${missing === "etcd.username" ? "etcd.password" : "etcd.username"}`);
+  }
+  return problems;
+}

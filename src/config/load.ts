@@ -1,0 +1,142 @@
+/**
+ * Loads a replica's configuration from its sources and validates it, or explains what is wrong.
+ *
+ * Precedence, lowest first: schema defaults < config/default.json < the operator's file <
+ * environment `VPCROUTER_*` < overrides (CLI flags). convict 6.2.5 applies environment values after
+ * every file it loads, which gives exactly this order.
+ */
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import convict from "convict";
+import { crossSettingProblems } from "./constraints.js";
+import { SETTING_PATHS } from "./paths.js";
+import { configSchema, type VpcrouterConfig } from "./schema.js";
+
+/** A configuration that cannot be used. `message` names each offending setting and its problem. */
+export class ConfigError extends Error {
+  /** One entry per problem, e.g. `"probe.fall: must be an integer from 1 to 1000: value was 0"`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Where configuration comes from. Every source is optional. */
+export interface ConfigSources {
+  /** Path of a JSON configuration file in the shape of {@link VpcrouterConfig} (any subset). */
+  file?: string;
+  /** Environment to read `VPCROUTER_*` variables from; omitted: none are read (hermetic by default). */
+  env?: NodeJS.ProcessEnv;
+  /** Values by dotted setting path (e.g. `"probe.intervalMs"`); text is coerced like env values. */
+  overrides?: Record<string, unknown>;
+}
+
+/** config/default.json, found relative to this module both in src/ (tsx) and in dist/ (built). */
+const DEFAULT_FILE = fileURLToPath(new URL("../../config/default.json", import.meta.url));
+
+/** Text shown instead of a secret. */
+export const REDACTED = "[redacted]";
+
+/**
+ * Builds and validates a configuration.
+ *
+ * @param sources - optional file, environment and overrides (see {@link ConfigSources}).
+ * @returns a fresh, fully validated configuration; `replica.id` is the host name when not set.
+ * @throws ConfigError when the file cannot be read or parsed, holds an unknown key, any value is
+ *   invalid, settings contradict each other, or a TLS file is unreadable. The message names every
+ *   offending setting; secrets are never included.
+ */
+export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
+  const config = convict(configSchema, { env: sources.env ?? {}, args: [] });
+  if (existsSync(DEFAULT_FILE)) config.load(readJsonObject(DEFAULT_FILE));
+  if (sources.file !== undefined) config.load(readJsonObject(sources.file));
+  for (const [path, value] of Object.entries(sources.overrides ?? {})) {
+    if (value === undefined) continue;
+    if (!SETTING_PATHS.includes(path)) throw new ConfigError([`${path}: unknown setting`]);
+    config.set(path, value);
+  }
+  try {
+    config.validate({ allowed: "strict" });
+  } catch (error) {
+    throw new ConfigError(convictProblems(error));
+  }
+  const loaded = config.getProperties();
+  if (loaded.replica.id === "") loaded.replica.id = hostReplicaId();
+  const problems = [...crossSettingProblems(loaded), ...unreadableFiles(loaded)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return loaded;
+}
+
+/**
+ * A copy of `config` safe to show in logs and in the status API: `etcd.password` is replaced by
+ * {@link REDACTED} when set.
+ */
+export function redactedConfig(config: VpcrouterConfig): VpcrouterConfig {
+  const copy = structuredClone(config);
+  if (copy.etcd.password !== "") copy.etcd.password = REDACTED;
+  return copy;
+}
+
+function readJsonObject(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([`config file ${file}: cannot be read (${errorText(error)})`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`config file ${file}: is not valid JSON (${errorText(error)})`]);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError([`config file ${file}: must hold a JSON object`]);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Rewrites convict's newline-separated messages into "<setting>: <problem>" entries. */
+function convictProblems(error: unknown): string[] {
+  return errorText(error)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+      if (undeclared) return `${undeclared[1]}: unknown setting`;
+      const missing = /^configuration param '(.+)' missing from config/.exec(line);
+      if (missing) return `${missing[1]}: missing (its parent was set to a non-object value)`;
+      return line;
+    });
+}
+
+function hostReplicaId(): string {
+  const name = hostname();
+  const id = name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128);
+  if (!/^[A-Za-z0-9]/.test(id)) {
+    throw new ConfigError([`replica.id: not set and the host name ${JSON.stringify(name)} cannot be used; set it`]);
+  }
+  return id;
+}
+
+function unreadableFiles(config: VpcrouterConfig): string[] {
+  const problems: string[] = [];
+  for (const key of ["caFile", "certFile", "keyFile"] as const) {
+    const file = config.etcd[key];
+    if (file === "") continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      problems.push(`etcd.${key}: cannot read ${file} (${errorText(error)})`);
+    }
+  }
+  return problems;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,128 @@
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { createApiServer } from "./api/server.js";
+import { buildStatusView } from "./api/status-view.js";
+import { ChangeFeed } from "./cluster/change-feed.js";
+import { ClusterStore } from "./cluster/cluster-store.js";
+import { createEtcdClient } from "./cluster/etcd-client.js";
+import { clusterKeys } from "./cluster/keys.js";
+import type { MemberRecord } from "./cluster/records.js";
+import { Session } from "./cluster/session.js";
+import type { VpcrouterConfig } from "./config/schema.js";
+import { createProbe } from "./probe/create-probe.js";
+import { HealthMonitor } from "./probe/health-monitor.js";
+import { Replica } from "./replica/replica.js";
+import { startTelemetry } from "./telemetry/telemetry.js";
+import { observeReplica } from "./telemetry/observe-replica.js";
+import { VERSION } from "./version.js";
+import { createEc2VpcPort } from "./vpc/ec2-vpc-port.js";
+
+/** A running replica with its API; `stop()` shuts it down gracefully. */
+export interface Daemon {
+  readonly replica: Replica;
+  /** `host:port` the HTTP API listens on. */
+  readonly apiAddr: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one vpcrouter replica from a validated configuration: telemetry, etcd client, probes,
+ * the replica (session, votes, election, leadership) and the HTTP API.
+ * @throws Error when the configuration lacks what running needs (e.g. no VPC id), or when the
+ *   HTTP API cannot listen (e.g. address in use).
+ */
+export async function startDaemon(config: VpcrouterConfig, logger: Logger): Promise<Daemon> {
+  if (!config.aws.vpcId) throw new Error("aws.vpcId (--vpc) is required to run");
+  const replicaId = config.replica.id || hostname();
+  const log = logger.child({ replica: replicaId, zone: config.replica.zone });
+  const telemetry = startTelemetry({
+    serviceName: config.telemetry.serviceName,
+    replicaId,
+    traces: config.telemetry.traces,
+  });
+
+  const client = createEtcdClient(config.etcd);
+  const store = new ClusterStore(client, clusterKeys(config.etcd.prefix));
+  const monitor = new HealthMonitor({
+    intervalMs: config.probe.intervalMs,
+    timeoutMs: config.probe.timeoutMs,
+    fall: config.probe.fall,
+    rise: config.probe.rise,
+    probe: createProbe(config.probe.health, { tcpCheckPort: config.probe.tcpCheckPort }),
+  });
+  const vpc = createEc2VpcPort(config.aws, log);
+
+  // The API listens first (its port may be 0 in tests), then the member record names it.
+  let replica: Replica | undefined;
+  let member: MemberRecord | undefined;
+  const api = createApiServer(
+    {
+      status: () => (replica && member ? buildStatusView(replica, member) : { role: "starting" }),
+      specInForce: () => replica?.spec.inForce,
+      putSpec: (json) => store.putSpec(json),
+      ready: () => replica?.ready ?? false,
+      maxRoutes: () => config.spec.maxRoutes,
+      metrics: (request, response) => telemetry.metricsHandler(request, response),
+    },
+    log,
+  );
+  await api.listen({ host: config.api.address, port: config.api.port });
+  const address = api.server.address();
+  const apiAddr = `${config.api.address}:${typeof address === "object" && address ? address.port : config.api.port}`;
+  member = {
+    id: replicaId,
+    zone: config.replica.zone,
+    version: VERSION,
+    startedAt: new Date().toISOString(),
+    apiAddr,
+  };
+  const observer = observeReplica(telemetry.instruments);
+  replica = new Replica(
+    {
+      member,
+      electionTtlSeconds: config.election.ttlSeconds,
+      maxRoutes: config.spec.maxRoutes,
+      resyncIntervalMs: 1000,
+      sessionRetryMs: 1000,
+      leadership: {
+        routeRecheckIntervalSeconds: config.reconcile.routeRecheckIntervalSeconds,
+        safetyMarginMs: config.election.safetyMarginMs,
+        prune: config.reconcile.prune,
+        ignoreRoutes: config.reconcile.ignoreRoutes,
+        retryDelayMs: 2000,
+      },
+    },
+    {
+      openSession: (ttl) => Session.open(client, ttl),
+      store,
+      feed: new ChangeFeed(client, store.keys.root),
+      monitor,
+      vpc,
+      logger: log,
+      leadershipEvents: observer.leadershipEvents,
+    },
+  );
+
+  observer.watch(replica);
+  replica.start();
+  log.info({ version: VERSION, api: apiAddr, vpc: config.aws.vpcId, prefix: config.etcd.prefix }, "vpcrouter started");
+
+  let stopping: Promise<void> | undefined;
+  const running = replica;
+  return {
+    replica: running,
+    apiAddr,
+    stop: () => {
+      stopping ??= (async () => {
+        log.info("stopping");
+        await running.stop();
+        observer.stop();
+        await api.close().catch(() => undefined);
+        client.close();
+        await telemetry.shutdown().catch(() => undefined);
+        log.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

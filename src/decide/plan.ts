@@ -1,0 +1,211 @@
+import type { RouteSpec } from "../spec/route-spec.js";
+import type { Route, RouterEni, RouteTable } from "../vpc/model.js";
+import { cidrKey } from "./cidr-key.js";
+import { orderActions } from "./order-actions.js";
+import { pickCidrTarget } from "./pick-target.js";
+import { planPrune } from "./prune.js";
+import type { Plan, PlanWarning, RouteAction } from "./route-action.js";
+import { currentRouter, describeTarget, isRouterRoute, pointsAt } from "./route-target.js";
+
+/** Everything the leader knows when it reconciles; the planner reads nothing else. */
+export interface PlanInput {
+  readonly spec: RouteSpec;
+  /** Quorum-confirmed failed router IPs. */
+  readonly failed: ReadonlySet<string>;
+  /** Router IPs some, but not a quorum of, replicas see as failed. */
+  readonly questionable: ReadonlySet<string>;
+  /** Every route table to manage, as read from EC2 `DescribeRouteTables`. */
+  readonly tables: readonly RouteTable[];
+  /** Router IP → its ENI; a spec IP missing here is unresolved and never a target. */
+  readonly routers: ReadonlyMap<string, RouterEni>;
+  /** CIDRs this cluster manages (recorded under `<prefix>/status`). */
+  readonly managedCidrs: ReadonlySet<string>;
+  readonly options: {
+    /** `managed`: delete only managed CIDRs not in the spec; `all`: any ENI/instance route not in it. */
+    readonly prune: "managed" | "all";
+    /** CIDRs (and what they contain) never deleted; `0.0.0.0/0` protects only itself. */
+    readonly ignoreRoutes: readonly string[];
+  };
+}
+
+/**
+ * Computes the route changes that bring the route tables in line with the spec and the confirmed
+ * failures (DESIGN.md "Rules that keep it safe" 3, 4, 5). Level-triggered: the plan depends only on
+ * this input, never on history.
+ *
+ * For each spec CIDR one router is picked for all tables ({@link pickCidrTarget}); then each table:
+ * - no route: create it to that router;
+ * - a local, gateway or other route holds the CIDR: never touched;
+ * - points at that router: nothing to do;
+ * - blackholed, or its router failed: replace (a failover);
+ * - points outside the spec: replace;
+ * - points at another live spec router (tables disagree): replace to align;
+ * and when no router is left (all failed or unresolved) the route keeps its target: never blackhole.
+ * Finally, ENI/instance routes outside the spec are deleted if {@link planPrune} allows.
+ *
+ * @returns actions ordered failovers first, other creates/replaces next, deletes last (each group by
+ *   CIDR, then table id), and warnings for everything left alone on purpose. Pure; never throws.
+ */
+export function planReconcile(input: PlanInput): Plan {
+  const tables = distinctTables(input.tables);
+  const routesByCidr = new Map(tables.map((table) => [table, indexRoutesByCidr(table)]));
+  const actions: RouteAction[] = [];
+  const warnings: PlanWarning[] = [];
+  const specCidrs = new Set<string>();
+
+  for (const [specKey, hosts] of Object.entries(input.spec)) {
+    const cidr = cidrKey(specKey);
+    if (specCidrs.has(cidr)) continue;
+    specCidrs.add(cidr);
+
+    const routeIn = (table: RouteTable) => routesByCidr.get(table)?.get(cidr);
+    const routers = resolveRouters(cidr, hosts, input.routers, warnings);
+    const existing = tables.map(routeIn).filter((route): route is Route => route !== undefined);
+    const { failed, questionable } = input;
+    const target = pickCidrTarget({ routers, routes: existing, failed, questionable });
+
+    for (const table of tables) {
+      const decision = decideRoute({ table, cidr, route: routeIn(table), routers, target, failed });
+      if (decision.action) actions.push(decision.action);
+      if (decision.warning) warnings.push(decision.warning);
+    }
+  }
+
+  const { prune, ignoreRoutes } = input.options;
+  actions.push(...planPrune({ tables, specCidrs, managedCidrs: input.managedCidrs, prune, ignoreRoutes }));
+  return { actions: orderActions(actions), warnings };
+}
+
+/** One table's route for one spec CIDR, and the router picked for that CIDR. */
+interface RouteSituation {
+  readonly table: RouteTable;
+  readonly cidr: string;
+  readonly route: Route | undefined;
+  /** Resolved routers of the CIDR, spec order. */
+  readonly routers: readonly RouterEni[];
+  /** The router every table should use, or `undefined` when none is left. */
+  readonly target: RouterEni | undefined;
+  readonly failed: ReadonlySet<string>;
+}
+
+interface Decision {
+  readonly action?: RouteAction;
+  readonly warning?: PlanWarning;
+}
+
+/** The rules for one table and one spec CIDR, in the order they apply. */
+function decideRoute(situation: RouteSituation): Decision {
+  const { route, target, cidr } = situation;
+  if (route === undefined) {
+    if (target === undefined)
+      return warn(situation, `no usable router for ${cidr} (all failed or unresolved); route not created`);
+    return change(situation, "create", target, false, "missing route");
+  }
+  if (!isRouterRoute(route)) {
+    return warn(
+      situation,
+      `${cidr} is held by a non-router route (${describeTarget(route.target)}); not touched`,
+    );
+  }
+  if (target !== undefined && pointsAt(route, target)) {
+    if (route.state === "active") return {};
+    return warn(situation, `route is blackhole but ${target.ip} is the best router left; keeping it`);
+  }
+  if (route.state === "blackhole") {
+    if (target === undefined)
+      return warn(situation, `route is blackhole and no usable router for ${cidr} is left; keeping it`);
+    return change(
+      situation,
+      "replace",
+      target,
+      true,
+      `route is blackhole (target ${describeTarget(route.target)} is gone)`,
+    );
+  }
+  const current = currentRouter(route, situation.routers, situation.failed);
+  if (current === undefined) {
+    if (target === undefined) {
+      return warn(
+        situation,
+        `target ${describeTarget(route.target)} is not in spec but no usable router for ${cidr} is left; keeping it`,
+      );
+    }
+    return change(situation, "replace", target, false, "target not in spec");
+  }
+  if (situation.failed.has(current.ip)) {
+    if (target === undefined)
+      return warn(situation, `every router for ${cidr} failed; keeping current target ${current.ip}`);
+    return change(situation, "replace", target, true, `router ${current.ip} failed`);
+  }
+  // A live spec router, but not the one the other tables use.
+  if (target === undefined) return {};
+  return change(situation, "replace", target, false, "align with other tables");
+}
+
+function change(
+  { table, cidr, route }: RouteSituation,
+  kind: "create" | "replace",
+  target: RouterEni,
+  failover: boolean,
+  reason: string,
+): Decision {
+  return {
+    action: {
+      kind,
+      routeTableId: table.routeTableId,
+      destinationCidrBlock: route?.destinationCidrBlock ?? cidr,
+      routerIp: target.ip,
+      networkInterfaceId: target.networkInterfaceId,
+      failover,
+      reason,
+    },
+  };
+}
+
+function warn({ table, cidr }: RouteSituation, message: string): Decision {
+  return { warning: { routeTableId: table.routeTableId, destinationCidrBlock: cidr, message } };
+}
+
+/**
+ * The spec's router IPs that resolve to an ENI, in spec order without repeats. Each unresolved IP is
+ * reported once per CIDR: it is never a target, since nothing can be routed to it.
+ */
+function resolveRouters(
+  cidr: string,
+  hosts: readonly string[],
+  known: ReadonlyMap<string, RouterEni>,
+  warnings: PlanWarning[],
+): RouterEni[] {
+  const routers: RouterEni[] = [];
+  for (const ip of new Set(hosts)) {
+    const router = known.get(ip);
+    if (router === undefined) {
+      warnings.push({
+        destinationCidrBlock: cidr,
+        message: `unknown router IP ${ip} (no ENI has it), not used`,
+      });
+    } else {
+      routers.push({ ...router, ip });
+    }
+  }
+  return routers;
+}
+
+/** Route tables by id, first occurrence wins (EC2 never repeats one; a caller bug must not double actions). */
+function distinctTables(tables: readonly RouteTable[]): RouteTable[] {
+  const byId = new Map<string, RouteTable>();
+  for (const table of tables) {
+    if (!byId.has(table.routeTableId)) byId.set(table.routeTableId, table);
+  }
+  return [...byId.values()];
+}
+
+/** A table's routes by canonical destination CIDR (first wins; EC2 never repeats a destination). */
+function indexRoutesByCidr(table: RouteTable): Map<string, Route> {
+  const byCidr = new Map<string, Route>();
+  for (const route of table.routes) {
+    const cidr = cidrKey(route.destinationCidrBlock);
+    if (!byCidr.has(cidr)) byCidr.set(cidr, route);
+  }
+  return byCidr;
+}

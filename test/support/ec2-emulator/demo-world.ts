@@ -1,0 +1,116 @@
+/**
+ * A ready-made world for tests and the bash demo: one VPC (default `198.18.0.0/15`, the RFC 2544
+ * range the router namespaces use), a routers subnet holding one instance + ENI per router, a main
+ * route table and N-1 further tables (each with its own subnet), every table with the VPC's local
+ * route and a `0.0.0.0/0` route to the internet gateway.
+ */
+import { formatIpv4, parseIpv4Cidr } from "./ipv4.js";
+import type { NetworkInterfaceSpec, RouteTableSpec, SubnetSpec, WorldSpec } from "./world-spec.js";
+
+/** One router of the demo world. Ids default to ones derived from the router's index. */
+export interface DemoRouter {
+  readonly ip: string;
+  readonly instanceId?: string;
+  readonly eniId?: string;
+  /** Extra private IPs on the router's ENI (secondary addresses). */
+  readonly secondaryIps?: readonly string[];
+}
+
+/** Options of {@link demoWorld}. */
+export interface DemoWorldOptions {
+  readonly vpcId?: string;
+  /** Default `198.18.0.0/15`; prefix must be /23 or shorter. */
+  readonly vpcCidr?: string;
+  /** Number of route tables including the main one (default 1). */
+  readonly routeTableCount?: number;
+  readonly routers?: readonly DemoRouter[];
+  readonly region?: string;
+  /** Default `igw-0demo`. */
+  readonly internetGatewayId?: string;
+}
+
+function hex17(n: number): string {
+  return n.toString(16).padStart(17, "0");
+}
+
+/** The id of the demo world's route table number `index` (0 = main). */
+export function demoRouteTableId(index: number): string {
+  return `rtb-${hex17(index + 1)}`;
+}
+
+/**
+ * Builds the demo world's spec (pass it to `createWorld` or `startEc2Emulator`).
+ * Router IPs must lie in the first half of the VPC CIDR (the routers subnet).
+ * Route table ids are {@link demoRouteTableId}(0..N-1); router ids default to `i-…`/`eni-…` by index.
+ * @throws Error for a VPC CIDR longer than /23 or too many tables for its second half
+ */
+export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
+  const vpcId = options.vpcId ?? "vpc-0demo";
+  const vpcCidr = options.vpcCidr ?? "198.18.0.0/15";
+  const tableCount = options.routeTableCount ?? 1;
+  const igw = options.internetGatewayId ?? "igw-0demo";
+  const region = options.region ?? "us-east-1";
+  const parsed = parseIpv4Cidr(vpcCidr);
+  if (!parsed || parsed.prefix > 23) throw new Error(`demoWorld: vpcCidr ${vpcCidr} must be a /23 or larger`);
+  const half = 2 ** (32 - parsed.prefix - 1);
+  if ((tableCount - 1) * 256 > half) throw new Error(`demoWorld: too many route tables for ${vpcCidr}`);
+
+  const routersSubnet: SubnetSpec = {
+    subnetId: "subnet-0routers",
+    vpcId,
+    cidrBlock: `${formatIpv4(parsed.network)}/${parsed.prefix + 1}`,
+    availabilityZone: `${region}a`,
+  };
+  const tableSubnets: SubnetSpec[] = [];
+  const routeTables: RouteTableSpec[] = [];
+  for (let index = 0; index < tableCount; index++) {
+    const subnetIds: string[] = [];
+    if (index > 0) {
+      const subnet: SubnetSpec = {
+        subnetId: `subnet-${hex17(index)}`,
+        vpcId,
+        cidrBlock: `${formatIpv4(parsed.network + half + (index - 1) * 256)}/24`,
+        availabilityZone: `${region}${"abc"[index % 3]}`,
+      };
+      tableSubnets.push(subnet);
+      subnetIds.push(subnet.subnetId);
+    }
+    routeTables.push({
+      routeTableId: demoRouteTableId(index),
+      vpcId,
+      main: index === 0,
+      subnetIds,
+      routes: [
+        { destinationCidrBlock: vpcCidr, gatewayId: "local" },
+        { destinationCidrBlock: "0.0.0.0/0", gatewayId: igw },
+      ],
+    });
+  }
+
+  const routers = options.routers ?? [];
+  const instances = routers.map((router, index) => ({
+    instanceId: router.instanceId ?? `i-${hex17(index + 1)}`,
+    state: "running" as const,
+  }));
+  const networkInterfaces: NetworkInterfaceSpec[] = routers.map((router, index) => ({
+    networkInterfaceId: router.eniId ?? `eni-${hex17(index + 1)}`,
+    subnetId: routersSubnet.subnetId,
+    description: `router ${router.ip}`,
+    attachment: { instanceId: instances[index]?.instanceId ?? "", deviceIndex: 0 },
+    privateIpAddresses: [
+      { privateIpAddress: router.ip, primary: true },
+      ...(router.secondaryIps ?? []).map((ip) => ({ privateIpAddress: ip, primary: false })),
+    ],
+    sourceDestCheck: false,
+  }));
+
+  return {
+    region,
+    vpcs: [{ vpcId, cidrBlock: vpcCidr }],
+    subnets: [routersSubnet, ...tableSubnets],
+    internetGateways: [igw],
+    instances,
+    networkInterfaces,
+    routeTables,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Fault injection for the emulator: injected errors for the next N calls of an action, EC2-like
+ * token-bucket throttling (off by default), and latency per action.
+ * Source (bucket sizes): https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
+ */
+import { isMutatingAction } from "./actions.js";
+import { Ec2Error } from "./ec2-error.js";
+
+/** Answer the next `count` calls of `action` (all actions when absent or `*`) with this error. */
+export interface InjectedFault {
+  readonly action?: string;
+  readonly count: number;
+  /** HTTP status, e.g. 503 for `RequestLimitExceeded`, 500 for `InternalError`. */
+  readonly status: number;
+  readonly code: string;
+  readonly message?: string;
+}
+
+/** One token bucket: `burst` tokens at most, refilled at `refillPerSecond` tokens/s. */
+export interface TokenBucketConfig {
+  readonly burst: number;
+  readonly refillPerSecond: number;
+}
+
+/** Separate buckets for mutating and non-mutating actions, as EC2 has. */
+export interface ThrottleConfig {
+  readonly mutating: TokenBucketConfig;
+  readonly nonMutating: TokenBucketConfig;
+}
+
+/** EC2's default request-rate buckets: mutating 50 burst / 5 per s, non-mutating 100 burst / 20 per s. */
+export const EC2_DEFAULT_THROTTLE: ThrottleConfig = {
+  mutating: { burst: 50, refillPerSecond: 5 },
+  nonMutating: { burst: 100, refillPerSecond: 20 },
+};
+
+/**
+ * A change of fault settings. A field that is present replaces the current setting;
+ * `throttle: true` means {@link EC2_DEFAULT_THROTTLE}, `false`/`null` turns throttling off.
+ */
+export interface FaultSettings {
+  readonly inject?: readonly InjectedFault[];
+  /** Extra latency (ms) per action name; the key `*` applies to every action without its own entry. */
+  readonly latencyMs?: Readonly<Record<string, number>>;
+  readonly throttle?: ThrottleConfig | boolean | null;
+}
+
+/** The current settings, as reported by the control endpoint. */
+export interface FaultReport {
+  readonly inject: readonly InjectedFault[];
+  readonly latencyMs: Readonly<Record<string, number>>;
+  readonly throttle: ThrottleConfig | null;
+}
+
+/** The error EC2 returns when a request-rate bucket is empty (HTTP 503). */
+export function requestLimitExceeded(): Ec2Error {
+  return new Ec2Error(503, "RequestLimitExceeded", "Request limit exceeded.");
+}
+
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly config: TokenBucketConfig,
+    private readonly now: () => number,
+  ) {
+    this.tokens = config.burst;
+    this.last = now();
+  }
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.config.burst, this.tokens + ((now - this.last) / 1000) * this.config.refillPerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Mutable fault state of one emulator. */
+export class Faults {
+  private injections: Array<InjectedFault & { remaining: number }> = [];
+  private latency: Record<string, number> = {};
+  private throttle: ThrottleConfig | null = null;
+  private buckets: { mutating: TokenBucket; nonMutating: TokenBucket } | null = null;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Applies a change (see {@link FaultSettings}). */
+  set(settings: FaultSettings): void {
+    if (settings.inject !== undefined) this.injections = [];
+    for (const fault of settings.inject ?? []) this.inject(fault);
+    if (settings.latencyMs !== undefined) this.latency = { ...settings.latencyMs };
+    if (settings.throttle !== undefined) {
+      this.throttle = settings.throttle === true ? EC2_DEFAULT_THROTTLE : settings.throttle || null;
+      this.buckets = this.throttle
+        ? {
+            mutating: new TokenBucket(this.throttle.mutating, this.now),
+            nonMutating: new TokenBucket(this.throttle.nonMutating, this.now),
+          }
+        : null;
+    }
+  }
+
+  /** Adds one injected fault after those already queued. */
+  inject(fault: InjectedFault): void {
+    if (!Number.isInteger(fault.count) || fault.count < 0) throw new Error(`bad fault count ${fault.count}`);
+    if (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599) {
+      throw new Error(`bad fault status ${fault.status}`);
+    }
+    this.injections.push({ ...fault, remaining: fault.count });
+  }
+
+  /** Removes every injected fault, latency and throttling. */
+  clear(): void {
+    this.set({ inject: [], latencyMs: {}, throttle: null });
+  }
+
+  /** Extra latency (ms) for one call of `action`. */
+  latencyFor(action: string): number {
+    return this.latency[action] ?? this.latency["*"] ?? 0;
+  }
+
+  /** The error to answer this call with, if any; consumes one injected fault or one bucket token. */
+  check(action: string): Ec2Error | undefined {
+    const fault = this.injections.find(
+      (f) => f.remaining > 0 && (f.action === undefined || f.action === "*" || f.action === action),
+    );
+    if (fault) {
+      fault.remaining -= 1;
+      this.injections = this.injections.filter((f) => f.remaining > 0);
+      return new Ec2Error(fault.status, fault.code, fault.message ?? `Injected fault ${fault.code}`);
+    }
+    if (this.buckets) {
+      const bucket = isMutatingAction(action) ? this.buckets.mutating : this.buckets.nonMutating;
+      if (!bucket.take()) return requestLimitExceeded();
+    }
+    return undefined;
+  }
+
+  /** The current settings (injections with their remaining counts). */
+  report(): FaultReport {
+    return {
+      inject: this.injections.map(({ remaining, ...fault }) => ({ ...fault, count: remaining })),
+      latencyMs: { ...this.latency },
+      throttle: this.throttle,
+    };
+  }
+}

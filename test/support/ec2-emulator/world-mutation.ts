@@ -1,0 +1,102 @@
+/**
+ * Edits made to the world outside the EC2 API, as an operator (console) or a failure would make them:
+ * delete an ENI, add/replace or remove a route by hand, add an ENI or instance, change an instance's state.
+ */
+import type { World } from "./world.js";
+import type { InstanceSpec, InstanceStateName, NetworkInterfaceSpec, RouteEntrySpec } from "./world-spec.js";
+
+/** One edit. JSON-encodable (the control endpoint `POST /_control/world` accepts it or an array of them). */
+export type WorldMutation =
+  | { readonly op: "delete-network-interface"; readonly networkInterfaceId: string }
+  | { readonly op: "add-network-interface"; readonly networkInterface: NetworkInterfaceSpec }
+  | { readonly op: "put-route"; readonly routeTableId: string; readonly route: RouteEntrySpec }
+  | { readonly op: "delete-route"; readonly routeTableId: string; readonly destinationCidrBlock: string }
+  | { readonly op: "add-instance"; readonly instance: InstanceSpec }
+  | { readonly op: "set-instance-state"; readonly instanceId: string; readonly state: InstanceStateName };
+
+const INSTANCE_STATES: readonly string[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
+
+function field(value: object, name: string): unknown {
+  return (value as Record<string, unknown>)[name];
+}
+
+function stringField(value: object, name: string): string {
+  const found = field(value, name);
+  if (typeof found !== "string" || found === "") throw new Error(`mutation: ${name} must be a non-empty string`);
+  return found;
+}
+
+function objectField(value: object, name: string): object {
+  const found = field(value, name);
+  if (typeof found !== "object" || found === null) throw new Error(`mutation: ${name} must be an object`);
+  return found;
+}
+
+/**
+ * Checks that a JSON value is a {@link WorldMutation} (nested specs are checked by the world when applied).
+ * @throws Error naming the first problem
+ */
+export function parseWorldMutation(value: unknown): WorldMutation {
+  if (typeof value !== "object" || value === null) throw new Error("mutation: expected an object");
+  const op = field(value, "op");
+  switch (op) {
+    case "delete-network-interface":
+      return { op, networkInterfaceId: stringField(value, "networkInterfaceId") };
+    case "add-network-interface":
+      return { op, networkInterface: objectField(value, "networkInterface") as NetworkInterfaceSpec };
+    case "put-route": {
+      const route = objectField(value, "route");
+      stringField(route, "destinationCidrBlock");
+      return { op, routeTableId: stringField(value, "routeTableId"), route: route as RouteEntrySpec };
+    }
+    case "delete-route":
+      return {
+        op,
+        routeTableId: stringField(value, "routeTableId"),
+        destinationCidrBlock: stringField(value, "destinationCidrBlock"),
+      };
+    case "add-instance": {
+      const instance = objectField(value, "instance");
+      stringField(instance, "instanceId");
+      return { op, instance: instance as InstanceSpec };
+    }
+    case "set-instance-state": {
+      const state = stringField(value, "state");
+      if (!INSTANCE_STATES.includes(state)) throw new Error(`mutation: unknown instance state ${state}`);
+      return { op, instanceId: stringField(value, "instanceId"), state: state as InstanceStateName };
+    }
+    default:
+      throw new Error(`mutation: unknown op ${String(op)}`);
+  }
+}
+
+/**
+ * Applies one edit.
+ * @throws Error or Ec2Error when the edit refers to something that does not exist or is inconsistent
+ */
+export function applyWorldMutation(world: World, mutation: WorldMutation): void {
+  switch (mutation.op) {
+    case "delete-network-interface":
+      if (!world.operatorDeleteNetworkInterface(mutation.networkInterfaceId)) {
+        throw new Error(`no network interface ${mutation.networkInterfaceId}`);
+      }
+      return;
+    case "add-network-interface":
+      world.operatorAddNetworkInterface(mutation.networkInterface);
+      return;
+    case "put-route":
+      world.operatorPutRoute(mutation.routeTableId, mutation.route);
+      return;
+    case "delete-route":
+      if (!world.operatorDeleteRoute(mutation.routeTableId, mutation.destinationCidrBlock)) {
+        throw new Error(`no route ${mutation.destinationCidrBlock} in ${mutation.routeTableId}`);
+      }
+      return;
+    case "add-instance":
+      world.operatorAddInstance(mutation.instance);
+      return;
+    case "set-instance-state":
+      world.operatorSetInstanceState(mutation.instanceId, mutation.state);
+      return;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Runs a real vpcrouter replica as a child process (`vpcrouter run`), for integration tests, the
+ * demo and benchmarks. Its JSON log lines are kept for assertions and printed on failure.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
+import { waitFor } from "./wait.js";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Options for {@link ReplicaProcess.start}. */
+export interface ReplicaProcessOptions {
+  readonly id: string;
+  readonly zone: string;
+  readonly etcdEndpoints: readonly string[];
+  readonly prefix: string;
+  readonly vpcId: string;
+  /** The EC2 emulator's URL (given to the SDK as AWS_ENDPOINT_URL_EC2). */
+  readonly ec2Endpoint: string;
+  /** Extra `vpcrouter run` flags, e.g. ["--health", "tcp"]. */
+  readonly extraArgs?: readonly string[];
+  /** Access key id the replica signs with (default: its id), so the emulator's log names it. */
+  readonly accessKeyId?: string;
+  readonly electionTtlSeconds?: number;
+}
+
+/** One parsed JSON log line of a replica. */
+export type LogLine = Record<string, unknown> & { msg?: string };
+
+/** A replica child process. */
+export class ReplicaProcess {
+  readonly logs: LogLine[] = [];
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    readonly id: string,
+    readonly apiUrl: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        this.exitCode = code ?? (signal ? -1 : null);
+        resolve();
+      }),
+    );
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      try {
+        this.logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        this.logs.push({ msg: line });
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => this.logs.push({ msg: chunk.toString(), stderr: true }));
+  }
+
+  /** Spawns the replica and waits (up to 30 s) until its API answers `GET /healthz`. */
+  static async start(options: ReplicaProcessOptions): Promise<ReplicaProcess> {
+    const port = await freePort();
+    const args = [
+      "--import",
+      "tsx",
+      join(repoRoot, "src/cli/main.ts"),
+      "run",
+      "--replica-id",
+      options.id,
+      "--zone",
+      options.zone,
+      "--etcd-endpoints",
+      options.etcdEndpoints.join(","),
+      "--prefix",
+      options.prefix,
+      "--vpc",
+      options.vpcId,
+      "--region",
+      "us-east-1",
+      "--address",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--election-ttl",
+      String(options.electionTtlSeconds ?? 3),
+      ...(options.extraArgs ?? []),
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL_EC2: options.ec2Endpoint,
+        AWS_ACCESS_KEY_ID: options.accessKeyId ?? options.id,
+        AWS_SECRET_ACCESS_KEY: "test-secret",
+        AWS_REGION: "us-east-1",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
+    });
+    const replica = new ReplicaProcess(options.id, `http://127.0.0.1:${port}`, child);
+    try {
+      await waitFor(async () => replica.exitCode === undefined && (await replica.healthy()), {
+        timeoutMs: 30_000,
+        message: `replica ${options.id} did not start`,
+      });
+    } catch (error) {
+      await replica.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${replica.tail()}`);
+    }
+    return replica;
+  }
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  /** The process's exit code once it exited (-1 when killed by a signal). */
+  get code(): number | null | undefined {
+    return this.exitCode;
+  }
+
+  /** Sends `signal` and waits for the process to exit. */
+  async kill(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  /** `GET /status` of this replica, or undefined when it does not answer. */
+  async status(): Promise<Record<string, unknown> | undefined> {
+    try {
+      const response = await fetch(`${this.apiUrl}/status`, { signal: AbortSignal.timeout(2000) });
+      return (await response.json()) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Log lines whose message contains `text`. */
+  logged(text: string): LogLine[] {
+    return this.logs.filter((line) => typeof line.msg === "string" && line.msg.includes(text));
+  }
+
+  /** The last log lines as text, for failure messages. */
+  tail(count = 40): string {
+    return this.logs
+      .slice(-count)
+      .map((line) => `[${this.id}] ${JSON.stringify(line)}`)
+      .join("\n");
+  }
+
+  private async healthy(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.apiUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { clusterKeys } from "../../src/cluster/keys.js";
+import { buildSnapshot, compareRevisions, type KeyValue } from "../../src/cluster/snapshot.js";
+
+const keys = clusterKeys("/t");
+
+function kv(key: string, value: unknown, createRevision = "1", lease = "0"): KeyValue {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return { key, value: text, createRevision, modRevision: createRevision, lease };
+}
+
+describe("buildSnapshot", () => {
+  it("reads spec, members, votes, status and orders candidates by create revision", () => {
+    const snapshot = buildSnapshot(keys, "40", [
+      kv("/t/spec", '{"10.0.0.0/24":["198.18.0.10"]}', "5"),
+      kv("/t/members/a", { id: "a", zone: "az-a", version: "1", startedAt: "x", apiAddr: "h:1" }, "6", "11"),
+      kv("/t/members/b", { id: "b", zone: "az-b", version: "1", startedAt: "x", apiAddr: "h:2" }, "7", "12"),
+      kv("/t/votes/a", { failed: ["198.18.0.10"], specRevision: "5" }, "8", "11"),
+      kv("/t/election/c", "b", "100"),
+      kv("/t/election/b", "a", "99"),
+      kv("/t/election/a", "c", "1000"),
+      kv("/t/status", { leaderId: "a", term: "99", managedCidrs: ["10.0.0.0/24"] }, "9"),
+    ]);
+    assert.equal(snapshot.revision, "40");
+    assert.deepEqual(snapshot.spec, { raw: '{"10.0.0.0/24":["198.18.0.10"]}', revision: "5" });
+    assert.deepEqual([...snapshot.members.keys()], ["a", "b"]);
+    assert.equal(snapshot.members.get("b")?.lease, "12");
+    assert.deepEqual(snapshot.votes.get("a")?.failed, ["198.18.0.10"]);
+    // Numeric, not lexicographic: "99" < "100" < "1000".
+    assert.deepEqual(
+      snapshot.candidates.map((c) => c.replicaId),
+      ["a", "b", "c"],
+    );
+    assert.equal(snapshot.leader?.replicaId, "a");
+    assert.equal(snapshot.leader?.createRevision, "99");
+    assert.deepEqual(snapshot.status?.managedCidrs, ["10.0.0.0/24"]);
+    assert.deepEqual(snapshot.problems, []);
+  });
+
+  it("reports malformed values and leaves them out instead of throwing", () => {
+    const snapshot = buildSnapshot(keys, "3", [
+      kv("/t/members/a", "{not json"),
+      kv("/t/votes/a", { failed: "198.18.0.10", specRevision: "5" }),
+      kv("/t/status", { hello: 1 }),
+    ]);
+    assert.equal(snapshot.members.size, 0);
+    assert.equal(snapshot.votes.size, 0);
+    assert.equal(snapshot.status, undefined);
+    assert.equal(snapshot.leader, undefined);
+    assert.equal(snapshot.problems.length, 3);
+    assert.match(snapshot.problems[0] ?? "", /\/t\/members\/a/);
+  });
+
+  it("ignores keys of another prefix that share the text", () => {
+    const snapshot = buildSnapshot(keys, "3", [kv("/t/specx", "x"), kv("/t/membersx/a", "{}")]);
+    assert.equal(snapshot.spec, undefined);
+    assert.equal(snapshot.members.size, 0);
+  });
+});
+
+describe("compareRevisions", () => {
+  it("compares int64 revisions numerically beyond 2^53", () => {
+    assert.equal(compareRevisions("9007199254740993", "9007199254740992"), 1);
+    assert.equal(compareRevisions("2", "10"), -1);
+    assert.equal(compareRevisions("7", "7"), 0);
+  });
+});

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { majority, tallyVotes, type Vote } from "../../src/decide/quorum.js";
+
+const rev = "42";
+const vote = (failed: string[], specRevision = rev): Vote => ({ failed, specRevision, at: "2026-11-01T00:00:00Z" });
+
+describe("majority", () => {
+  const rows: [number, number][] = [
+    [1, 1],
+    [2, 2],
+    [3, 2],
+    [4, 3],
+    [5, 3],
+    [6, 4],
+  ];
+  for (const [members, expected] of rows) {
+    it(`${members} members → ${expected}`, () => assert.equal(majority(members), expected));
+  }
+  it("0 members → Infinity (nothing can be confirmed)", () => {
+    assert.equal(majority(0), Number.POSITIVE_INFINITY);
+    assert.equal(majority(-1), Number.POSITIVE_INFINITY);
+    assert.equal(majority(Number.NaN), Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("tallyVotes with 1–5 members", () => {
+  const ids = ["a", "b", "c", "d", "e"];
+  const rows: { members: number; voters: number; confirmed: boolean }[] = [
+    { members: 1, voters: 1, confirmed: true },
+    { members: 2, voters: 1, confirmed: false },
+    { members: 2, voters: 2, confirmed: true },
+    { members: 3, voters: 1, confirmed: false },
+    { members: 3, voters: 2, confirmed: true },
+    { members: 4, voters: 2, confirmed: false },
+    { members: 4, voters: 3, confirmed: true },
+    { members: 5, voters: 2, confirmed: false },
+    { members: 5, voters: 3, confirmed: true },
+  ];
+  for (const row of rows) {
+    it(`${row.voters} of ${row.members} votes → ${row.confirmed ? "confirmed" : "questionable"}`, () => {
+      const members = ids.slice(0, row.members);
+      const votes = new Map(members.map((id, i) => [id, vote(i < row.voters ? ["10.0.0.1"] : [])]));
+      const view = tallyVotes({ members, votes, specRevision: rev });
+      assert.equal(view.confirmed.has("10.0.0.1"), row.confirmed);
+      assert.equal(view.questionable.has("10.0.0.1"), !row.confirmed);
+      assert.deepEqual(view.votesByRouter.get("10.0.0.1"), members.slice(0, row.voters));
+    });
+  }
+
+  it("a router nobody votes against is neither confirmed nor questionable", () => {
+    const view = tallyVotes({ members: ["a"], votes: new Map([["a", vote([])]]), specRevision: rev });
+    assert.equal(view.confirmed.size + view.questionable.size + view.votesByRouter.size, 0);
+  });
+});
+
+describe("tallyVotes ignores stale votes", () => {
+  it("ignores votes of departed members (and counts only live ones toward the majority)", () => {
+    const votes = new Map([
+      ["a", vote(["10.0.0.1"])],
+      ["gone-1", vote(["10.0.0.1"])],
+      ["gone-2", vote(["10.0.0.1"])],
+    ]);
+    const view = tallyVotes({ members: ["a", "b", "c"], votes, specRevision: rev });
+    assert.equal(view.confirmed.has("10.0.0.1"), false);
+    assert.deepEqual(view.votesByRouter.get("10.0.0.1"), ["a"]);
+  });
+
+  it("ignores votes formed under an old spec revision", () => {
+    const votes = new Map([
+      ["a", vote(["10.0.0.1"], "41")],
+      ["b", vote(["10.0.0.1"], "41")],
+      ["c", vote(["10.0.0.2"])],
+    ]);
+    const view = tallyVotes({ members: ["a", "b", "c"], votes, specRevision: rev });
+    assert.equal(view.votesByRouter.has("10.0.0.1"), false);
+    assert.deepEqual([...view.questionable], ["10.0.0.2"]);
+  });
+
+  it("confirms nothing with no members", () => {
+    const view = tallyVotes({ members: [], votes: new Map([["a", vote(["10.0.0.1"])]]), specRevision: rev, quorum: 1 });
+    assert.equal(view.confirmed.size, 0);
+    assert.equal(view.votesByRouter.size, 0);
+  });
+
+  it("counts a member once even if its vote repeats an IP", () => {
+    const view = tallyVotes({
+      members: ["a", "b", "c"],
+      votes: new Map([["a", vote(["10.0.0.1", "10.0.0.1"])]]),
+      specRevision: rev,
+    });
+    assert.deepEqual(view.votesByRouter.get("10.0.0.1"), ["a"]);
+    assert.equal(view.confirmed.size, 0);
+  });
+
+  it("sorts voter ids", () => {
+    const votes = new Map([
+      ["c", vote(["10.0.0.1"])],
+      ["a", vote(["10.0.0.1"])],
+    ]);
+    assert.deepEqual(
+      tallyVotes({ members: ["a", "b", "c"], votes, specRevision: rev }).votesByRouter.get("10.0.0.1"),
+      ["a", "c"],
+    );
+  });
+});
+
+describe("tallyVotes quorum override", () => {
+  const members = ["a", "b", "c"];
+  const oneVote = new Map([["a", vote(["10.0.0.1"])]]);
+  const allVotes = new Map(members.map((id) => [id, vote(["10.0.0.1"])]));
+  it("quorum 1 confirms on one vote", () => {
+    assert.ok(tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: 1 }).confirmed.has("10.0.0.1"));
+  });
+  it("quorum above the member count is clamped to it", () => {
+    assert.ok(tallyVotes({ members, votes: allVotes, specRevision: rev, quorum: 9 }).confirmed.has("10.0.0.1"));
+  });
+  it("quorum below 1 is clamped to 1", () => {
+    const view = tallyVotes({ members, votes: new Map(), specRevision: rev, quorum: 0 });
+    assert.equal(view.confirmed.size, 0);
+    assert.ok(tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: -3 }).confirmed.has("10.0.0.1"));
+  });
+});
+
+describe("tallyVotes properties", () => {
+  const ids = ["a", "b", "c", "d", "e", "f", "g"];
+  const routers = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+  const arbitraryVotes = fc.array(
+    fc.record({
+      id: fc.constantFrom(...ids),
+      failed: fc.subarray(routers),
+      specRevision: fc.constantFrom("41", "42"),
+    }),
+  );
+  it("never confirms with fewer than quorum current-member votes", () => {
+    fc.assert(
+      fc.property(
+        fc.subarray(ids),
+        arbitraryVotes,
+        fc.option(fc.integer({ min: -2, max: 9 }), { nil: undefined }),
+        (members, voteList, quorum) => {
+          const votes = new Map(voteList.map((v) => [v.id, vote(v.failed, v.specRevision)]));
+          const view = tallyVotes({ members, votes, specRevision: rev, quorum });
+          const needed =
+            quorum === undefined ? majority(members.length) : Math.min(members.length, Math.max(1, quorum));
+          for (const router of routers) {
+            const count = [...votes].filter(
+              ([id, v]) => members.includes(id) && v.specRevision === rev && v.failed.includes(router),
+            ).length;
+            assert.equal(view.confirmed.has(router), members.length > 0 && count >= needed);
+            assert.equal(view.questionable.has(router), count > 0 && !view.confirmed.has(router));
+            assert.equal(view.votesByRouter.get(router)?.length ?? 0, count);
+          }
+        },
+      ),
+    );
+  });
+});

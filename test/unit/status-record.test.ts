@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { RouteAction } from "../../src/decide/route-action.js";
+import { nextManagedCidrs, nextStatus } from "../../src/replica/status-record.js";
+import type { RouteTable } from "../../src/vpc/model.js";
+
+const table: RouteTable = {
+  routeTableId: "rtb-1",
+  vpcId: "vpc-1",
+  main: true,
+  subnetIds: [],
+  routes: [
+    { destinationCidrBlock: "172.16.0.0/16", target: { kind: "local" }, state: "active" },
+    { destinationCidrBlock: "10.1.0.0/16", target: { kind: "eni", networkInterfaceId: "eni-1" }, state: "active" },
+    { destinationCidrBlock: "0.0.0.0/0", target: { kind: "gateway", id: "igw-1" }, state: "active" },
+  ],
+};
+
+const replace: RouteAction = {
+  kind: "replace",
+  routeTableId: "rtb-1",
+  destinationCidrBlock: "10.1.0.0/16",
+  routerIp: "198.18.0.11",
+  networkInterfaceId: "eni-2",
+  failover: true,
+  reason: "198.18.0.10 failed",
+};
+
+describe("nextManagedCidrs", () => {
+  it("manages every spec CIDR and keeps a former one only while a router route remains", () => {
+    const managed = nextManagedCidrs(["10.1.0.0/16", "10.2.0.0/16", "0.0.0.0/0"], { "10.3.0.0/16": ["x"] }, [table]);
+    assert.deepEqual(managed, ["10.1.0.0/16", "10.3.0.0/16"]);
+  });
+});
+
+describe("nextStatus", () => {
+  const base = {
+    leaderId: "a",
+    term: "7",
+    spec: { spec: { "10.1.0.0/16": ["198.18.0.10", "198.18.0.11"] }, revision: "3" },
+    managedCidrs: ["10.1.0.0/16"],
+    at: "2026-01-01T00:00:00.000Z",
+  };
+
+  it("records the plan and the apply when the plan had actions", () => {
+    const status = nextStatus({
+      ...base,
+      outcome: {
+        plan: { actions: [replace], warnings: [] },
+        tables: [table],
+        results: [{ action: replace, ok: true, durationMs: 3 }],
+        stoppedByFence: false,
+      },
+    });
+    assert.deepEqual(status.lastPlan, { at: base.at, actions: [replace] });
+    assert.deepEqual(status.lastApply?.changes, [{ action: replace, ok: true, error: undefined }]);
+    assert.deepEqual(status.routeTables, [table]);
+  });
+
+  it("is unchanged by a steady-state reconcile at a later time (nothing to write)", () => {
+    const first = nextStatus({
+      ...base,
+      outcome: {
+        plan: { actions: [replace], warnings: [] },
+        tables: [table],
+        results: [{ action: replace, ok: true, durationMs: 3 }],
+        stoppedByFence: false,
+      },
+    });
+    const stored = JSON.parse(JSON.stringify(first));
+    const later = nextStatus({
+      ...base,
+      previous: stored,
+      at: "2026-01-01T00:05:00.000Z",
+      outcome: { plan: { actions: [], warnings: [] }, tables: [table], results: [], stoppedByFence: false },
+    });
+    assert.equal(JSON.stringify(later), JSON.stringify(stored));
+  });
+
+  it("formats plan warnings with CIDR and table", () => {
+    const status = nextStatus({
+      ...base,
+      outcome: {
+        plan: {
+          actions: [],
+          warnings: [{ routeTableId: "rtb-1", destinationCidrBlock: "10.1.0.0/16", message: "all failed" }],
+        },
+        tables: [table],
+        results: [],
+        stoppedByFence: false,
+      },
+    });
+    assert.deepEqual(status.planWarnings, ["10.1.0.0/16 in rtb-1: all failed"]);
+  });
+});
