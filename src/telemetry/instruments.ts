@@ -1,0 +1,88 @@
+/**
+ * vpcrouter's metrics, created once from the process meter and exposed at GET /metrics in the
+ * Prometheus text format. Names follow Prometheus conventions (https://prometheus.io/docs/practices/naming/):
+ * `vpcrouter_` prefix, base units (seconds), `_total` on counters.
+ */
+import type { Counter, Gauge, Histogram, Meter } from "@opentelemetry/api";
+
+/** Result of one probe of one router. */
+export type ProbeCheckResult = "ok" | "fail";
+/** Outcome of one reconcile pass of the leader. */
+export type ReconcileOutcome = "noop" | "applied" | "failed" | "fenced" | "skipped";
+/** Kind of route change applied to EC2 (same as `RouteAction["kind"]`). */
+export type RouteChangeKind = "create" | "replace" | "delete";
+/** Outcome of one EC2 API call as seen through our resilience policies. */
+export type Ec2CallOutcome = "ok" | "error" | "throttled" | "timeout" | "breaker_open";
+
+/** The instruments; attribute names and values are typed so that label sets stay bounded. */
+export interface Instruments {
+  /** `vpcrouter_probe_checks_total{result}`: probes sent, by result. */
+  readonly probeChecks: Counter<{ result: ProbeCheckResult }>;
+  /** `vpcrouter_probe_rtt_seconds`: round-trip time of successful probes, s. */
+  readonly probeRtt: Histogram;
+  /** `vpcrouter_routers_failed`: routers the quorum currently confirms as failed. */
+  readonly routersFailed: Gauge;
+  /** `vpcrouter_is_leader`: 1 while this replica leads, else 0. */
+  readonly isLeader: Gauge;
+  /** `vpcrouter_leader_term`: term (leader key create revision) of the leader this replica knows. */
+  readonly leaderTerm: Gauge;
+  /** `vpcrouter_reconcile_total{outcome}`: reconcile passes, by outcome. */
+  readonly reconciles: Counter<{ outcome: ReconcileOutcome }>;
+  /** `vpcrouter_reconcile_duration_seconds`: duration of a reconcile pass, s. */
+  readonly reconcileDuration: Histogram;
+  /** `vpcrouter_route_changes_total{kind,failover}`: route changes applied to EC2. */
+  readonly routeChanges: Counter<{ kind: RouteChangeKind; failover: boolean }>;
+  /** `vpcrouter_ec2_calls_total{action,outcome}`: EC2 calls by API action (e.g. `ReplaceRoute`). */
+  readonly ec2Calls: Counter<{ action: string; outcome: Ec2CallOutcome }>;
+  /** `vpcrouter_failover_seconds`: from quorum confirmation of a failure to the route replaced, s. */
+  readonly failoverSeconds: Histogram;
+  /** `vpcrouter_spec_valid`: 1 when the spec in etcd is valid, 0 when it was rejected. */
+  readonly specValid: Gauge;
+}
+
+/** Probe round trips: loopback and in-VPC answers take well under a millisecond to tens of ms. */
+const PROBE_RTT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5];
+/** Reconcile passes: a few EC2 calls each, up to retries with backoff. */
+const RECONCILE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Failover latency after quorum confirmation: one or two EC2 writes, or retries when throttled. */
+const FAILOVER_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
+/**
+ * Creates every instrument on `meter`.
+ * @param meter - usually `Telemetry.meter`; any OpenTelemetry meter works (a no-op meter in tests).
+ */
+export function createInstruments(meter: Meter): Instruments {
+  return {
+    probeChecks: meter.createCounter("vpcrouter_probe_checks_total", {
+      description: "Router probes, by result (ok or fail).",
+    }),
+    probeRtt: meter.createHistogram("vpcrouter_probe_rtt_seconds", {
+      description: "Round-trip time of successful router probes.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: PROBE_RTT_BUCKETS },
+    }),
+    routersFailed: meter.createGauge("vpcrouter_routers_failed", {
+      description: "Routers confirmed failed by a quorum of replicas.",
+    }),
+    isLeader: meter.createGauge("vpcrouter_is_leader", { description: "1 while this replica is the leader." }),
+    leaderTerm: meter.createGauge("vpcrouter_leader_term", {
+      description: "Current leader term (create revision of the leader key).",
+    }),
+    reconciles: meter.createCounter("vpcrouter_reconcile_total", { description: "Reconcile passes, by outcome." }),
+    reconcileDuration: meter.createHistogram("vpcrouter_reconcile_duration_seconds", {
+      description: "Duration of reconcile passes.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: RECONCILE_BUCKETS },
+    }),
+    routeChanges: meter.createCounter("vpcrouter_route_changes_total", {
+      description: "Route changes applied to EC2, by kind and whether they were failovers.",
+    }),
+    ec2Calls: meter.createCounter("vpcrouter_ec2_calls_total", { description: "EC2 API calls, by action and outcome." }),
+    failoverSeconds: meter.createHistogram("vpcrouter_failover_seconds", {
+      description: "Time from quorum confirmation of a router failure to its routes replaced.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: FAILOVER_BUCKETS },
+    }),
+    specValid: meter.createGauge("vpcrouter_spec_valid", { description: "1 when the route spec is valid, else 0." }),
+  };
+}

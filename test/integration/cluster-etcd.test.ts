@@ -1,0 +1,131 @@
+/**
+ * The cluster layer against a real etcd: sessions, member registration, the election and its
+ * fence, votes bound to leases.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Etcd3 } from "etcd3";
+import { ClusterStore, ReplicaIdTakenError } from "../../src/cluster/cluster-store.js";
+import { clusterKeys } from "../../src/cluster/keys.js";
+import type { MemberRecord } from "../../src/cluster/records.js";
+import { Session } from "../../src/cluster/session.js";
+import { EtcdCluster } from "../support/etcd-cluster.js";
+import { waitFor } from "../support/wait.js";
+
+function member(id: string): MemberRecord {
+  return { id, zone: `az-${id}`, version: "test", startedAt: new Date().toISOString(), apiAddr: "127.0.0.1:1" };
+}
+
+describe("cluster layer on real etcd", () => {
+  let etcd: EtcdCluster;
+  let client: Etcd3;
+  let counter = 0;
+  const sessions: Session[] = [];
+  const freshStore = () => new ClusterStore(client, clusterKeys(`/cluster-test-${++counter}`));
+  const open = async (ttl = 2) => {
+    const session = await Session.open(client, ttl);
+    sessions.push(session);
+    return session;
+  };
+
+  before(async () => {
+    etcd = await EtcdCluster.start({ members: 1 });
+    client = new Etcd3({ hosts: etcd.endpoints.map((e) => `http://${e}`) });
+  });
+
+  after(async () => {
+    await Promise.all(sessions.map((s) => s.close()));
+    client?.close();
+    await etcd?.destroy();
+  });
+
+  it("elects the oldest candidate; the next one leads as soon as the first resigns", async () => {
+    const store = freshStore();
+    const [a, b] = [await open(), await open()];
+    const candidateA = await store.campaign(a, "a");
+    const candidateB = await store.campaign(b, "b");
+    let snapshot = await store.readSnapshot();
+    assert.equal(snapshot.leader?.replicaId, "a");
+    assert.equal(snapshot.leader?.createRevision, candidateA.createRevision);
+    assert.equal(await store.holdsTerm(candidateA), true);
+
+    // Campaigning again is idempotent: same key, same term.
+    assert.deepEqual(await store.campaign(a, "a"), candidateA);
+
+    await store.resign(candidateA);
+    assert.equal(await store.holdsTerm(candidateA), false, "the old term is fenced off");
+    snapshot = await store.readSnapshot();
+    assert.equal(snapshot.leader?.replicaId, "b");
+    assert.equal(snapshot.leader?.createRevision, candidateB.createRevision);
+  });
+
+  it("loses the member key, votes and leadership with the lease", async () => {
+    const store = freshStore();
+    const session = await open();
+    await store.registerMember(session, member("a"));
+    const candidate = await store.campaign(session, "a");
+    await store.putVote(session, "a", { failed: ["198.18.0.10"], specRevision: "1" });
+    let snapshot = await store.readSnapshot();
+    assert.deepEqual([...snapshot.members.keys()], ["a"]);
+    assert.deepEqual(snapshot.votes.get("a")?.failed, ["198.18.0.10"]);
+
+    await session.close();
+    snapshot = await store.readSnapshot();
+    assert.equal(snapshot.members.size, 0);
+    assert.equal(snapshot.votes.size, 0);
+    assert.equal(snapshot.leader, undefined);
+    assert.equal(await store.holdsTerm(candidate), false);
+  });
+
+  it("refuses a replica id held by another live lease, and accepts it again once that lease is gone", async () => {
+    const store = freshStore();
+    const first = await open();
+    const second = await open();
+    await store.registerMember(first, member("a"));
+    await store.registerMember(first, member("a")); // re-registering under the same lease is fine
+    await assert.rejects(store.registerMember(second, member("a")), ReplicaIdTakenError);
+    await first.close();
+    await store.registerMember(second, member("a"));
+    const snapshot = await store.readSnapshot();
+    assert.equal(snapshot.members.get("a")?.lease, second.leaseId);
+  });
+
+  it("writes the status only while the writer holds its term", async () => {
+    const store = freshStore();
+    const session = await open();
+    const candidate = await store.campaign(session, "a");
+    const status = { leaderId: "a", term: candidate.createRevision, managedCidrs: ["10.0.0.0/8"] };
+    assert.equal(await store.writeStatus(candidate, status), true);
+    await store.resign(candidate);
+    assert.equal(await store.writeStatus(candidate, { ...status, managedCidrs: [] }), false);
+    const snapshot = await store.readSnapshot();
+    assert.deepEqual(snapshot.status?.managedCidrs, ["10.0.0.0/8"]);
+  });
+
+  it("keeps its validity bound ahead while keep-alives are acknowledged, and calls itself lost when etcd is gone", async () => {
+    const single = await EtcdCluster.start({ members: 1 });
+    const own = new Etcd3({
+      hosts: single.endpoints.map((e) => `http://${e}`),
+      defaultCallOptions: () => ({ deadline: Date.now() + 1000 }),
+    });
+    try {
+      const session = await Session.open(own, 2);
+      const firstBound = session.validUntil();
+      await waitFor(() => session.validUntil() > firstBound, { timeoutMs: 5000, message: "keep-alive not acknowledged" });
+      let lostAt = 0;
+      session.once("lost", () => {
+        lostAt = Date.now();
+      });
+      const killedAt = Date.now();
+      await single.stopMember(0);
+      await waitFor(() => lostAt > 0, { timeoutMs: 6000, message: "session never reported lost" });
+      // The loss is reported no later than TTL after the last acknowledged keep-alive (not 2 × TTL).
+      assert.ok(lostAt - killedAt <= 2000 + 500, `lost after ${lostAt - killedAt} ms`);
+      assert.ok(session.isLost);
+      await session.close();
+    } finally {
+      own.close();
+      await single.destroy();
+    }
+  });
+});
