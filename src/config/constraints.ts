@@ -13,7 +13,9 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
   const problems: string[] = [];
   const { probe, election, aws, etcd } = config;
   if (probe.timeoutMs >= probe.intervalMs) {
-    problems.push(`probe.timeoutMs: must be below probe.intervalMs (${probe.timeoutMs} >= ${probe.intervalMs})`);
+    problems.push(
+      `probe.timeoutMs: must be below probe.intervalMs (${probe.timeoutMs} >= ${probe.intervalMs})`,
+    );
   }
   // A margin as long as the lease would forbid every EC2 write (DESIGN.md rule 2).
   if (election.safetyMarginMs >= election.ttlSeconds * 1000) {
@@ -28,15 +30,21 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
   }
   if ((etcd.certFile === "") !== (etcd.keyFile === "")) {
     const missing = etcd.certFile === "" ? "etcd.certFile" : "etcd.keyFile";
-    problems.push(`${missing}: must be set together with ${missing === "etcd.certFile" ? "etcd.keyFile" : "etcd.certFile"}`);
+    problems.push(
+      `${missing}: must be set together with ${missing === "etcd.certFile" ? "etcd.keyFile" : "etcd.certFile"}`,
+    );
   }
   // etcd3 passes the CA, key and chain to grpc together; it has no "system roots + client cert" form.
   if (etcd.certFile !== "" && etcd.caFile === "") {
-    problems.push("etcd.caFile: must be set when etcd.certFile and etcd.keyFile are (client certificate TLS)");
+    problems.push(
+      "etcd.caFile: must be set when etcd.certFile and etcd.keyFile are (client certificate TLS)",
+    );
   }
   if ((etcd.username === "") !== (etcd.password === "")) {
     const missing = etcd.username === "" ? "etcd.username" : "etcd.password";
-    problems.push(`${missing}: must be set together with ${missing === "etcd.username" ? "etcd.password" : "etcd.username"}`);
+    problems.push(
+      `${missing}: must be set together with ${missing === "etcd.username" ? "etcd.password" : "etcd.username"}`,
+    );
   }
   return problems;
 }

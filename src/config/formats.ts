@@ -16,7 +16,8 @@ const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
  * name, an IPv4 address or a bracketed IPv6 address. etcd3 strips the scheme and uses TLS when the
  * scheme is https or TLS files are configured (etcd3 src/connection-pool.ts).
  */
-const ENDPOINT = /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})\/?$/;
+const ENDPOINT =
+  /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})\/?$/;
 
 /** A replica id is one etcd key segment (`<prefix>/members/<replicaId>`): no `/`, no spaces. */
 const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -46,7 +47,11 @@ function fail(message: string): never {
 
 const registered = new Set<string>();
 
-function register(name: string, validate: (value: unknown) => void, coerce?: (value: unknown) => unknown): string {
+function register(
+  name: string,
+  validate: (value: unknown) => void,
+  coerce?: (value: unknown) => unknown,
+): string {
   if (!registered.has(name)) {
     convict.addFormat({ name, validate, ...(coerce === undefined ? {} : { coerce }) });
     registered.add(name);
@@ -78,7 +83,11 @@ export function zeroOrIntegerFormat(min: number, max: number): string {
   return register(
     `vpcrouter-zero-or-integer-${min}-${max}`,
     (value) => {
-      if (typeof value !== "number" || !Number.isInteger(value) || (value !== 0 && (value < min || value > max))) {
+      if (
+        typeof value !== "number" ||
+        !Number.isInteger(value) ||
+        (value !== 0 && (value < min || value > max))
+      ) {
         fail(`must be 0 (disabled) or an integer from ${min} to ${max}`);
       }
     },
@@ -104,7 +113,8 @@ export const NON_EMPTY_TEXT = register("vpcrouter-non-empty-text", (value) => {
 export const ETCD_ENDPOINTS = register(
   "vpcrouter-etcd-endpoints",
   (value) => {
-    if (!Array.isArray(value) || value.length === 0) fail("must be a non-empty list of host:port or http(s)://host:port");
+    if (!Array.isArray(value) || value.length === 0)
+      fail("must be a non-empty list of host:port or http(s)://host:port");
     for (const item of value) {
       if (typeof item !== "string") fail(`${JSON.stringify(item)} is not a string`);
       const match = ENDPOINT.exec(item);
@@ -156,7 +166,8 @@ export const REPLICA_ID_FORMAT = register("vpcrouter-replica-id", (value) => {
 /** A VPC id `vpc-…`, or `""` when not set. */
 export const VPC_ID_FORMAT = register("vpcrouter-vpc-id", (value) => {
   if (typeof value !== "string") fail("must be a string");
-  if (value !== "" && !VPC_ID.test(value)) fail('must look like "vpc-0123456789abcdef0" (vpc- and 8 or 17 hex digits)');
+  if (value !== "" && !VPC_ID.test(value))
+    fail('must look like "vpc-0123456789abcdef0" (vpc- and 8 or 17 hex digits)');
 });
 
 /** An AWS region name, or `""` to use the SDK's default chain (AWS_REGION, profile, IMDS). */

@@ -118,7 +118,9 @@ function hostReplicaId(): string {
   const name = hostname();
   const id = name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128);
   if (!/^[A-Za-z0-9]/.test(id)) {
-    throw new ConfigError([`replica.id: not set and the host name ${JSON.stringify(name)} cannot be used; set it`]);
+    throw new ConfigError([
+      `replica.id: not set and the host name ${JSON.stringify(name)} cannot be used; set it`,
+    ]);
   }
   return id;
 }

@@ -42,7 +42,14 @@ export interface VpcrouterConfig {
     keyFile: string;
     callTimeoutMs: number;
   };
-  probe: { health: HealthCheckKind; intervalMs: number; timeoutMs: number; fall: number; rise: number; tcpCheckPort: number };
+  probe: {
+    health: HealthCheckKind;
+    intervalMs: number;
+    timeoutMs: number;
+    fall: number;
+    rise: number;
+    tcpCheckPort: number;
+  };
   election: { ttlSeconds: number; safetyMarginMs: number };
   reconcile: { routeRecheckIntervalSeconds: number; prune: PruneMode; ignoreRoutes: string[] };
   spec: { maxRoutes: number };
@@ -95,7 +102,12 @@ export const configSchema: Schema<VpcrouterConfig> = {
       default: "/vpcrouter",
       env: "VPCROUTER_ETCD_PREFIX",
     },
-    username: { doc: "etcd user (password auth).", format: TEXT, default: "", env: "VPCROUTER_ETCD_USERNAME" },
+    username: {
+      doc: "etcd user (password auth).",
+      format: TEXT,
+      default: "",
+      env: "VPCROUTER_ETCD_USERNAME",
+    },
     password: {
       doc: "etcd password.",
       format: TEXT,
@@ -216,7 +228,7 @@ export const configSchema: Schema<VpcrouterConfig> = {
       env: "VPCROUTER_AWS_REGION",
     },
     vpcId: {
-      doc: "VPC whose route tables are managed; empty: the VPC of the router ENIs.",
+      doc: "VPC whose route tables are managed (vpc-…).",
       format: VPC_ID_FORMAT,
       default: "",
       env: "VPCROUTER_AWS_VPC_ID",

@@ -96,69 +96,70 @@ interface Decision {
 /** The rules for one table and one spec CIDR, in the order they apply. */
 function decideRoute(situation: RouteSituation): Decision {
   const { route, target, cidr } = situation;
+  const noRouterLeft = `no usable router for ${cidr} is left (all failed or unresolved)`;
+
   if (route === undefined) {
-    if (target === undefined)
-      return warn(situation, `no usable router for ${cidr} (all failed or unresolved); route not created`);
-    return change(situation, "create", target, false, "missing route");
+    if (target === undefined) return warn(situation, `${noRouterLeft}; route not created`);
+    return create(situation, target, "missing route");
   }
+  const held = describeTarget(route.target);
   if (!isRouterRoute(route)) {
-    return warn(
-      situation,
-      `${cidr} is held by a non-router route (${describeTarget(route.target)}); not touched`,
-    );
+    return warn(situation, `${cidr} is held by a non-router route (${held}); not touched`);
   }
   if (target !== undefined && pointsAt(route, target)) {
     if (route.state === "active") return {};
     return warn(situation, `route is blackhole but ${target.ip} is the best router left; keeping it`);
   }
   if (route.state === "blackhole") {
-    if (target === undefined)
-      return warn(situation, `route is blackhole and no usable router for ${cidr} is left; keeping it`);
-    return change(
-      situation,
-      "replace",
-      target,
-      true,
-      `route is blackhole (target ${describeTarget(route.target)} is gone)`,
-    );
+    if (target === undefined) return warn(situation, `route is blackhole and ${noRouterLeft}; keeping it`);
+    return replace(situation, target, { failover: true }, `route is blackhole (target ${held} is gone)`);
   }
   const current = currentRouter(route, situation.routers, situation.failed);
   if (current === undefined) {
-    if (target === undefined) {
-      return warn(
-        situation,
-        `target ${describeTarget(route.target)} is not in spec but no usable router for ${cidr} is left; keeping it`,
-      );
-    }
-    return change(situation, "replace", target, false, "target not in spec");
+    if (target === undefined)
+      return warn(situation, `target ${held} is not in spec but ${noRouterLeft}; keeping it`);
+    return replace(situation, target, { failover: false }, "target not in spec");
   }
   if (situation.failed.has(current.ip)) {
-    if (target === undefined)
+    if (target === undefined) {
       return warn(situation, `every router for ${cidr} failed; keeping current target ${current.ip}`);
-    return change(situation, "replace", target, true, `router ${current.ip} failed`);
+    }
+    return replace(situation, target, { failover: true }, `router ${current.ip} failed`);
   }
-  // A live spec router, but not the one the other tables use.
+  // A live spec router, but not the one the other tables use (pickCidrTarget never leaves
+  // `target` undefined while a live router is in use; the guard keeps the function total).
   if (target === undefined) return {};
-  return change(situation, "replace", target, false, "align with other tables");
+  return replace(situation, target, { failover: false }, "align with other tables");
 }
 
-function change(
+function create(situation: RouteSituation, target: RouterEni, reason: string): Decision {
+  return { action: routeAction(situation, "create", target, false, reason) };
+}
+
+function replace(
+  situation: RouteSituation,
+  target: RouterEni,
+  { failover }: { failover: boolean },
+  reason: string,
+): Decision {
+  return { action: routeAction(situation, "replace", target, failover, reason) };
+}
+
+function routeAction(
   { table, cidr, route }: RouteSituation,
   kind: "create" | "replace",
   target: RouterEni,
   failover: boolean,
   reason: string,
-): Decision {
+): RouteAction {
   return {
-    action: {
-      kind,
-      routeTableId: table.routeTableId,
-      destinationCidrBlock: route?.destinationCidrBlock ?? cidr,
-      routerIp: target.ip,
-      networkInterfaceId: target.networkInterfaceId,
-      failover,
-      reason,
-    },
+    kind,
+    routeTableId: table.routeTableId,
+    destinationCidrBlock: route?.destinationCidrBlock ?? cidr,
+    routerIp: target.ip,
+    networkInterfaceId: target.networkInterfaceId,
+    failover,
+    reason,
   };
 }
 

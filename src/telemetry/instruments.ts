@@ -64,11 +64,15 @@ export function createInstruments(meter: Meter): Instruments {
     routersFailed: meter.createGauge("vpcrouter_routers_failed", {
       description: "Routers confirmed failed by a quorum of replicas.",
     }),
-    isLeader: meter.createGauge("vpcrouter_is_leader", { description: "1 while this replica is the leader." }),
+    isLeader: meter.createGauge("vpcrouter_is_leader", {
+      description: "1 while this replica is the leader.",
+    }),
     leaderTerm: meter.createGauge("vpcrouter_leader_term", {
       description: "Current leader term (create revision of the leader key).",
     }),
-    reconciles: meter.createCounter("vpcrouter_reconcile_total", { description: "Reconcile passes, by outcome." }),
+    reconciles: meter.createCounter("vpcrouter_reconcile_total", {
+      description: "Reconcile passes, by outcome.",
+    }),
     reconcileDuration: meter.createHistogram("vpcrouter_reconcile_duration_seconds", {
       description: "Duration of reconcile passes.",
       unit: "s",
@@ -77,12 +81,16 @@ export function createInstruments(meter: Meter): Instruments {
     routeChanges: meter.createCounter("vpcrouter_route_changes_total", {
       description: "Route changes applied to EC2, by kind and whether they were failovers.",
     }),
-    ec2Calls: meter.createCounter("vpcrouter_ec2_calls_total", { description: "EC2 API calls, by action and outcome." }),
+    ec2Calls: meter.createCounter("vpcrouter_ec2_calls_total", {
+      description: "EC2 API calls, by action and outcome.",
+    }),
     failoverSeconds: meter.createHistogram("vpcrouter_failover_seconds", {
       description: "Time from quorum confirmation of a router failure to its routes replaced.",
       unit: "s",
       advice: { explicitBucketBoundaries: FAILOVER_BUCKETS },
     }),
-    specValid: meter.createGauge("vpcrouter_spec_valid", { description: "1 when the route spec is valid, else 0." }),
+    specValid: meter.createGauge("vpcrouter_spec_valid", {
+      description: "1 when the route spec is valid, else 0.",
+    }),
   };
 }

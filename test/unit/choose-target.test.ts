@@ -16,14 +16,43 @@ describe("chooseTarget", () => {
     { name: "first host in spec order when all healthy", hosts: [a, b, c], expected: a },
     { name: "skips the excluded host", hosts: [a, b, c], exclude: a, expected: b },
     { name: "skips failed hosts", hosts: [a, b, c], failed: [a, b], expected: c },
-    { name: "prefers a healthy host over an earlier questionable one", hosts: [a, b, c], questionable: [a], expected: b },
+    {
+      name: "prefers a healthy host over an earlier questionable one",
+      hosts: [a, b, c],
+      questionable: [a],
+      expected: b,
+    },
     { name: "falls back to a questionable host", hosts: [a, b], failed: [b], questionable: [a], expected: a },
-    { name: "first questionable in spec order", hosts: [a, b, c], failed: [a], questionable: [b, c], expected: b },
-    { name: "never a host both failed and questionable", hosts: [a], failed: [a], questionable: [a], expected: undefined },
+    {
+      name: "first questionable in spec order",
+      hosts: [a, b, c],
+      failed: [a],
+      questionable: [b, c],
+      expected: b,
+    },
+    {
+      name: "never a host both failed and questionable",
+      hosts: [a],
+      failed: [a],
+      questionable: [a],
+      expected: undefined,
+    },
     { name: "undefined when all failed", hosts: [a, b], failed: [a, b], expected: undefined },
-    { name: "undefined when only the excluded host is left", hosts: [a, b], failed: [b], exclude: a, expected: undefined },
+    {
+      name: "undefined when only the excluded host is left",
+      hosts: [a, b],
+      failed: [b],
+      exclude: a,
+      expected: undefined,
+    },
     { name: "undefined for no hosts", hosts: [], expected: undefined },
-    { name: "excluded questionable skipped for healthy", hosts: [a, b, c], questionable: [b], exclude: a, expected: c },
+    {
+      name: "excluded questionable skipped for healthy",
+      hosts: [a, b, c],
+      questionable: [b],
+      exclude: a,
+      expected: c,
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {

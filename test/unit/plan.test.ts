@@ -80,7 +80,7 @@ describe("planReconcile: creating routes", () => {
   it("does not create a route when every router failed, and says so", () => {
     const result = plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1")], failed: new Set([A, B]) });
     assert.deepEqual(result.actions, []);
-    assert.match(result.warnings[0]?.message ?? "", /no usable router.*not created/);
+    assert.match(result.warnings[0]?.message ?? "", /no usable router .* is left.*route not created/);
   });
 });
 
@@ -92,7 +92,11 @@ describe("planReconcile: keeping and moving", () => {
   });
 
   it("replaces a failed target with a healthy one, as a failover naming the failed router", () => {
-    const result = plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1", eni(NET, A))], failed: new Set([A]) });
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A))],
+      failed: new Set([A]),
+    });
     assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B} (failover): router ${A} failed`]);
   });
 
@@ -135,19 +139,29 @@ describe("planReconcile: keeping and moving", () => {
     assert.equal(result.warnings.length, 1);
     assert.equal(result.warnings[0]?.routeTableId, "rtb-1");
     assert.equal(result.warnings[0]?.destinationCidrBlock, NET);
-    assert.match(result.warnings[0]?.message ?? "", new RegExp(`every router for .* failed; keeping current target ${A}`));
+    assert.match(
+      result.warnings[0]?.message ?? "",
+      new RegExp(`every router for .* failed; keeping current target ${A}`),
+    );
   });
 
   it("recognises instance targets by the router's instance id", () => {
     const onInstance = routeTo(NET, { kind: "instance", instanceId: "i-2" });
     assert.deepEqual(plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1", onInstance)] }).actions, []);
-    const failedB = plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1", onInstance)], failed: new Set([B]) });
+    const failedB = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", onInstance)],
+      failed: new Set([B]),
+    });
     assert.deepEqual(rows(failedB.actions), [`replace rtb-1 ${NET} → ${A} (failover): router ${B} failed`]);
   });
 
   it("replaces a route whose target is not in the spec (not a failover)", () => {
     const foreign = routeTo(NET, { kind: "eni", networkInterfaceId: "eni-elsewhere" });
-    const result = plan({ spec: { [NET]: [B] }, tables: [table("rtb-1", foreign), table("rtb-2", eni(NET, A))] });
+    const result = plan({
+      spec: { [NET]: [B] },
+      tables: [table("rtb-1", foreign), table("rtb-2", eni(NET, A))],
+    });
     assert.deepEqual(rows(result.actions), [
       `replace rtb-1 ${NET} → ${B}: target not in spec`,
       `replace rtb-2 ${NET} → ${B}: target not in spec`,
@@ -165,7 +179,9 @@ describe("planReconcile: keeping and moving", () => {
 describe("planReconcile: blackhole routes", () => {
   it("repairs a blackhole route as a failover", () => {
     const result = plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1", eni(NET, A, "blackhole"))] });
-    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B} (failover): route is blackhole (target eni-1 is gone)`]);
+    assert.deepEqual(rows(result.actions), [
+      `replace rtb-1 ${NET} → ${B} (failover): route is blackhole (target eni-1 is gone)`,
+    ]);
   });
 
   it("repairs a blackhole route toward the router the other tables use", () => {
@@ -173,7 +189,9 @@ describe("planReconcile: blackhole routes", () => {
       spec: { [NET]: [A, B, C] },
       tables: [table("rtb-1", eni(NET, B, "blackhole")), table("rtb-2", eni(NET, C))],
     });
-    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${C} (failover): route is blackhole (target eni-2 is gone)`]);
+    assert.deepEqual(rows(result.actions), [
+      `replace rtb-1 ${NET} → ${C} (failover): route is blackhole (target eni-2 is gone)`,
+    ]);
   });
 
   it("keeps a blackhole route whose target is the only router left, and warns", () => {
@@ -285,7 +303,12 @@ describe("planReconcile: routes that are not ours", () => {
     const result = plan({
       spec: { [NET]: [A] },
       tables: [
-        table("rtb-1", eni(NET, A), eni("10.77.0.0/16", B), routeTo("10.88.0.0/16", { kind: "instance", instanceId: "i-9" })),
+        table(
+          "rtb-1",
+          eni(NET, A),
+          eni("10.77.0.0/16", B),
+          routeTo("10.88.0.0/16", { kind: "instance", instanceId: "i-9" }),
+        ),
       ],
       options: { prune: "all", ignoreRoutes: [] },
     });

@@ -4,7 +4,11 @@ import fc from "fast-check";
 import { majority, tallyVotes, type Vote } from "../../src/decide/quorum.js";
 
 const rev = "42";
-const vote = (failed: string[], specRevision = rev): Vote => ({ failed, specRevision, at: "2026-11-01T00:00:00Z" });
+const vote = (failed: string[], specRevision = rev): Vote => ({
+  failed,
+  specRevision,
+  at: "2026-11-01T00:00:00Z",
+});
 
 describe("majority", () => {
   const rows: [number, number][] = [
@@ -79,7 +83,12 @@ describe("tallyVotes ignores stale votes", () => {
   });
 
   it("confirms nothing with no members", () => {
-    const view = tallyVotes({ members: [], votes: new Map([["a", vote(["10.0.0.1"])]]), specRevision: rev, quorum: 1 });
+    const view = tallyVotes({
+      members: [],
+      votes: new Map([["a", vote(["10.0.0.1"])]]),
+      specRevision: rev,
+      quorum: 1,
+    });
     assert.equal(view.confirmed.size, 0);
     assert.equal(view.votesByRouter.size, 0);
   });
@@ -111,15 +120,21 @@ describe("tallyVotes quorum override", () => {
   const oneVote = new Map([["a", vote(["10.0.0.1"])]]);
   const allVotes = new Map(members.map((id) => [id, vote(["10.0.0.1"])]));
   it("quorum 1 confirms on one vote", () => {
-    assert.ok(tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: 1 }).confirmed.has("10.0.0.1"));
+    assert.ok(
+      tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: 1 }).confirmed.has("10.0.0.1"),
+    );
   });
   it("quorum above the member count is clamped to it", () => {
-    assert.ok(tallyVotes({ members, votes: allVotes, specRevision: rev, quorum: 9 }).confirmed.has("10.0.0.1"));
+    assert.ok(
+      tallyVotes({ members, votes: allVotes, specRevision: rev, quorum: 9 }).confirmed.has("10.0.0.1"),
+    );
   });
   it("quorum below 1 is clamped to 1", () => {
     const view = tallyVotes({ members, votes: new Map(), specRevision: rev, quorum: 0 });
     assert.equal(view.confirmed.size, 0);
-    assert.ok(tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: -3 }).confirmed.has("10.0.0.1"));
+    assert.ok(
+      tallyVotes({ members, votes: oneVote, specRevision: rev, quorum: -3 }).confirmed.has("10.0.0.1"),
+    );
   });
 });
 

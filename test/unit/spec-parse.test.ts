@@ -75,19 +75,79 @@ describe("parseSpec: invalid specs", () => {
       cidr: "10.55.16.1/24",
       message: /^10\.55\.16\.1\/24 has host bits set \(did you mean 10\.55\.16\.0\/24\?\)$/,
     },
-    { name: "prefix too long", text: '{"10.0.0.0/33": ["10.0.0.1"]}', cidr: "10.0.0.0/33", message: /0\.\.32/ },
-    { name: "prefix with leading zero", text: '{"10.0.0.0/08": ["10.0.0.1"]}', cidr: "10.0.0.0/08", message: /0\.\.32/ },
-    { name: "octet leading zero in CIDR", text: '{"010.1.2.0/24": ["10.0.0.1"]}', cidr: "010.1.2.0/24", message: /leading zero/ },
-    { name: "octet above 255", text: '{"10.256.0.0/16": ["10.0.0.1"]}', cidr: "10.256.0.0/16", message: /above 255/ },
+    {
+      name: "prefix too long",
+      text: '{"10.0.0.0/33": ["10.0.0.1"]}',
+      cidr: "10.0.0.0/33",
+      message: /0\.\.32/,
+    },
+    {
+      name: "prefix with leading zero",
+      text: '{"10.0.0.0/08": ["10.0.0.1"]}',
+      cidr: "10.0.0.0/08",
+      message: /0\.\.32/,
+    },
+    {
+      name: "octet leading zero in CIDR",
+      text: '{"010.1.2.0/24": ["10.0.0.1"]}',
+      cidr: "010.1.2.0/24",
+      message: /leading zero/,
+    },
+    {
+      name: "octet above 255",
+      text: '{"10.256.0.0/16": ["10.0.0.1"]}',
+      cidr: "10.256.0.0/16",
+      message: /above 255/,
+    },
     { name: "garbage key", text: '{"default": ["10.0.0.1"]}', cidr: "default", message: /is not a CIDR/ },
-    { name: "IPv6 CIDR", text: '{"2001:db8::/32": ["10.0.0.1"]}', cidr: "2001:db8::/32", message: /IPv6; only IPv4/ },
-    { name: "empty host list", text: '{"10.0.0.0/8": []}', cidr: "10.0.0.0/8", message: /router list is empty/ },
-    { name: "host list not an array", text: '{"10.0.0.0/8": "10.0.0.1"}', cidr: "10.0.0.0/8", message: /non-empty array.*got a string/ },
-    { name: "host not a string", text: '{"10.0.0.0/8": [167772161]}', cidr: "10.0.0.0/8", message: /router #1 must be a string, got a number/ },
-    { name: "host not an IP", text: '{"10.0.0.0/8": ["router-a"]}', cidr: "10.0.0.0/8", message: /"router-a" is not an IPv4 dotted quad/ },
-    { name: "host with leading zero", text: '{"10.0.0.0/8": ["10.0.0.010"]}', cidr: "10.0.0.0/8", message: /leading zero/ },
-    { name: "host with prefix", text: '{"10.0.0.0/8": ["10.0.0.1/32"]}', cidr: "10.0.0.0/8", message: /not an IPv4 dotted quad/ },
-    { name: "IPv6 host", text: '{"10.0.0.0/8": ["fe80::1"]}', cidr: "10.0.0.0/8", message: /IPv6; only IPv4/ },
+    {
+      name: "IPv6 CIDR",
+      text: '{"2001:db8::/32": ["10.0.0.1"]}',
+      cidr: "2001:db8::/32",
+      message: /IPv6; only IPv4/,
+    },
+    {
+      name: "empty host list",
+      text: '{"10.0.0.0/8": []}',
+      cidr: "10.0.0.0/8",
+      message: /router list is empty/,
+    },
+    {
+      name: "host list not an array",
+      text: '{"10.0.0.0/8": "10.0.0.1"}',
+      cidr: "10.0.0.0/8",
+      message: /non-empty array.*got a string/,
+    },
+    {
+      name: "host not a string",
+      text: '{"10.0.0.0/8": [167772161]}',
+      cidr: "10.0.0.0/8",
+      message: /router #1 must be a string, got a number/,
+    },
+    {
+      name: "host not an IP",
+      text: '{"10.0.0.0/8": ["router-a"]}',
+      cidr: "10.0.0.0/8",
+      message: /"router-a" is not an IPv4 dotted quad/,
+    },
+    {
+      name: "host with leading zero",
+      text: '{"10.0.0.0/8": ["10.0.0.010"]}',
+      cidr: "10.0.0.0/8",
+      message: /leading zero/,
+    },
+    {
+      name: "host with prefix",
+      text: '{"10.0.0.0/8": ["10.0.0.1/32"]}',
+      cidr: "10.0.0.0/8",
+      message: /not an IPv4 dotted quad/,
+    },
+    {
+      name: "IPv6 host",
+      text: '{"10.0.0.0/8": ["fe80::1"]}',
+      cidr: "10.0.0.0/8",
+      message: /IPv6; only IPv4/,
+    },
     {
       name: "duplicate CIDR after normalisation",
       text: '{"10.0.0.0/8": ["10.0.0.1"], " 10.0.0.0/8": ["10.0.0.2"]}',
@@ -152,16 +212,16 @@ describe("validateSpec", () => {
       ok: true,
       spec: { "10.0.0.0/8": ["10.0.0.1"] },
     });
-    assert.match(problemsOf(validateSpec({ "10.0.0.1/8": ["10.0.0.1"] }, options))[0]?.message ?? "", /host bits/);
+    assert.match(
+      problemsOf(validateSpec({ "10.0.0.1/8": ["10.0.0.1"] }, options))[0]?.message ?? "",
+      /host bits/,
+    );
   });
 });
 
 describe("formatSpecProblems", () => {
   it("joins messages on one line", () => {
-    const line = formatSpecProblems([
-      { cidr: "a", message: "first\nproblem" },
-      { message: "second" },
-    ]);
+    const line = formatSpecProblems([{ cidr: "a", message: "first\nproblem" }, { message: "second" }]);
     assert.equal(line, "first problem; second");
     assert.equal(formatSpecProblems([]), "");
   });
@@ -190,11 +250,13 @@ describe("cidr helpers", () => {
 /** Valid specs: canonical CIDRs (host bits clear), non-empty lists of distinct IPs. */
 const octet = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(octet, octet, octet, octet).map((octets) => octets.join("."));
-const cidr = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([value, prefix]) => {
-  const size = 2 ** (32 - prefix);
-  const network = value - (value % size);
-  return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".")}/${prefix}`;
-});
+const cidr = fc
+  .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }))
+  .map(([value, prefix]) => {
+    const size = 2 ** (32 - prefix);
+    const network = value - (value % size);
+    return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".")}/${prefix}`;
+  });
 const validSpec = fc.dictionary(cidr, fc.uniqueArray(ipv4, { minLength: 1, maxLength: 4 }), { maxKeys: 10 });
 
 describe("spec properties", () => {
@@ -208,14 +270,18 @@ describe("spec properties", () => {
 
   it("every CIDR with host bits set is rejected with the network address suggested", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 31 }), (value, prefix) => {
-        const size = 2 ** (32 - prefix);
-        fc.pre(value % size !== 0);
-        const text = `${[24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".")}/${prefix}`;
-        const parsed = parseIpv4Cidr(text);
-        assert.equal(parsed.ok, false);
-        if (!parsed.ok) assert.match(parsed.message, /has host bits set \(did you mean .*\/\d+\?\)/);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 31 }),
+        (value, prefix) => {
+          const size = 2 ** (32 - prefix);
+          fc.pre(value % size !== 0);
+          const text = `${[24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".")}/${prefix}`;
+          const parsed = parseIpv4Cidr(text);
+          assert.equal(parsed.ok, false);
+          if (!parsed.ok) assert.match(parsed.message, /has host bits set \(did you mean .*\/\d+\?\)/);
+        },
+      ),
     );
   });
 });

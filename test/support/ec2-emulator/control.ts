@@ -39,8 +39,15 @@ function parseFault(value: unknown): InjectedFault {
   if (typeof count !== "number" || typeof status !== "number" || typeof code !== "string") {
     throw new Error("faults: inject entries need count (number), status (number), code (string)");
   }
-  if (message !== undefined && typeof message !== "string") throw new Error("faults: message must be a string");
-  return { ...(action !== undefined ? { action } : {}), count, status, code, ...(message ? { message } : {}) };
+  if (message !== undefined && typeof message !== "string")
+    throw new Error("faults: message must be a string");
+  return {
+    ...(action !== undefined ? { action } : {}),
+    count,
+    status,
+    code,
+    ...(message ? { message } : {}),
+  };
 }
 
 function parseBucket(value: unknown): { burst: number; refillPerSecond: number } {
@@ -66,7 +73,8 @@ export function parseFaultRequest(value: unknown): { clear: boolean; settings: F
     if (!isRecord(value.latencyMs)) throw new Error("faults: latencyMs must be an object");
     const latency: Record<string, number> = {};
     for (const [action, ms] of Object.entries(value.latencyMs)) {
-      if (typeof ms !== "number" || ms < 0) throw new Error(`faults: latency of ${action} must be a number ≥ 0`);
+      if (typeof ms !== "number" || ms < 0)
+        throw new Error(`faults: latency of ${action} must be a number ≥ 0`);
       latency[action] = ms;
     }
     settings.latencyMs = latency;
@@ -75,7 +83,10 @@ export function parseFaultRequest(value: unknown): { clear: boolean; settings: F
     const throttle = value.throttle;
     if (throttle === null || typeof throttle === "boolean") settings.throttle = throttle;
     else if (isRecord(throttle)) {
-      settings.throttle = { mutating: parseBucket(throttle.mutating), nonMutating: parseBucket(throttle.nonMutating) };
+      settings.throttle = {
+        mutating: parseBucket(throttle.mutating),
+        nonMutating: parseBucket(throttle.nonMutating),
+      };
     } else throw new Error("faults: throttle must be a boolean, null or {mutating, nonMutating}");
   }
   return { clear: value.clear === true, settings };

@@ -69,7 +69,10 @@ class TokenBucket {
   }
   take(): boolean {
     const now = this.now();
-    this.tokens = Math.min(this.config.burst, this.tokens + ((now - this.last) / 1000) * this.config.refillPerSecond);
+    this.tokens = Math.min(
+      this.config.burst,
+      this.tokens + ((now - this.last) / 1000) * this.config.refillPerSecond,
+    );
     this.last = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

@@ -10,7 +10,10 @@ import type { QueryFilter } from "./query-params.js";
 export type FilterFields<T> = Readonly<Record<string, (item: T) => readonly string[]>>;
 
 function wildcardToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${escaped}$`);
 }
 
@@ -18,7 +21,11 @@ function wildcardToRegExp(pattern: string): RegExp {
  * Keeps the items matching every filter.
  * @throws Ec2Error `InvalidParameterValue` (400) for a filter name not in `fields`
  */
-export function applyFilters<T>(items: readonly T[], filters: readonly QueryFilter[], fields: FilterFields<T>): T[] {
+export function applyFilters<T>(
+  items: readonly T[],
+  filters: readonly QueryFilter[],
+  fields: FilterFields<T>,
+): T[] {
   const compiled = filters.map((filter) => {
     const field = fields[filter.name];
     if (field === undefined) {

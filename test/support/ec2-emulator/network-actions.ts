@@ -8,7 +8,14 @@ import type { ActionHandler } from "./action-handler.js";
 import { clientError } from "./ec2-error.js";
 import { applyFilters, type FilterFields } from "./filters.js";
 import { paginate } from "./pagination.js";
-import { booleanParam, filtersParam, listParam, maxResultsParam, optionalParam, requiredParam } from "./query-params.js";
+import {
+  booleanParam,
+  filtersParam,
+  listParam,
+  maxResultsParam,
+  optionalParam,
+  requiredParam,
+} from "./query-params.js";
 import type { InstanceStateName, InstanceView, NetworkInterfaceView, SubnetView } from "./world-spec.js";
 import type { XmlObject } from "./xml.js";
 

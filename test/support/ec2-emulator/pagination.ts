@@ -31,7 +31,9 @@ export function paginate<T>(
   const offset = nextToken === undefined ? 0 : decodeToken(nextToken, scope);
   const end = maxResults === undefined ? items.length : Math.min(items.length, offset + maxResults);
   const page = items.slice(offset, end);
-  return end < items.length ? { items: page, nextToken: encodeToken({ scope, offset: end }) } : { items: page };
+  return end < items.length
+    ? { items: page, nextToken: encodeToken({ scope, offset: end }) }
+    : { items: page };
 }
 
 function encodeToken(body: TokenBody): string {

@@ -84,5 +84,8 @@ export function booleanParam(params: QueryParams, name: string): boolean | undef
   if (text === undefined) return undefined;
   if (text === "true") return true;
   if (text === "false") return false;
-  throw clientError("InvalidParameterValue", `Value (${text}) for parameter ${name} is invalid. Expected a boolean.`);
+  throw clientError(
+    "InvalidParameterValue",
+    `Value (${text}) for parameter ${name} is invalid. Expected a boolean.`,
+  );
 }

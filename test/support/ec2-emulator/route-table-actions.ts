@@ -28,7 +28,8 @@ const ROUTE_TABLE_FILTERS: FilterFields<RouteTableView> = {
   "route.destination-cidr-block": (t) => t.routes.map((r) => r.destinationCidrBlock),
   "route.gateway-id": (t) => t.routes.flatMap((r) => (r.gatewayId ? [r.gatewayId] : [])),
   "route.instance-id": (t) => t.routes.flatMap((r) => (r.instanceId ? [r.instanceId] : [])),
-  "route.network-interface-id": (t) => t.routes.flatMap((r) => (r.networkInterfaceId ? [r.networkInterfaceId] : [])),
+  "route.network-interface-id": (t) =>
+    t.routes.flatMap((r) => (r.networkInterfaceId ? [r.networkInterfaceId] : [])),
   "route.state": (t) => t.routes.map((r) => r.state),
   "route.origin": (t) => t.routes.map((r) => r.origin),
 };

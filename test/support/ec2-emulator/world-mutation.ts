@@ -14,7 +14,14 @@ export type WorldMutation =
   | { readonly op: "add-instance"; readonly instance: InstanceSpec }
   | { readonly op: "set-instance-state"; readonly instanceId: string; readonly state: InstanceStateName };
 
-const INSTANCE_STATES: readonly string[] = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"];
+const INSTANCE_STATES: readonly string[] = [
+  "pending",
+  "running",
+  "stopping",
+  "stopped",
+  "shutting-down",
+  "terminated",
+];
 
 function field(value: object, name: string): unknown {
   return (value as Record<string, unknown>)[name];
@@ -22,7 +29,8 @@ function field(value: object, name: string): unknown {
 
 function stringField(value: object, name: string): string {
   const found = field(value, name);
-  if (typeof found !== "string" || found === "") throw new Error(`mutation: ${name} must be a non-empty string`);
+  if (typeof found !== "string" || found === "")
+    throw new Error(`mutation: ${name} must be a non-empty string`);
   return found;
 }
 

@@ -20,7 +20,13 @@ export interface SubnetSpec {
 }
 
 /** EC2 instance state names. Source: API_InstanceState.html */
-export type InstanceStateName = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+export type InstanceStateName =
+  | "pending"
+  | "running"
+  | "stopping"
+  | "stopped"
+  | "shutting-down"
+  | "terminated";
 
 /** An instance. Its VPC, subnet and IPs come from its network interfaces (device index 0 is primary). */
 export interface InstanceSpec {

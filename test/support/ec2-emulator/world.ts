@@ -162,8 +162,15 @@ export class World {
     if (!vpc) throw new Error(`subnet ${subnet.subnetId}: unknown vpc ${subnet.vpcId}`);
     const cidr = parseIpv4Cidr(subnet.cidrBlock);
     const vpcCidr = parseIpv4Cidr(vpc.cidrBlock);
-    if (!cidr || !vpcCidr || cidr.prefix < vpcCidr.prefix || !cidrContains(vpcCidr, subnet.cidrBlock.split("/")[0] ?? "")) {
-      throw new Error(`subnet ${subnet.subnetId}: cidrBlock ${subnet.cidrBlock} is not inside ${vpc.cidrBlock}`);
+    if (
+      !cidr ||
+      !vpcCidr ||
+      cidr.prefix < vpcCidr.prefix ||
+      !cidrContains(vpcCidr, subnet.cidrBlock.split("/")[0] ?? "")
+    ) {
+      throw new Error(
+        `subnet ${subnet.subnetId}: cidrBlock ${subnet.cidrBlock} is not inside ${vpc.cidrBlock}`,
+      );
     }
     this.addUnique(this.subnets, subnet.subnetId, { ...subnet });
   }
@@ -183,14 +190,20 @@ export class World {
       subnetAssociations.set(subnetId, this.nextId("rtbassoc"));
     }
     const routes = new Map<string, StoredRoute>();
-    routes.set(vpc.cidrBlock, { destinationCidrBlock: vpc.cidrBlock, gatewayId: "local", origin: "CreateRouteTable" });
+    routes.set(vpc.cidrBlock, {
+      destinationCidrBlock: vpc.cidrBlock,
+      gatewayId: "local",
+      origin: "CreateRouteTable",
+    });
     for (const route of spec.routes ?? []) {
       if (!parseIpv4Cidr(route.destinationCidrBlock)) {
         throw new Error(`route table ${spec.routeTableId}: bad destination ${route.destinationCidrBlock}`);
       }
       const targets = TARGET_FIELDS.filter((field) => route[field] !== undefined);
       if (targets.length !== 1) {
-        throw new Error(`route ${route.destinationCidrBlock} in ${spec.routeTableId} needs exactly one target`);
+        throw new Error(
+          `route ${route.destinationCidrBlock} in ${spec.routeTableId} needs exactly one target`,
+        );
       }
       const origin = route.gatewayId === "local" ? "CreateRouteTable" : "CreateRoute";
       routes.set(route.destinationCidrBlock, { ...route, origin });
@@ -219,7 +232,8 @@ export class World {
     const horizon = now - this.consistencyDelayMs;
     // Keep the newest snapshot already visible and everything after it.
     let firstKept = 0;
-    for (let i = 0; i < this.snapshots.length; i++) if ((this.snapshots[i]?.at ?? 0) <= horizon) firstKept = i;
+    for (let i = 0; i < this.snapshots.length; i++)
+      if ((this.snapshots[i]?.at ?? 0) <= horizon) firstKept = i;
     this.snapshots = this.snapshots.slice(firstKept);
   }
 
@@ -434,7 +448,8 @@ export class World {
     }
     const base = { destinationCidrBlock: write.destinationCidrBlock, origin: "CreateRoute" as const };
     if (write.networkInterfaceId !== undefined) {
-      const eni = this.enis.get(write.networkInterfaceId) ?? notFound("networkInterface", write.networkInterfaceId);
+      const eni =
+        this.enis.get(write.networkInterfaceId) ?? notFound("networkInterface", write.networkInterfaceId);
       if (this.subnets.get(eni.subnetId)?.vpcId !== table.vpcId) {
         throw clientError(
           "InvalidParameterValue",
@@ -488,7 +503,10 @@ export class World {
     const table = this.tableForWrite(write.routeTableId);
     this.checkDestination(write.destinationCidrBlock);
     if (table.routes.has(write.destinationCidrBlock)) {
-      throw clientError("RouteAlreadyExists", `The route identified by ${write.destinationCidrBlock} already exists.`);
+      throw clientError(
+        "RouteAlreadyExists",
+        `The route identified by ${write.destinationCidrBlock} already exists.`,
+      );
     }
     const route = this.resolveTarget(table, write);
     table.routes.set(route.destinationCidrBlock, route);
@@ -545,7 +563,10 @@ export class World {
    * EC2 ModifyNetworkInterfaceAttribute (source/destination check, description).
    * @throws Ec2Error `InvalidNetworkInterfaceID.NotFound` (400)
    */
-  modifyNetworkInterface(networkInterfaceId: string, change: { sourceDestCheck?: boolean; description?: string }): void {
+  modifyNetworkInterface(
+    networkInterfaceId: string,
+    change: { sourceDestCheck?: boolean; description?: string },
+  ): void {
     const eni = this.enis.get(networkInterfaceId) ?? notFound("networkInterface", networkInterfaceId);
     if (change.sourceDestCheck !== undefined) eni.sourceDestCheck = change.sourceDestCheck;
     if (change.description !== undefined) eni.description = change.description;
@@ -567,7 +588,8 @@ export class World {
   /** Adds or replaces a route by hand, as an operator would in the console. Only the table must exist. */
   operatorPutRoute(routeTableId: string, route: RouteEntrySpec): void {
     const table = this.tables.get(routeTableId) ?? notFound("routeTable", routeTableId);
-    if (!parseIpv4Cidr(route.destinationCidrBlock)) throw new Error(`bad destination ${route.destinationCidrBlock}`);
+    if (!parseIpv4Cidr(route.destinationCidrBlock))
+      throw new Error(`bad destination ${route.destinationCidrBlock}`);
     if (TARGET_FIELDS.filter((field) => route[field] !== undefined).length !== 1) {
       throw new Error("a route needs exactly one target");
     }
@@ -613,17 +635,25 @@ export class World {
     const subnet = this.subnets.get(spec.subnetId);
     if (!subnet) throw new Error(`eni ${spec.networkInterfaceId}: unknown subnet ${spec.subnetId}`);
     const subnetCidr = parseIpv4Cidr(subnet.cidrBlock);
-    if (spec.privateIpAddresses.length === 0) throw new Error(`eni ${spec.networkInterfaceId}: no private IP`);
+    if (spec.privateIpAddresses.length === 0)
+      throw new Error(`eni ${spec.networkInterfaceId}: no private IP`);
     const inUse = new Set(
       [...this.enis.values()]
         .filter((eni) => this.subnets.get(eni.subnetId)?.vpcId === subnet.vpcId)
         .flatMap((eni) => eni.privateIpAddresses.map((ip) => ip.privateIpAddress)),
     );
     for (const { privateIpAddress } of spec.privateIpAddresses) {
-      if (parseIpv4(privateIpAddress) === undefined || !subnetCidr || !cidrContains(subnetCidr, privateIpAddress)) {
-        throw new Error(`eni ${spec.networkInterfaceId}: ${privateIpAddress} is not in subnet ${subnet.cidrBlock}`);
+      if (
+        parseIpv4(privateIpAddress) === undefined ||
+        !subnetCidr ||
+        !cidrContains(subnetCidr, privateIpAddress)
+      ) {
+        throw new Error(
+          `eni ${spec.networkInterfaceId}: ${privateIpAddress} is not in subnet ${subnet.cidrBlock}`,
+        );
       }
-      if (inUse.has(privateIpAddress)) throw new Error(`eni ${spec.networkInterfaceId}: ${privateIpAddress} in use`);
+      if (inUse.has(privateIpAddress))
+        throw new Error(`eni ${spec.networkInterfaceId}: ${privateIpAddress} in use`);
       inUse.add(privateIpAddress);
     }
     if (spec.attachment && !this.instances.has(spec.attachment.instanceId)) {

@@ -1,0 +1,184 @@
+/**
+ * Probes a set of hosts on a fixed cadence and keeps each host's fall/rise state (host-health.ts).
+ *
+ * Scheduling: one timer, rounds at absolute deadlines start + k × interval on the monotonic clock,
+ * so the cadence does not drift with round duration. The next round is scheduled only after the
+ * current one has finished, so two rounds never overlap; a round that overruns skips the ticks it
+ * missed instead of queueing them.
+ */
+import { EventEmitter } from "node:events";
+import { performance } from "node:perf_hooks";
+import { type HostHealth, NEW_HOST, recordCheck } from "./host-health.js";
+import type { Probe } from "./probe.js";
+
+export type { HostHealth } from "./host-health.js";
+
+/** Options of {@link HealthMonitor}. */
+export interface HealthMonitorOptions {
+  /** Time between round starts, ms (> 0). */
+  intervalMs: number;
+  /** Per-check timeout handed to the probe, ms (> 0). */
+  timeoutMs: number;
+  /** Consecutive misses that turn a healthy host failed (integer ≥ 1). */
+  fall: number;
+  /** Consecutive successes that turn a failed host healthy (integer ≥ 1). */
+  rise: number;
+  /** The probe; the monitor does not close it. */
+  probe: Probe;
+  /** Wall clock for `lastCheckAt`, epoch ms (default `Date.now`). Scheduling uses the monotonic clock. */
+  now?: () => number;
+}
+
+/** Extra time a probe gets beyond `timeoutMs` before the monitor counts it as a miss anyway. */
+const PROBE_GRACE_MS = 250;
+
+/**
+ * Emits `"change"` with the new failed set (`ReadonlySet<string>`) whenever the set of failed hosts
+ * changes: at the end of a round, or synchronously in {@link setHosts} when a failed host is removed.
+ * Change listeners must not throw; if one does, the error becomes a process warning and the
+ * monitor keeps running.
+ */
+export class HealthMonitor extends EventEmitter {
+  private readonly options: HealthMonitorOptions;
+  private readonly now: () => number;
+  private hosts = new Map<string, HostHealth>();
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private epoch = 0;
+  private nextTick = 0;
+
+  /** @throws RangeError when an interval, timeout or threshold is out of range. */
+  constructor(options: HealthMonitorOptions) {
+    super();
+    requirePositive("intervalMs", options.intervalMs);
+    requirePositive("timeoutMs", options.timeoutMs);
+    requirePositiveInteger("fall", options.fall);
+    requirePositiveInteger("rise", options.rise);
+    this.options = { ...options };
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Replaces the set of hosts to probe. New hosts start healthy; hosts no longer listed are
+   * forgotten (an in-flight result for them is discarded); others keep their state.
+   */
+  setHosts(ips: readonly string[]): void {
+    const before = this.failedKey();
+    const next = new Map<string, HostHealth>();
+    for (const ip of ips) next.set(ip, this.hosts.get(ip) ?? { ...NEW_HOST });
+    this.hosts = next;
+    if (this.failedKey() !== before) this.emitChange();
+  }
+
+  /** The hosts currently failed (a copy). */
+  failed(): ReadonlySet<string> {
+    const failed = new Set<string>();
+    for (const [ip, health] of this.hosts) if (!health.healthy) failed.add(ip);
+    return failed;
+  }
+
+  /** Every host's state (a copy), in `setHosts` order. See {@link HostHealth} for the fields. */
+  snapshot(): ReadonlyMap<string, HostHealth> {
+    const copy = new Map<string, HostHealth>();
+    for (const [ip, health] of this.hosts) copy.set(ip, { ...health });
+    return copy;
+  }
+
+  /** Starts probing: the first round runs immediately. No-op when already running. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.epoch = performance.now();
+    this.nextTick = 0;
+    this.scheduleNextRound();
+  }
+
+  /** Stops the timer and waits for a round in flight; its results are discarded. Idempotent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  private scheduleNextRound(): void {
+    const { intervalMs } = this.options;
+    const elapsed = performance.now() - this.epoch;
+    // The first tick not yet run whose deadline has not passed: missed ticks are skipped.
+    const tick = Math.max(this.nextTick, Math.ceil(elapsed / intervalMs));
+    this.nextTick = tick + 1;
+    const delay = Math.max(0, tick * intervalMs - elapsed);
+    this.timer = setTimeout(() => this.runRound(), delay);
+  }
+
+  private runRound(): void {
+    this.timer = undefined;
+    this.round = this.probeAll()
+      .catch((error: unknown) => process.emitWarning(asError(error), "HealthMonitorWarning"))
+      .finally(() => {
+        this.round = undefined;
+        if (this.running) this.scheduleNextRound();
+      });
+  }
+
+  private async probeAll(): Promise<void> {
+    const round = [...this.hosts];
+    const results = await Promise.all(
+      round.map(async ([ip, stateAtStart]) => ({ ip, stateAtStart, ...(await this.checkOne(ip)) })),
+    );
+    if (!this.running) return;
+    const before = this.failedKey();
+    const thresholds = { fall: this.options.fall, rise: this.options.rise };
+    for (const { ip, stateAtStart, answered, rttMs } of results) {
+      // Skip hosts removed (or removed and re-added) while the round was in flight.
+      if (this.hosts.get(ip) !== stateAtStart) continue;
+      this.hosts.set(ip, recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs));
+    }
+    if (this.failedKey() !== before) this.emitChange();
+  }
+
+  /** One check; a probe that throws, rejects or overruns its timeout by the grace counts as a miss. */
+  private async checkOne(ip: string): Promise<{ answered: boolean; rttMs: number }> {
+    const started = performance.now();
+    let guard: NodeJS.Timeout | undefined;
+    const overrun = new Promise<boolean>((resolve) => {
+      guard = setTimeout(() => resolve(false), this.options.timeoutMs + PROBE_GRACE_MS);
+    });
+    let answered: boolean;
+    try {
+      answered =
+        (await Promise.race([this.options.probe.check(ip, this.options.timeoutMs), overrun])) === true;
+    } catch {
+      answered = false;
+    } finally {
+      clearTimeout(guard);
+    }
+    return { answered, rttMs: performance.now() - started };
+  }
+
+  private failedKey(): string {
+    return [...this.failed()].sort().join(",");
+  }
+
+  private emitChange(): void {
+    try {
+      this.emit("change", this.failed());
+    } catch (error) {
+      process.emitWarning(asError(error), "HealthMonitorWarning");
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function requirePositive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be > 0, got ${value}`);
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * Feeds a replica's state into the metrics: gauges sampled from the replica's getters, counters and
+ * histograms from the leader's reconcile reports.
+ *
+ * Not covered here (they need hooks in other modules): `vpcrouter_probe_checks_total` and
+ * `vpcrouter_probe_rtt_seconds` (a per-check callback of the health monitor) and
+ * `vpcrouter_ec2_calls_total` (a per-call callback of the EC2 policies).
+ */
+import type { LeadershipEvents, ReconcileReport } from "../replica/leadership.js";
+import type { Instruments, ReconcileOutcome } from "./instruments.js";
+
+/** What the observer reads from a replica (a structural subset of `Replica`). */
+export interface ObservableReplica {
+  readonly role: "leader" | "follower" | "connecting";
+  readonly snapshot: { readonly value?: { readonly leader?: { readonly createRevision: string } } };
+  readonly spec: { readonly error?: unknown };
+  readonly failures: { readonly confirmed: ReadonlySet<string> };
+}
+
+/** A running observer. */
+export interface ReplicaObserver {
+  /** Pass to the replica (`ReplicaDeps.leadershipEvents`): counts reconciles and route changes. */
+  readonly leadershipEvents: LeadershipEvents;
+  /** Starts sampling `replica` (immediately, then every `sampleIntervalMs`). */
+  watch(replica: ObservableReplica): void;
+  /** Stops sampling; idempotent. */
+  stop(): void;
+}
+
+/** Options of {@link observeReplica}. */
+export interface ObserveOptions {
+  /** Sampling period of the gauges, ms (default 100): also the resolution of failover timing. */
+  sampleIntervalMs?: number;
+  /** Clock, epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * Creates an observer writing to `instruments`.
+ *
+ * `vpcrouter_failover_seconds` is measured from the first sample in which a router is
+ * quorum-confirmed failed to the end of the first reconcile that applied a failover change after
+ * it (DESIGN.md rule 1: confirmation is what may move a route).
+ */
+export function observeReplica(instruments: Instruments, options: ObserveOptions = {}): ReplicaObserver {
+  const sampleIntervalMs = options.sampleIntervalMs ?? 100;
+  const now = options.now ?? Date.now;
+  /** Confirmed-failed routers whose failover has not been observed yet → first seen confirmed, ms. */
+  const awaitingFailover = new Map<string, number>();
+  const confirmedBefore = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const sample = (replica: ObservableReplica): void => {
+    instruments.isLeader.record(replica.role === "leader" ? 1 : 0);
+    const term = replica.snapshot.value?.leader?.createRevision;
+    if (term !== undefined && /^\d+$/.test(term)) instruments.leaderTerm.record(Number(term));
+    instruments.specValid.record(replica.spec.error === undefined ? 1 : 0);
+    const confirmed = replica.failures.confirmed;
+    instruments.routersFailed.record(confirmed.size);
+    for (const ip of confirmed) {
+      if (!confirmedBefore.has(ip)) awaitingFailover.set(ip, now());
+    }
+    for (const ip of confirmedBefore) {
+      if (!confirmed.has(ip)) awaitingFailover.delete(ip);
+    }
+    confirmedBefore.clear();
+    for (const ip of confirmed) confirmedBefore.add(ip);
+  };
+
+  const onReconciled = (report: ReconcileReport): void => {
+    instruments.reconciles.add(1, { outcome: outcomeOf(report) });
+    instruments.reconcileDuration.record(report.durationMs / 1000);
+    let failedOver = false;
+    for (const result of report.results) {
+      if (!result.ok) continue;
+      instruments.routeChanges.add(1, { kind: result.action.kind, failover: result.action.failover });
+      failedOver ||= result.action.failover;
+    }
+    if (failedOver) {
+      const end = now();
+      for (const confirmedAt of awaitingFailover.values()) {
+        instruments.failoverSeconds.record(Math.max(0, end - confirmedAt) / 1000);
+      }
+      awaitingFailover.clear();
+    }
+  };
+
+  return {
+    leadershipEvents: { onReconciled },
+    watch: (replica) => {
+      if (timer !== undefined) clearInterval(timer);
+      sample(replica);
+      timer = setInterval(() => sample(replica), sampleIntervalMs);
+      timer.unref();
+    },
+    stop: () => {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
+function outcomeOf(report: ReconcileReport): ReconcileOutcome {
+  if (report.error !== undefined) return "failed";
+  if (report.stoppedByFence) return "fenced";
+  if (report.results.some((result) => !result.ok)) return "failed";
+  return report.results.length > 0 ? "applied" : "noop";
+}

@@ -1,0 +1,224 @@
+/**
+ * The resilience policy around every EC2 call (DESIGN.md rule 7), built from cockatiel 3.2:
+ *
+ *   retry (exponential backoff with decorrelated jitter, transient errors only, `maxRetries` retries)
+ *     └ circuit breaker, one per EC2 action (ConsecutiveBreaker: `breakerThreshold` transient failures in a row)
+ *         └ timeout per call (cooperative: aborts the SDK call through its abortSignal)
+ *
+ * The breaker sits inside the retry so that each attempt counts, and an open breaker stops the
+ * retries at once (its error is not retried). Client errors (4xx) neither count nor reset it.
+ * Sources: cockatiel README (https://github.com/connor4312/cockatiel), LIBRARY-NOTES.md
+ * ("maxAttempts counts retries", "budget the two layers").
+ */
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  IsolatedCircuitError,
+  retry,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from "cockatiel";
+import {
+  Ec2CallTimeoutError,
+  Ec2CircuitOpenError,
+  ec2ErrorCode,
+  isThrottlingError,
+  isTransientEc2Error,
+} from "./ec2-errors.js";
+
+/** Tuning of the EC2 policy. All durations in milliseconds. */
+export interface Ec2PolicyOptions {
+  /** Timeout of one HTTP call to EC2 (ms). */
+  readonly callTimeoutMs: number;
+  /** Retries after the first attempt (0 = no retry). */
+  readonly maxRetries: number;
+  /** First backoff delay (ms); later delays grow exponentially with jitter. */
+  readonly initialBackoffMs: number;
+  /** Cap on one backoff delay (ms). */
+  readonly maxBackoffMs: number;
+  /** Consecutive transient failures of one action that open its breaker. */
+  readonly breakerThreshold: number;
+  /** How long (ms) an open breaker refuses calls before letting one test call through (half-open). */
+  readonly breakerHalfOpenAfterMs: number;
+}
+
+/** Sensible defaults: 10 s per call, 4 retries from 200 ms up to 5 s, breaker at 5 failures, retest after 30 s. */
+export const DEFAULT_EC2_POLICY_OPTIONS: Ec2PolicyOptions = {
+  callTimeoutMs: 10_000,
+  maxRetries: 4,
+  initialBackoffMs: 200,
+  maxBackoffMs: 5_000,
+  breakerThreshold: 5,
+  breakerHalfOpenAfterMs: 30_000,
+};
+
+/** State of one action's circuit breaker. */
+export type Ec2BreakerState = "closed" | "open" | "half-open" | "isolated";
+
+/** A retry about to happen. */
+export interface Ec2RetryEvent {
+  readonly action: string;
+  /** 1 for the first retry. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly errorCode: string;
+}
+
+/** Outcome of one EC2 call attempt as seen through the policy (`breaker_open`: refused, not sent). */
+export type Ec2CallOutcome = "ok" | "error" | "throttled" | "timeout" | "breaker_open";
+
+/** One EC2 call attempt (each retry is its own attempt), for metrics. */
+export interface Ec2CallEvent {
+  readonly action: string;
+  readonly outcome: Ec2CallOutcome;
+  /** Time the attempt took (ms); 0 when the breaker refused it. */
+  readonly durationMs: number;
+  readonly errorCode?: string;
+}
+
+/** Listener registration handle. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Runs EC2 calls under the policy; one breaker per action. */
+export interface Ec2Policy {
+  /**
+   * Runs `fn` (one EC2 call; pass `signal` to the SDK as `abortSignal`) with timeout, retry and the
+   * action's breaker.
+   * @param action EC2 action name, e.g. `ReplaceRoute` (selects the breaker)
+   * @returns what `fn` returns
+   * @throws the last error of `fn` when it is not transient or retries are exhausted;
+   *   `Ec2CallTimeoutError` when the last attempt timed out; `Ec2CircuitOpenError` when the breaker is open
+   */
+  execute<T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Breaker state per action that has been called at least once. */
+  breakerStates(): Readonly<Record<string, Ec2BreakerState>>;
+  /** Calls `listener` whenever an action's breaker changes state. */
+  onBreakerStateChange(listener: (action: string, state: Ec2BreakerState) => void): Disposable;
+  /** Calls `listener` before each retry. */
+  onRetry(listener: (event: Ec2RetryEvent) => void): Disposable;
+  /** Calls `listener` after each call attempt, and for each call an open breaker refused. */
+  onCall(listener: (event: Ec2CallEvent) => void): Disposable;
+}
+
+const STATE_NAMES: Readonly<Record<CircuitState, Ec2BreakerState>> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half-open",
+  [CircuitState.Isolated]: "isolated",
+};
+
+function checkOptions(options: Ec2PolicyOptions): void {
+  const positive = ["callTimeoutMs", "breakerThreshold"] as const;
+  const nonNegative = ["maxRetries", "initialBackoffMs", "maxBackoffMs", "breakerHalfOpenAfterMs"] as const;
+  for (const name of positive) {
+    if (!(Number.isFinite(options[name]) && options[name] > 0)) throw new RangeError(`${name} must be > 0`);
+  }
+  for (const name of nonNegative) {
+    if (!(Number.isFinite(options[name]) && options[name] >= 0)) throw new RangeError(`${name} must be >= 0`);
+  }
+}
+
+/**
+ * Creates the EC2 policy.
+ * @throws RangeError for a non-positive timeout/threshold or a negative retry/backoff setting
+ */
+export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
+  checkOptions(options);
+  const stateListeners = new Set<(action: string, state: Ec2BreakerState) => void>();
+  const retryListeners = new Set<(event: Ec2RetryEvent) => void>();
+  const callListeners = new Set<(event: Ec2CallEvent) => void>();
+  const emitCall = (event: Ec2CallEvent) => {
+    for (const listener of callListeners) listener(event);
+  };
+  const perAction = new Map<string, { policy: IPolicy; state: () => Ec2BreakerState }>();
+
+  function policyFor(action: string): { policy: IPolicy; state: () => Ec2BreakerState } {
+    const existing = perAction.get(action);
+    if (existing) return existing;
+    const transient = handleWhen(isTransientEc2Error);
+    const retryPolicy = retry(transient, {
+      maxAttempts: options.maxRetries,
+      backoff: new ExponentialBackoff({
+        initialDelay: options.initialBackoffMs,
+        maxDelay: options.maxBackoffMs,
+      }),
+    });
+    retryPolicy.onRetry((event) => {
+      const errorCode = "error" in event ? ec2ErrorCode(event.error) : "Unknown";
+      for (const listener of retryListeners) {
+        listener({ action, attempt: event.attempt, delayMs: event.delay, errorCode });
+      }
+    });
+    const breaker = circuitBreaker(transient, {
+      halfOpenAfter: options.breakerHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    breaker.onStateChange((state) => {
+      for (const listener of stateListeners) listener(action, STATE_NAMES[state]);
+    });
+    const timeoutPolicy = timeout(options.callTimeoutMs, TimeoutStrategy.Cooperative);
+    const entry = {
+      policy: wrap(retryPolicy, breaker, timeoutPolicy),
+      state: () => STATE_NAMES[breaker.state],
+    };
+    perAction.set(action, entry);
+    return entry;
+  }
+
+  return {
+    async execute<T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+      const { policy } = policyFor(action);
+      try {
+        return await policy.execute(async ({ signal }) => {
+          const started = performance.now();
+          try {
+            const result = await fn(signal);
+            emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
+            return result;
+          } catch (error) {
+            // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
+            const failure = signal.aborted
+              ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
+              : error;
+            emitCall({
+              action,
+              outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",
+              durationMs: performance.now() - started,
+              errorCode: ec2ErrorCode(failure),
+            });
+            throw failure;
+          }
+        });
+      } catch (error) {
+        if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+          emitCall({ action, outcome: "breaker_open", durationMs: 0, errorCode: "CircuitOpen" });
+          throw new Ec2CircuitOpenError(action, { cause: error });
+        }
+        throw error;
+      }
+    },
+    breakerStates() {
+      return Object.fromEntries([...perAction].map(([action, entry]) => [action, entry.state()]));
+    },
+    onBreakerStateChange(listener) {
+      stateListeners.add(listener);
+      return { dispose: () => stateListeners.delete(listener) };
+    },
+    onRetry(listener) {
+      retryListeners.add(listener);
+      return { dispose: () => retryListeners.delete(listener) };
+    },
+    onCall(listener) {
+      callListeners.add(listener);
+      return { dispose: () => callListeners.delete(listener) };
+    },
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Applying a plan's route actions to EC2, idempotently: CreateRoute / ReplaceRoute / DeleteRoute
+ * with the router's ENI as target, falling back on EC2's error codes when the table is not as the
+ * plan assumed (a concurrent edit, a stale read, EC2's eventual consistency):
+ *
+ * - CreateRoute → `RouteAlreadyExists` → ReplaceRoute
+ * - ReplaceRoute → `InvalidParameterValue` (route missing) → CreateRoute
+ * - DeleteRoute → `InvalidRoute.NotFound` → done (already gone)
+ *
+ * Before every mutation the guard (the leader's fencing check, DESIGN.md rule 2) must allow it.
+ * Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
+ * API_ReplaceRoute.html, API_DeleteRoute.html, errors-overview.html
+ */
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  type EC2Client,
+  ReplaceRouteCommand,
+} from "@aws-sdk/client-ec2";
+import type { RouteAction } from "../decide/route-action.js";
+import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
+import type { Ec2Policy } from "./ec2-policy.js";
+
+/** Outcome of one action. `durationMs` covers every call made for it, retries and fallbacks included. */
+export interface ApplyResult {
+  readonly action: RouteAction;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly errorCode?: string;
+  readonly durationMs: number;
+}
+
+/** Decides whether a mutation may be made now (the leader's fencing check). Throwing counts as "no". */
+export interface MutationGuard {
+  mayMutate(): Promise<boolean> | boolean;
+}
+
+/** Outcome of {@link applyActions}. Actions after a guard refusal are not attempted and have no result. */
+export interface ApplyOutcome {
+  readonly results: ApplyResult[];
+  readonly stoppedByGuard: boolean;
+}
+
+type Mutation = "CreateRoute" | "ReplaceRoute" | "DeleteRoute";
+
+/** The guard refused a mutation; `afterCalls` tells whether this action already called EC2. */
+class GuardRefused extends Error {
+  constructor(readonly afterCalls: number) {
+    super("the leadership check refused the mutation");
+  }
+}
+
+/** An action whose first call and fallback both failed; reports both. */
+class FallbackFailed extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function guardAllows(guard: MutationGuard): Promise<boolean> {
+  try {
+    return (await guard.mayMutate()) === true;
+  } catch {
+    return false;
+  }
+}
+
+function send(
+  client: EC2Client,
+  policy: Ec2Policy,
+  mutation: Mutation,
+  action: RouteAction,
+): Promise<unknown> {
+  const target = {
+    RouteTableId: action.routeTableId,
+    DestinationCidrBlock: action.destinationCidrBlock,
+  };
+  return policy.execute(mutation, (signal) => {
+    if (mutation === "DeleteRoute")
+      return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
+    if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
+    const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
+    return mutation === "CreateRoute"
+      ? client.send(new CreateRouteCommand(withEni), { abortSignal: signal })
+      : client.send(new ReplaceRouteCommand(withEni), { abortSignal: signal });
+  });
+}
+
+/** The first call, its fallback on one EC2 error code, and what to do then. */
+const PLANS: Readonly<
+  Record<RouteAction["kind"], { first: Mutation; fallbackOn: string; fallback: Mutation | "done" }>
+> = {
+  create: { first: "CreateRoute", fallbackOn: "RouteAlreadyExists", fallback: "ReplaceRoute" },
+  replace: { first: "ReplaceRoute", fallbackOn: "InvalidParameterValue", fallback: "CreateRoute" },
+  delete: { first: "DeleteRoute", fallbackOn: "InvalidRoute.NotFound", fallback: "done" },
+};
+
+/**
+ * Runs one action with its fallback.
+ * @throws GuardRefused before a refused mutation; FallbackFailed or the first call's error otherwise
+ */
+async function applyOne(
+  client: EC2Client,
+  policy: Ec2Policy,
+  action: RouteAction,
+  guard: MutationGuard,
+): Promise<void> {
+  let calls = 0;
+  const mutate = async (mutation: Mutation) => {
+    if (!(await guardAllows(guard))) throw new GuardRefused(calls);
+    calls += 1;
+    await send(client, policy, mutation, action);
+  };
+  const plan = PLANS[action.kind];
+  try {
+    await mutate(plan.first);
+    return;
+  } catch (error) {
+    if (error instanceof GuardRefused || ec2ErrorCode(error) !== plan.fallbackOn) throw error;
+    if (plan.fallback === "done") return;
+    try {
+      await mutate(plan.fallback);
+    } catch (fallbackError) {
+      if (fallbackError instanceof GuardRefused) throw fallbackError;
+      const fallbackCode = ec2ErrorCode(fallbackError);
+      // A fallback failing with the code that would send us back (e.g. RouteAlreadyExists after a
+      // ReplaceRoute said "missing") means the first error was about something else: report that one.
+      const loopsBack =
+        PLANS[plan.fallback === "CreateRoute" ? "create" : "replace"].fallbackOn === fallbackCode;
+      throw new FallbackFailed(
+        loopsBack ? plan.fallbackOn : fallbackCode,
+        `${plan.first}: ${ec2ErrorMessage(error)}; then ${plan.fallback}: ${ec2ErrorMessage(fallbackError)}`,
+      );
+    }
+  }
+}
+
+/**
+ * Applies `actions` in the given order (the planner puts failovers first). Before each EC2
+ * mutation (fallbacks included) `guard.mayMutate()` is awaited; on `false` (or a throw) nothing
+ * further is sent and `stoppedByGuard` is true. A failed action does not stop the next ones (an
+ * open breaker makes them fail fast without calling EC2). Never throws: errors are in the results.
+ * @param actions route actions, in order
+ * @param guard the leader's fencing check
+ * @returns one result per attempted action, in order, and whether the guard stopped the run
+ */
+export async function applyActions(
+  client: EC2Client,
+  policy: Ec2Policy,
+  actions: readonly RouteAction[],
+  guard: MutationGuard,
+): Promise<ApplyOutcome> {
+  const results: ApplyResult[] = [];
+  for (const action of actions) {
+    const started = performance.now();
+    try {
+      await applyOne(client, policy, action, guard);
+      results.push({ action, ok: true, durationMs: performance.now() - started });
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      if (error instanceof GuardRefused) {
+        // Refused before this action's fallback: EC2 was called for it, so report it as not done.
+        if (error.afterCalls > 0) {
+          results.push({ action, ok: false, error: error.message, errorCode: "GuardRefused", durationMs });
+        }
+        return { results, stoppedByGuard: true };
+      }
+      const errorCode = error instanceof FallbackFailed ? error.code : ec2ErrorCode(error);
+      results.push({ action, ok: false, error: ec2ErrorMessage(error), errorCode, durationMs });
+    }
+  }
+  return { results, stoppedByGuard: false };
+}

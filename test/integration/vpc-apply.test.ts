@@ -1,0 +1,357 @@
+/**
+ * The route applier through the real SDK against the EC2 emulator: creates, replaces, deletes,
+ * recovery from EC2's "already there / not there" errors, retries through throttling, giving up,
+ * the per-action circuit breaker, per-call timeouts, and the leadership guard.
+ */
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { RouteAction } from "../../src/decide/route-action.js";
+import { createEc2Client } from "../../src/vpc/ec2-client.js";
+import { createEc2Policy, type Ec2PolicyOptions } from "../../src/vpc/ec2-policy.js";
+import { applyActions } from "../../src/vpc/route-applier.js";
+import {
+  demoRouteTableId,
+  demoWorld,
+  type Ec2Emulator,
+  startEc2Emulator,
+} from "../support/ec2-emulator/index.js";
+import { freePort } from "../support/free-port.js";
+
+const RTB = demoRouteTableId(0);
+const RTB2 = demoRouteTableId(1);
+const ENI_A = "eni-00000000000000001";
+const ENI_B = "eni-00000000000000002";
+const IP_A = "198.18.2.10";
+const IP_B = "198.18.2.20";
+const MUTATIONS = new Set(["CreateRoute", "ReplaceRoute", "DeleteRoute"]);
+
+const POLICY: Ec2PolicyOptions = {
+  callTimeoutMs: 2_000,
+  maxRetries: 3,
+  initialBackoffMs: 1,
+  maxBackoffMs: 10,
+  breakerThreshold: 10,
+  breakerHalfOpenAfterMs: 60_000,
+};
+
+const allow = { mayMutate: () => true };
+
+type SetAction = Extract<RouteAction, { kind: "create" | "replace" }>;
+
+function create(cidr: string, eni = ENI_B, table = RTB): SetAction {
+  return {
+    kind: "create",
+    routeTableId: table,
+    destinationCidrBlock: cidr,
+    routerIp: eni === ENI_A ? IP_A : IP_B,
+    networkInterfaceId: eni,
+    failover: false,
+    reason: "test",
+  };
+}
+function replace(cidr: string, eni = ENI_B, table = RTB): SetAction {
+  return { ...create(cidr, eni, table), kind: "replace", failover: true };
+}
+function remove(cidr: string, table = RTB): RouteAction {
+  return { kind: "delete", routeTableId: table, destinationCidrBlock: cidr, failover: false, reason: "test" };
+}
+
+describe("route applier against the emulator", () => {
+  let emulator: Ec2Emulator;
+  const clients: EC2Client[] = [];
+  let keyCounter = 0;
+  /** A client with its own access key id, so its calls can be told apart in the log. */
+  const newClient = (endpoint = emulator.url) => {
+    const accessKeyId = `AKIDAPPLY${++keyCounter}`;
+    const client = createEc2Client({
+      region: "us-east-1",
+      endpoint,
+      credentials: { accessKeyId, secretAccessKey: "not-a-secret" },
+    });
+    clients.push(client);
+    const calls = () =>
+      emulator
+        .log()
+        .filter((entry) => entry.accessKeyId === accessKeyId)
+        .map((entry) => [entry.action, entry.status, entry.errorCode]);
+    return { client, calls };
+  };
+  const put = (cidr: string, eni: string, table = RTB) =>
+    emulator.mutate({
+      op: "put-route",
+      routeTableId: table,
+      route: { destinationCidrBlock: cidr, networkInterfaceId: eni },
+    });
+  const target = (cidr: string, table = RTB) => emulator.route(table, cidr)?.networkInterfaceId;
+
+  before(async () => {
+    const demo = demoWorld({ routeTableCount: 2, routers: [{ ip: IP_A }, { ip: IP_B }] });
+    emulator = await startEc2Emulator({
+      world: {
+        ...demo,
+        vpcs: [...demo.vpcs, { vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/16" }],
+        subnets: [
+          ...(demo.subnets ?? []),
+          { subnetId: "subnet-0elsewhere", vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/24" },
+        ],
+        networkInterfaces: [
+          ...(demo.networkInterfaces ?? []),
+          {
+            networkInterfaceId: "eni-0elsewhere",
+            subnetId: "subnet-0elsewhere",
+            privateIpAddresses: [{ privateIpAddress: "10.77.0.9" }],
+          },
+        ],
+      },
+    });
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await emulator?.close();
+  });
+  beforeEach(() => emulator.clearFaults());
+
+  it("creates, replaces and deletes routes with the ENI as target", async () => {
+    const { client, calls } = newClient();
+    put("10.60.2.0/24", ENI_A);
+    put("10.60.3.0/24", ENI_A, RTB2);
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [replace("10.60.2.0/24"), create("10.60.1.0/24"), remove("10.60.3.0/24", RTB2)],
+      allow,
+    );
+    assert.equal(outcome.stoppedByGuard, false);
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      [
+        ["replace", true, undefined],
+        ["create", true, undefined],
+        ["delete", true, undefined],
+      ],
+    );
+    assert.ok(outcome.results.every((r) => r.durationMs >= 0));
+    assert.equal(target("10.60.1.0/24"), ENI_B);
+    assert.equal(target("10.60.2.0/24"), ENI_B);
+    assert.equal(emulator.route(RTB2, "10.60.3.0/24"), undefined);
+    assert.deepEqual(calls(), [
+      ["ReplaceRoute", 200, undefined],
+      ["CreateRoute", 200, undefined],
+      ["DeleteRoute", 200, undefined],
+    ]);
+  });
+
+  it("recovers from RouteAlreadyExists, InvalidParameterValue (missing) and InvalidRoute.NotFound", async () => {
+    const { client, calls } = newClient();
+    put("10.61.1.0/24", ENI_A);
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [create("10.61.1.0/24"), replace("10.61.2.0/24"), remove("10.61.3.0/24")],
+      allow,
+    );
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.kind, r.ok]),
+      [
+        ["create", true],
+        ["replace", true],
+        ["delete", true],
+      ],
+    );
+    assert.equal(target("10.61.1.0/24"), ENI_B, "the existing route was replaced");
+    assert.equal(target("10.61.2.0/24"), ENI_B, "the missing route was created");
+    assert.deepEqual(calls(), [
+      ["CreateRoute", 400, "RouteAlreadyExists"],
+      ["ReplaceRoute", 200, undefined],
+      ["ReplaceRoute", 400, "InvalidParameterValue"],
+      ["CreateRoute", 200, undefined],
+      ["DeleteRoute", 400, "InvalidRoute.NotFound"],
+    ]);
+  });
+
+  it("reports the original error when the fallback only bounces back, and plain errors as they are", async () => {
+    const { client, calls } = newClient();
+    put("10.62.1.0/24", ENI_A);
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      // An ENI of another VPC: ReplaceRoute says InvalidParameterValue, the fallback CreateRoute RouteAlreadyExists.
+      [replace("10.62.1.0/24", "eni-0elsewhere"), create("10.62.2.0/24", ENI_B, "rtb-0missing")],
+      allow,
+    );
+    assert.deepEqual(
+      outcome.results.map((r) => [r.ok, r.errorCode]),
+      [
+        [false, "InvalidParameterValue"],
+        [false, "InvalidRouteTableID.NotFound"],
+      ],
+    );
+    assert.match(
+      outcome.results[0]?.error ?? "",
+      /different networks.*RouteAlreadyExists|different networks.*already exists/,
+    );
+    assert.equal(target("10.62.1.0/24"), ENI_A, "nothing changed");
+    assert.deepEqual(calls(), [
+      ["ReplaceRoute", 400, "InvalidParameterValue"],
+      ["CreateRoute", 400, "RouteAlreadyExists"],
+      ["CreateRoute", 400, "InvalidRouteTableID.NotFound"],
+    ]);
+  });
+
+  it("retries through throttling and succeeds", async () => {
+    const { client, calls } = newClient();
+    put("10.63.1.0/24", ENI_A);
+    emulator.throttleNext(2, "ReplaceRoute");
+    const outcome = await applyActions(client, createEc2Policy(POLICY), [replace("10.63.1.0/24")], allow);
+    assert.deepEqual(
+      outcome.results.map((r) => r.ok),
+      [true],
+    );
+    assert.equal(target("10.63.1.0/24"), ENI_B);
+    assert.deepEqual(calls(), [
+      ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["ReplaceRoute", 200, undefined],
+    ]);
+  });
+
+  it("gives up after maxRetries, and carries on with the next action", async () => {
+    const { client, calls } = newClient();
+    emulator.throttleNext(50, "CreateRoute");
+    put("10.64.2.0/24", ENI_A);
+    const outcome = await applyActions(
+      client,
+      createEc2Policy({ ...POLICY, maxRetries: 2 }),
+      [create("10.64.1.0/24"), remove("10.64.2.0/24")],
+      allow,
+    );
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      [
+        ["create", false, "RequestLimitExceeded"],
+        ["delete", true, undefined],
+      ],
+    );
+    assert.equal(target("10.64.1.0/24"), undefined);
+    assert.deepEqual(calls(), [
+      ["CreateRoute", 503, "RequestLimitExceeded"],
+      ["CreateRoute", 503, "RequestLimitExceeded"],
+      ["CreateRoute", 503, "RequestLimitExceeded"],
+      ["DeleteRoute", 200, undefined],
+    ]);
+  });
+
+  it("opens the breaker after the threshold and fails fast without calling EC2", async () => {
+    const { client, calls } = newClient();
+    emulator.injectFault({ action: "CreateRoute", count: 100, status: 500, code: "InternalError" });
+    const policy = createEc2Policy({ ...POLICY, maxRetries: 0, breakerThreshold: 3 });
+    put("10.65.9.0/24", ENI_A);
+    const creates = [1, 2, 3, 4, 5].map((n) => create(`10.65.${n}.0/24`));
+    const outcome = await applyActions(client, policy, [...creates, replace("10.65.9.0/24")], allow);
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      [
+        ["create", false, "InternalError"],
+        ["create", false, "InternalError"],
+        ["create", false, "InternalError"],
+        ["create", false, "CircuitOpen"],
+        ["create", false, "CircuitOpen"],
+        ["replace", true, undefined],
+      ],
+    );
+    assert.deepEqual(policy.breakerStates(), { CreateRoute: "open", ReplaceRoute: "closed" });
+    assert.deepEqual(calls(), [
+      ["CreateRoute", 500, "InternalError"],
+      ["CreateRoute", 500, "InternalError"],
+      ["CreateRoute", 500, "InternalError"],
+      ["ReplaceRoute", 200, undefined],
+    ]);
+  });
+
+  it("times out a slow call by aborting it", async () => {
+    const { client } = newClient();
+    put("10.66.1.0/24", ENI_A);
+    emulator.setFaults({ latencyMs: { ReplaceRoute: 400 } });
+    const outcome = await applyActions(
+      client,
+      createEc2Policy({ ...POLICY, callTimeoutMs: 50, maxRetries: 0 }),
+      [replace("10.66.1.0/24")],
+      allow,
+    );
+    assert.equal(outcome.results[0]?.ok, false);
+    assert.equal(outcome.results[0]?.errorCode, "Ec2CallTimeout");
+    assert.ok((outcome.results[0]?.durationMs ?? 1000) < 350, "did not wait for the slow reply");
+  });
+
+  it("reports network failures after retrying them", async () => {
+    const closedPort = await freePort();
+    const { client } = newClient(`http://127.0.0.1:${closedPort}`);
+    const outcome = await applyActions(
+      client,
+      createEc2Policy({ ...POLICY, maxRetries: 1 }),
+      [create("10.67.1.0/24")],
+      allow,
+    );
+    assert.equal(outcome.results[0]?.ok, false);
+    assert.equal(outcome.results[0]?.errorCode, "ECONNREFUSED");
+  });
+
+  it("stops as soon as the guard says no, and sends nothing after it", async () => {
+    const { client, calls } = newClient();
+    let asked = 0;
+    const guard = { mayMutate: async () => ++asked <= 2 };
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [create("10.68.1.0/24"), create("10.68.2.0/24"), create("10.68.3.0/24"), create("10.68.4.0/24")],
+      guard,
+    );
+    assert.equal(outcome.stoppedByGuard, true);
+    assert.equal(asked, 3);
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok]),
+      [
+        ["10.68.1.0/24", true],
+        ["10.68.2.0/24", true],
+      ],
+    );
+    assert.equal(target("10.68.3.0/24"), undefined);
+    assert.deepEqual(
+      calls().filter(([action]) => MUTATIONS.has(String(action))),
+      [
+        ["CreateRoute", 200, undefined],
+        ["CreateRoute", 200, undefined],
+      ],
+    );
+  });
+
+  it("asks the guard before a fallback too, and treats a throwing guard as no", async () => {
+    const { client, calls } = newClient();
+    put("10.69.1.0/24", ENI_A);
+    let asked = 0;
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [create("10.69.1.0/24"), create("10.69.2.0/24")],
+      {
+        mayMutate: () => ++asked === 1,
+      },
+    );
+    assert.equal(outcome.stoppedByGuard, true);
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok, r.errorCode]),
+      [["10.69.1.0/24", false, "GuardRefused"]],
+    );
+    assert.equal(target("10.69.1.0/24"), ENI_A, "the fallback ReplaceRoute was not sent");
+    assert.deepEqual(calls(), [["CreateRoute", 400, "RouteAlreadyExists"]]);
+
+    const throwing = await applyActions(client, createEc2Policy(POLICY), [create("10.69.3.0/24")], {
+      mayMutate: () => {
+        throw new Error("etcd unreachable");
+      },
+    });
+    assert.deepEqual(throwing, { results: [], stoppedByGuard: true });
+    assert.equal(calls().length, 1, "nothing sent");
+  });
+});

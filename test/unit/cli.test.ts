@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { freePort } from "../support/free-port.js";
+import { runCli } from "./cli-process.js";
+
+let dir: string;
+let goodSpec: string;
+let badSpec: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vpcrouter-cli-test-"));
+  goodSpec = join(dir, "good.json");
+  badSpec = join(dir, "bad.json");
+  await writeFile(
+    goodSpec,
+    JSON.stringify({ "10.55.16.0/24": ["10.33.20.142"], "10.66.17.0/24": ["10.33.20.93"] }),
+  );
+  await writeFile(
+    badSpec,
+    JSON.stringify({ "10.55.16.1/24": ["10.33.20.142"], "10.66.17.0/24": ["10.33.20.93"] }),
+  );
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("vpcrouter usage", () => {
+  it("--help prints the commands and flags and exits 0", async () => {
+    const result = await runCli(["--help"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Usage: vpcrouter/);
+    for (const word of ["run", "spec", "status", "--etcd-endpoints", "--probe-interval", "Exit codes"]) {
+      assert.ok(result.stdout.includes(word), `help lacks ${word}`);
+    }
+  });
+
+  it("spec --help exits 0 and lists the spec commands", async () => {
+    const result = await runCli(["spec", "--help"]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /validate/);
+    assert.match(result.stdout, /put/);
+  });
+
+  it("an unknown flag exits 2 with a vpcrouter: message", async () => {
+    const result = await runCli(["status", "--bogus"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^vpcrouter: unknown option '--bogus'/m);
+  });
+
+  it("an unknown command exits 2", async () => {
+    const result = await runCli(["frobnicate"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^vpcrouter: unknown command 'frobnicate'/m);
+  });
+
+  it("a missing argument exits 2", async () => {
+    const result = await runCli(["spec", "validate"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /missing required argument 'file'/);
+  });
+});
+
+describe("vpcrouter configuration errors exit 2 naming the setting", () => {
+  it("a bad flag value", async () => {
+    const result = await runCli(["run", "--probe-interval", "300"]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^vpcrouter: invalid configuration: probe\.timeoutMs: must be below probe\.intervalMs/m,
+    );
+  });
+
+  it("a bad environment value", async () => {
+    const result = await runCli(["run"], { env: { VPCROUTER_API_PORT: "99999" } });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /api\.port: must be an integer from 1 to 65535/);
+  });
+
+  it("a bad CIDR in --ignore-routes", async () => {
+    const result = await runCli(["run", "--ignore-routes", "10.0.0.1/8"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /reconcile\.ignoreRoutes: 10\.0\.0\.1\/8 has host bits set/);
+  });
+
+  it("an unknown key in the --config file", async () => {
+    const file = join(dir, "unknown-key.json");
+    await writeFile(file, JSON.stringify({ probe: { intervalMsec: 100 } }));
+    const result = await runCli(["--config", file, "run"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /probe\.intervalMsec: unknown setting/);
+  });
+
+  it("VPCROUTER_CONFIG names the file when --config is absent", async () => {
+    const file = join(dir, "max-routes.json");
+    await writeFile(file, JSON.stringify({ spec: { maxRoutes: 1 } }));
+    const result = await runCli(["spec", "validate", goodSpec], { env: { VPCROUTER_CONFIG: file } });
+    assert.equal(result.code, 2, "two routes exceed maxRoutes 1 from the file");
+    assert.match(result.stderr, /not a valid route spec/);
+  });
+});
+
+describe("vpcrouter spec validate", () => {
+  it("accepts a good spec: exit 0 and the route count", async () => {
+    const result = await runCli(["spec", "validate", goodSpec]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^OK: .*good\.json holds a valid route spec with 2 routes$/m);
+  });
+
+  it("rejects a bad spec: exit 2 naming the CIDR", async () => {
+    const result = await runCli(["spec", "validate", badSpec]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /bad\.json is not a valid route spec/);
+    assert.match(result.stderr, /10\.55\.16\.1\/24 has host bits set/);
+  });
+
+  it("reads standard input for -", async () => {
+    const ok = await runCli(["spec", "validate", "-"], { input: '{"10.0.0.0/8": ["10.1.1.1"]}' });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /standard input holds a valid route spec with 1 route$/m);
+    const bad = await runCli(["spec", "validate", "-"], { input: "{not json" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not valid JSON/);
+  });
+
+  it("a missing file exits 2", async () => {
+    const result = await runCli(["spec", "validate", join(dir, "absent.json")]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot read .*absent\.json/);
+  });
+
+  it("honours spec.maxRoutes from the environment", async () => {
+    const result = await runCli(["spec", "validate", goodSpec], { env: { VPCROUTER_SPEC_MAX_ROUTES: "1" } });
+    assert.equal(result.code, 2);
+  });
+});
+
+describe("vpcrouter status", () => {
+  let server: Server;
+  let port: number;
+  let answer = { status: 200, body: JSON.stringify({ replica: "r1", leader: true }) };
+
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url !== "/status") {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("prints the status document and exits 0", async () => {
+    answer = { status: 200, body: JSON.stringify({ replica: "r1", leader: true }) };
+    const result = await runCli(["status", "--port", String(port)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { replica: "r1", leader: true });
+  });
+
+  it("exits 1 when the API answers an HTTP error", async () => {
+    answer = { status: 503, body: JSON.stringify({ error: "starting" }) };
+    const result = await runCli(["status", "--port", String(port)]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /answered HTTP 503/);
+  });
+
+  it("exits 1 with a clear message when nothing listens", async () => {
+    const closedPort = await freePort();
+    const result = await runCli(["status", "--address", "127.0.0.1", "--port", String(closedPort)]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(`cannot reach the status API at http://127\\.0\\.0\\.1:${closedPort}/status`),
+    );
+    assert.match(result.stderr, /ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,351 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import convict from "convict";
+import { ConfigError, loadConfig, REDACTED, redactedConfig } from "../../src/config/load.js";
+import { envNameOf, SETTING_PATHS } from "../../src/config/paths.js";
+import { configSchema } from "../../src/config/schema.js";
+
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vpcrouter-config-test-"));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeJson(name: string, value: unknown): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, typeof value === "string" ? value : JSON.stringify(value));
+  return file;
+}
+
+/** Runs `fn` and returns the ConfigError it throws (fails the test when it does not throw one). */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("loadConfig defaults", () => {
+  it("yields the documented defaults with no sources", () => {
+    const config = loadConfig();
+    assert.deepEqual(config.etcd.endpoints, ["127.0.0.1:2379"]);
+    assert.equal(config.etcd.prefix, "/vpcrouter");
+    assert.deepEqual(config.probe, {
+      health: "icmpecho",
+      intervalMs: 500,
+      timeoutMs: 400,
+      fall: 3,
+      rise: 5,
+      tcpCheckPort: 22,
+    });
+    assert.deepEqual(config.election, { ttlSeconds: 5, safetyMarginMs: 1000 });
+    assert.deepEqual(config.reconcile, {
+      routeRecheckIntervalSeconds: 30,
+      prune: "managed",
+      ignoreRoutes: [],
+    });
+    assert.deepEqual(config.spec, { maxRoutes: 200 });
+    assert.deepEqual(config.aws, {
+      region: "",
+      vpcId: "",
+      callTimeoutMs: 5000,
+      maxRetries: 4,
+      initialBackoffMs: 200,
+      maxBackoffMs: 5000,
+      breakerThreshold: 5,
+      breakerHalfOpenAfterMs: 10000,
+    });
+    assert.deepEqual(config.api, { address: "127.0.0.1", port: 33289 });
+    assert.deepEqual(config.log, { level: "info" });
+    assert.deepEqual(config.telemetry, { traces: "none", serviceName: "vpcrouter" });
+    assert.equal(config.replica.zone, "");
+  });
+
+  it("uses the host name as replica id when none is set", () => {
+    const expected = hostname().replace(/[^A-Za-z0-9._-]/g, "-");
+    assert.equal(loadConfig().replica.id, expected);
+  });
+
+  it("config/default.json holds exactly the schema defaults", async () => {
+    const file = JSON.parse(await readFile(new URL("../../config/default.json", import.meta.url), "utf8"));
+    const schemaDefaults = convict(configSchema, { env: {}, args: [] }).getProperties();
+    assert.deepEqual(file, schemaDefaults);
+  });
+
+  it("returns a fresh object each time", () => {
+    const first = loadConfig();
+    first.etcd.endpoints.push("mutated:1");
+    assert.deepEqual(loadConfig().etcd.endpoints, ["127.0.0.1:2379"]);
+  });
+});
+
+describe("loadConfig precedence: defaults < file < env < flags", () => {
+  it("each source overrides the ones before it, setting by setting", async () => {
+    const file = await writeJson("precedence.json", {
+      probe: { intervalMs: 1000, fall: 7, rise: 9 },
+      api: { port: 40000 },
+    });
+    const config = loadConfig({
+      file,
+      env: { VPCROUTER_PROBE_FALL: "8", VPCROUTER_PROBE_RISE: "10" },
+      overrides: { "probe.rise": "11" },
+    });
+    assert.equal(config.probe.timeoutMs, 400, "default kept");
+    assert.equal(config.probe.intervalMs, 1000, "file over default");
+    assert.equal(config.api.port, 40000, "file over default");
+    assert.equal(config.probe.fall, 8, "env over file");
+    assert.equal(config.probe.rise, 11, "flag over env and file");
+  });
+
+  it("reads no environment variables unless given an env", () => {
+    const previous = process.env.VPCROUTER_PROBE_FALL;
+    process.env.VPCROUTER_PROBE_FALL = "9";
+    try {
+      assert.equal(loadConfig().probe.fall, 3);
+      assert.equal(loadConfig({ env: process.env }).probe.fall, 9);
+    } finally {
+      if (previous === undefined) delete process.env.VPCROUTER_PROBE_FALL;
+      else process.env.VPCROUTER_PROBE_FALL = previous;
+    }
+  });
+
+  it("splits comma lists from env and flags into arrays", () => {
+    const config = loadConfig({
+      env: { VPCROUTER_ETCD_ENDPOINTS: "10.0.0.1:2379, etcd-b:2379" },
+      overrides: { "reconcile.ignoreRoutes": "10.1.0.0/16, 192.168.0.0/24" },
+    });
+    assert.deepEqual(config.etcd.endpoints, ["10.0.0.1:2379", "etcd-b:2379"]);
+    assert.deepEqual(config.reconcile.ignoreRoutes, ["10.1.0.0/16", "192.168.0.0/24"]);
+  });
+
+  it("accepts typed override values as well as text", () => {
+    const config = loadConfig({ overrides: { "probe.intervalMs": 250, "probe.timeoutMs": "200" } });
+    assert.equal(config.probe.intervalMs, 250);
+    assert.equal(config.probe.timeoutMs, 200);
+  });
+
+  it("replaces arrays from a file instead of merging them", async () => {
+    const file = await writeJson("arrays.json", { etcd: { endpoints: ["a:1", "b:2"] } });
+    assert.deepEqual(loadConfig({ file }).etcd.endpoints, ["a:1", "b:2"]);
+  });
+
+  it("accepts https endpoints, IPv6 endpoints and the 0 recheck interval", () => {
+    const config = loadConfig({
+      overrides: {
+        "etcd.endpoints": "https://etcd-a.example:2379,https://[fd00::1]:2379",
+        "reconcile.routeRecheckIntervalSeconds": "0",
+        "aws.vpcId": "vpc-0123456789abcdef0",
+        "aws.region": "us-gov-west-1",
+        "api.address": "::",
+      },
+    });
+    assert.deepEqual(config.etcd.endpoints, ["https://etcd-a.example:2379", "https://[fd00::1]:2379"]);
+    assert.equal(config.reconcile.routeRecheckIntervalSeconds, 0);
+  });
+});
+
+describe("loadConfig rejects invalid values, naming the setting", () => {
+  const cases: {
+    name: string;
+    overrides?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    setting: string;
+  }[] = [
+    {
+      name: "timeout not below interval",
+      overrides: { "probe.timeoutMs": "500" },
+      setting: "probe.timeoutMs",
+    },
+    { name: "fall 0", overrides: { "probe.fall": "0" }, setting: "probe.fall" },
+    { name: "rise 0", overrides: { "probe.rise": 0 }, setting: "probe.rise" },
+    { name: "fall not a number", env: { VPCROUTER_PROBE_FALL: "3x" }, setting: "probe.fall" },
+    { name: "fractional interval", overrides: { "probe.intervalMs": "500.5" }, setting: "probe.intervalMs" },
+    { name: "api port 0", overrides: { "api.port": "0" }, setting: "api.port" },
+    { name: "api port 65536", env: { VPCROUTER_API_PORT: "65536" }, setting: "api.port" },
+    { name: "tcp check port", overrides: { "probe.tcpCheckPort": "-1" }, setting: "probe.tcpCheckPort" },
+    { name: "prefix without /", overrides: { "etcd.prefix": "vpcrouter" }, setting: "etcd.prefix" },
+    { name: "prefix with trailing /", overrides: { "etcd.prefix": "/vpcrouter/" }, setting: "etcd.prefix" },
+    { name: "prefix /", overrides: { "etcd.prefix": "/" }, setting: "etcd.prefix" },
+    { name: "no endpoints", overrides: { "etcd.endpoints": "" }, setting: "etcd.endpoints" },
+    {
+      name: "endpoint without port",
+      overrides: { "etcd.endpoints": "127.0.0.1" },
+      setting: "etcd.endpoints",
+    },
+    { name: "endpoint port 99999", overrides: { "etcd.endpoints": "a:99999" }, setting: "etcd.endpoints" },
+    { name: "mixed schemes", overrides: { "etcd.endpoints": "https://a:1,b:2" }, setting: "etcd.endpoints" },
+    { name: "vpc id", overrides: { "aws.vpcId": "subnet-12345678" }, setting: "aws.vpcId" },
+    { name: "region", overrides: { "aws.region": "US-EAST-1" }, setting: "aws.region" },
+    {
+      name: "ignore route host bits",
+      overrides: { "reconcile.ignoreRoutes": "10.0.0.1/8" },
+      setting: "reconcile.ignoreRoutes",
+    },
+    {
+      name: "ignore route not CIDR",
+      overrides: { "reconcile.ignoreRoutes": "10.0.0.0" },
+      setting: "reconcile.ignoreRoutes",
+    },
+    { name: "prune enum", overrides: { "reconcile.prune": "some" }, setting: "reconcile.prune" },
+    { name: "health enum", env: { VPCROUTER_PROBE_HEALTH: "http" }, setting: "probe.health" },
+    { name: "log level enum", overrides: { "log.level": "verbose" }, setting: "log.level" },
+    { name: "traces enum", overrides: { "telemetry.traces": "jaeger" }, setting: "telemetry.traces" },
+    { name: "election ttl 1", overrides: { "election.ttlSeconds": "1" }, setting: "election.ttlSeconds" },
+    {
+      name: "safety margin >= ttl",
+      overrides: { "election.ttlSeconds": "2", "election.safetyMarginMs": "2000" },
+      setting: "election.safetyMarginMs",
+    },
+    {
+      name: "recheck 3 s",
+      overrides: { "reconcile.routeRecheckIntervalSeconds": "3" },
+      setting: "reconcile.routeRecheckIntervalSeconds",
+    },
+    { name: "max routes 0", overrides: { "spec.maxRoutes": "0" }, setting: "spec.maxRoutes" },
+    {
+      name: "backoff max below initial",
+      overrides: { "aws.initialBackoffMs": "300", "aws.maxBackoffMs": "200" },
+      setting: "aws.maxBackoffMs",
+    },
+    { name: "replica id with /", overrides: { "replica.id": "a/b" }, setting: "replica.id" },
+    { name: "api address", overrides: { "api.address": "example.com" }, setting: "api.address" },
+    {
+      name: "service name empty",
+      overrides: { "telemetry.serviceName": " " },
+      setting: "telemetry.serviceName",
+    },
+    {
+      name: "cert without key",
+      overrides: { "etcd.certFile": "/c.pem", "etcd.caFile": "/ca.pem" },
+      setting: "etcd.keyFile",
+    },
+    { name: "password without user", overrides: { "etcd.password": "pw" }, setting: "etcd.username" },
+    {
+      name: "unreadable CA file",
+      overrides: { "etcd.caFile": "/nonexistent/ca.pem" },
+      setting: "etcd.caFile",
+    },
+    { name: "unknown override path", overrides: { "probe.intervall": "3" }, setting: "probe.intervall" },
+  ];
+  for (const testCase of cases) {
+    it(`${testCase.name} → ${testCase.setting}`, () => {
+      const error = configErrorOf(() =>
+        loadConfig({ ...(testCase.env ? { env: testCase.env } : {}), overrides: testCase.overrides ?? {} }),
+      );
+      assert.ok(
+        error.problems.some((problem) => problem.startsWith(`${testCase.setting}: `)),
+        `no problem names ${testCase.setting}: ${error.message}`,
+      );
+      assert.match(error.message, /^invalid configuration: /);
+    });
+  }
+
+  it("reports every invalid setting at once", () => {
+    const error = configErrorOf(() => loadConfig({ overrides: { "probe.fall": "0", "api.port": "0" } }));
+    assert.ok(error.problems.some((p) => p.startsWith("probe.fall: ")));
+    assert.ok(error.problems.some((p) => p.startsWith("api.port: ")));
+  });
+
+  it("never shows the etcd password in a message", () => {
+    const error = configErrorOf(() => loadConfig({ env: { VPCROUTER_ETCD_PASSWORD: "s3cret\u0001" } }));
+    assert.ok(
+      error.problems.some((p) => p.startsWith("etcd.password: ")),
+      error.message,
+    );
+    assert.doesNotMatch(error.message, /s3cret/);
+  });
+});
+
+describe("loadConfig file handling", () => {
+  it("rejects an unknown key in the file, naming it", async () => {
+    const file = await writeJson("unknown.json", { probe: { intervalMs: 500, interval: 3 }, extra: true });
+    const error = configErrorOf(() => loadConfig({ file }));
+    assert.ok(error.problems.includes("probe.interval: unknown setting"), error.message);
+    assert.ok(error.problems.includes("extra: unknown setting"), error.message);
+  });
+
+  it("rejects a section replaced by a scalar", async () => {
+    const file = await writeJson("scalar.json", { probe: 5 });
+    const error = configErrorOf(() => loadConfig({ file }));
+    assert.match(error.message, /probe\.intervalMs: missing/);
+  });
+
+  it("rejects a wrongly typed value in the file", async () => {
+    const file = await writeJson("typed.json", { etcd: { endpoints: "127.0.0.1:2379", prefix: 7 } });
+    const error = configErrorOf(() => loadConfig({ file }));
+    assert.ok(
+      error.problems.some((p) => p.startsWith("etcd.prefix: ")),
+      error.message,
+    );
+  });
+
+  it("explains a missing file and bad JSON", async () => {
+    assert.match(
+      configErrorOf(() => loadConfig({ file: join(dir, "missing.json") })).message,
+      /cannot be read/,
+    );
+    const bad = await writeJson("bad.json", "{ probe: }");
+    assert.match(configErrorOf(() => loadConfig({ file: bad })).message, /bad\.json: is not valid JSON/);
+    const array = await writeJson("array.json", [1]);
+    assert.match(configErrorOf(() => loadConfig({ file: array })).message, /must hold a JSON object/);
+  });
+
+  it("ignores __proto__ keys (no prototype pollution)", async () => {
+    const file = await writeJson("proto.json", '{"__proto__": {"polluted": true}, "log": {"level": "warn"}}');
+    const config = loadConfig({ file });
+    assert.equal(config.log.level, "warn");
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
+
+describe("redactedConfig", () => {
+  it("hides the etcd password and leaves the original intact", () => {
+    const config = loadConfig({ overrides: { "etcd.username": "root", "etcd.password": "hunter2" } });
+    const shown = redactedConfig(config);
+    assert.equal(shown.etcd.password, REDACTED);
+    assert.equal(shown.etcd.username, "root");
+    assert.equal(config.etcd.password, "hunter2");
+    assert.doesNotMatch(JSON.stringify(shown), /hunter2/);
+  });
+
+  it("leaves an empty password empty", () => {
+    assert.equal(redactedConfig(loadConfig()).etcd.password, "");
+  });
+});
+
+describe("environment variable names", () => {
+  it("every setting's env is VPCROUTER_ + its path in upper snake case", () => {
+    const schema = convict(configSchema, { env: {}, args: [] }).getSchema();
+    for (const path of SETTING_PATHS) {
+      let node: unknown = schema;
+      for (const segment of path.split(".")) {
+        assert.ok(typeof node === "object" && node !== null && "_cvtProperties" in node);
+        node = (node._cvtProperties as Record<string, unknown>)[segment];
+      }
+      assert.ok(typeof node === "object" && node !== null && "env" in node, `${path} has no env`);
+      assert.equal(node.env, envNameOf(path), path);
+    }
+    assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
+    assert.equal(SETTING_PATHS.length, 35);
+  });
+
+  it("config/README.md documents every variable", async () => {
+    const readme = await readFile(new URL("../../config/README.md", import.meta.url), "utf8");
+    for (const path of SETTING_PATHS) {
+      assert.ok(
+        readme.includes(`\`${envNameOf(path)}\``),
+        `${envNameOf(path)} missing from config/README.md`,
+      );
+    }
+  });
+});
