@@ -1,13 +1,29 @@
 /**
- * PLACEHOLDER, to be replaced by the lead: runs the daemon (one replica) until it is asked to stop.
+ * `vpcrouter run`: runs one replica until SIGTERM or SIGINT, then stops gracefully (resigning
+ * leadership at once so another replica takes over without waiting for the lease TTL).
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
+import { startDaemon } from "../daemon.js";
 
 /**
  * Runs one replica with `config`, logging through `logger`.
- * @returns the process exit code: 0 after a requested stop, 1 after a fatal runtime failure.
+ * @returns the process exit code: 0 after a requested stop, 1 when the daemon cannot start
+ *   (e.g. the API port is in use).
  */
-export async function runDaemon(_config: VpcrouterConfig, _logger: Logger): Promise<number> {
-  throw new Error("not implemented");
+export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promise<number> {
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  logger.info({ signal }, "signal received");
+  await daemon.stop();
+  return 0;
 }

@@ -1,0 +1,149 @@
+/**
+ * The whole test world of DESIGN.md on one machine, for integration tests, the demo and
+ * benchmarks: a real etcd (1 or 3 members), the EC2 emulator holding a VPC whose routers are real
+ * network namespaces, and vpcrouter replicas as child processes. `destroy()` removes everything.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
+import { demoWorld } from "./ec2-emulator/demo-world.js";
+import type { CallLogEntry } from "./ec2-emulator/call-log.js";
+import { EtcdCluster } from "./etcd-cluster.js";
+import { ReplicaProcess } from "./replica-process.js";
+import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
+
+const run = promisify(execFile);
+
+/** Options of {@link TestWorld.create}. */
+export interface TestWorldOptions {
+  /** Short unique name (1–7 chars of a-z0-9-): namespaces, etcd prefix and VPC derive from it. */
+  readonly tag: string;
+  /** Third octet of the routers' addresses (198.18.<subnet>.10+i); unique among parallel worlds. */
+  readonly subnet: number;
+  readonly etcdMembers: 1 | 3;
+  readonly routers: number;
+  readonly routeTables: number;
+}
+
+/** EC2 actions that change route tables. */
+export const MUTATING_ACTIONS = new Set(["CreateRoute", "ReplaceRoute", "DeleteRoute", "ModifyNetworkInterfaceAttribute"]);
+
+/** A running test world. */
+export class TestWorld {
+  readonly replicas: ReplicaProcess[] = [];
+  readonly prefix: string;
+  readonly vpcId: string;
+
+  private constructor(
+    readonly options: TestWorldOptions,
+    readonly etcd: EtcdCluster,
+    readonly ec2: Ec2Emulator,
+    readonly routers: RouterWorld,
+  ) {
+    this.prefix = `/vpcrouter-${options.tag}`;
+    this.vpcId = vpcIdFor(options.tag);
+  }
+
+  /** Starts etcd, the namespaces and the emulator; on any failure removes what was started. */
+  static async create(options: TestWorldOptions): Promise<TestWorld> {
+    await cleanupStaleRouterWorlds(options.tag);
+    const vpcId = vpcIdFor(options.tag);
+    let etcd: EtcdCluster | undefined;
+    let routers: RouterWorld | undefined;
+    try {
+      etcd = await EtcdCluster.start({ members: options.etcdMembers });
+      routers = await RouterWorld.create({ name: options.tag, subnet: options.subnet }, options.routers);
+      const ec2 = await startEc2Emulator({
+        world: demoWorld({
+          vpcId,
+          routeTableCount: options.routeTables,
+          routers: routers.routerIps.map((ip) => ({ ip })),
+        }),
+      });
+      return new TestWorld(options, etcd, ec2, routers);
+    } catch (error) {
+      await routers?.destroy();
+      await etcd?.destroy();
+      throw error;
+    }
+  }
+
+  /** Starts a replica `id` in zone `zone` against this world. */
+  async startReplica(id: string, zone: string, extraArgs: readonly string[] = []): Promise<ReplicaProcess> {
+    const replica = await ReplicaProcess.start({
+      id,
+      zone,
+      etcdEndpoints: this.etcd.endpoints,
+      prefix: this.prefix,
+      vpcId: this.vpcId,
+      ec2Endpoint: this.ec2.url,
+      extraArgs: ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3", ...extraArgs],
+    });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** Puts the spec the way an operator does: `etcdctl put <prefix>/spec '<json>'`. */
+  async putSpecWithEtcdctl(value: string): Promise<void> {
+    await run("etcdctl", ["--endpoints", this.etcd.endpoints.join(","), "put", `${this.prefix}/spec`, value], {
+      env: { ...process.env, ETCDCTL_API: "3" },
+    });
+  }
+
+  /** ENI id of router `ip` in the emulated VPC. */
+  eniOf(ip: string): string {
+    const eni = this.ec2.world
+      .networkInterfaces()
+      .find((e) => e.privateIpAddresses.some((p) => p.privateIpAddress === ip));
+    if (!eni) throw new Error(`no ENI holds ${ip}`);
+    return eni.networkInterfaceId;
+  }
+
+  /** For `cidr`: route table id → the ENI its route targets (undefined when there is no route). */
+  targets(cidr: string): Map<string, string | undefined> {
+    return new Map(
+      this.ec2
+        .routeTables()
+        .map((t) => [t.routeTableId, t.routes.find((r) => r.destinationCidrBlock === cidr)?.networkInterfaceId]),
+    );
+  }
+
+  /** True when every table routes `cidr` to router `ip`'s ENI. */
+  allTablesRoute(cidr: string, ip: string): boolean {
+    const eni = this.eniOf(ip);
+    return [...this.targets(cidr).values()].every((target) => target === eni);
+  }
+
+  /** EC2 calls that changed something, with the access key id that signed them. */
+  mutatingCalls(since = 0): CallLogEntry[] {
+    return this.ec2.log(since).filter((entry) => MUTATING_ACTIONS.has(entry.action));
+  }
+
+  /** The replica that `GET /status` of the live replicas names as leader (agreed by all). */
+  async leader(): Promise<ReplicaProcess | undefined> {
+    const live = this.replicas.filter((r) => r.running);
+    const statuses = await Promise.all(live.map((r) => r.status()));
+    const ids = new Set(statuses.map((s) => (s?.leader as { id?: string } | null)?.id));
+    if (ids.size !== 1) return undefined;
+    const [id] = ids;
+    return live.find((r) => r.id === id);
+  }
+
+  /** Log tails of every replica, for failure messages. */
+  tails(): string {
+    return this.replicas.map((r) => r.tail(25)).join("\n");
+  }
+
+  /** Stops replicas, the emulator, the namespaces and etcd. Never throws. */
+  async destroy(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.kill("SIGKILL").catch(() => undefined)));
+    await this.ec2.close().catch(() => undefined);
+    await this.routers.destroy().catch(() => undefined);
+    await this.etcd.destroy().catch(() => undefined);
+  }
+}
+
+/** A well-formed VPC id (vpc- and 17 hex digits) derived from the world's tag. */
+function vpcIdFor(tag: string): string {
+  return `vpc-${Buffer.from(tag).toString("hex").padEnd(17, "0").slice(0, 17)}`;
+}

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import type { RouteAction } from "../../src/decide/route-action.js";
+import type { ReconcileReport } from "../../src/replica/leadership.js";
+import { type ObservableReplica, observeReplica } from "../../src/telemetry/observe-replica.js";
+import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
+
+async function scrape(telemetry: Telemetry): Promise<string> {
+  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    return await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+const failover: RouteAction = {
+  kind: "replace",
+  routeTableId: "rtb-1",
+  destinationCidrBlock: "10.55.16.0/24",
+  routerIp: "10.33.20.93",
+  networkInterfaceId: "eni-2",
+  failover: true,
+  reason: "10.33.20.142 failed",
+};
+
+function report(overrides: Partial<ReconcileReport>): ReconcileReport {
+  return {
+    reason: "test",
+    at: new Date(0).toISOString(),
+    durationMs: 250,
+    results: [],
+    stoppedByFence: false,
+    ...overrides,
+  };
+}
+
+describe("observeReplica", () => {
+  it("samples the replica's role, term, spec validity and confirmed failures", async () => {
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    const observer = observeReplica(telemetry.instruments, { sampleIntervalMs: 60_000 });
+    try {
+      const replica: ObservableReplica = {
+        role: "leader",
+        snapshot: { value: { leader: { createRevision: "42" } } },
+        spec: { error: { revision: "7", message: "bad" } },
+        failures: { confirmed: new Set(["10.33.20.142", "10.33.20.143"]) },
+      };
+      observer.watch(replica);
+      const text = await scrape(telemetry);
+      assert.match(text, /^vpcrouter_is_leader 1$/m);
+      assert.match(text, /^vpcrouter_leader_term 42$/m);
+      assert.match(text, /^vpcrouter_spec_valid 0$/m);
+      assert.match(text, /^vpcrouter_routers_failed 2$/m);
+    } finally {
+      observer.stop();
+      await telemetry.shutdown();
+    }
+  });
+
+  it("counts reconciles by outcome and route changes, and times failovers from confirmation", async () => {
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    let clock = 1_000_000;
+    const observer = observeReplica(telemetry.instruments, { sampleIntervalMs: 60_000, now: () => clock });
+    try {
+      const replica = {
+        role: "leader" as const,
+        snapshot: {},
+        spec: {},
+        failures: { confirmed: new Set<string>() },
+      };
+      observer.watch(replica);
+      observer.leadershipEvents.onReconciled?.(report({}));
+      replica.failures.confirmed = new Set(["10.33.20.142"]);
+      observer.watch(replica); // samples now: confirmation seen at 1_000_000
+      clock += 1_500;
+      observer.leadershipEvents.onReconciled?.(
+        report({ results: [{ action: failover, ok: true, durationMs: 120 }] }),
+      );
+      observer.leadershipEvents.onReconciled?.(report({ stoppedByFence: true }));
+      observer.leadershipEvents.onReconciled?.(report({ error: "DescribeRouteTables failed" }));
+      const text = await scrape(telemetry);
+      assert.match(text, /^vpcrouter_reconcile_total\{outcome="noop"\} 1$/m);
+      assert.match(text, /^vpcrouter_reconcile_total\{outcome="applied"\} 1$/m);
+      assert.match(text, /^vpcrouter_reconcile_total\{outcome="fenced"\} 1$/m);
+      assert.match(text, /^vpcrouter_reconcile_total\{outcome="failed"\} 1$/m);
+      assert.match(text, /^vpcrouter_reconcile_duration_seconds_count 4$/m);
+      assert.match(text, /^vpcrouter_route_changes_total\{kind="replace",failover="true"\} 1$/m);
+      assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
+      assert.match(text, /^vpcrouter_failover_seconds_sum 1\.5$/m);
+    } finally {
+      observer.stop();
+      await telemetry.shutdown();
+    }
+  });
+});
