@@ -154,5 +154,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv);
+  // Exit explicitly: after a daemon's graceful stop, library handles (gRPC channels, the raw
+  // socket) may otherwise keep the process alive. Writes to stdout/stderr are synchronous on Linux.
+  process.exit(await main(process.argv));
 }

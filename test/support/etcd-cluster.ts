@@ -113,7 +113,7 @@ export class EtcdCluster {
       `--initial-advertise-peer-urls=http://127.0.0.1:${plan.peerPort}`,
       `--initial-cluster=${initialCluster}`,
       `--initial-cluster-state=${state}`,
-      `--initial-cluster-token=vpcrouter-test-${plan.clientPort}`,
+      `--initial-cluster-token=vpcrouter-test-${this.plans[0]?.clientPort}`,
       // Without checkpoints etcd 3.4 resets lease TTLs on a leader change (etcd-io/etcd#9395).
       "--experimental-enable-lease-checkpoint=true",
       "--heartbeat-interval=50",

@@ -1,0 +1,143 @@
+/**
+ * Three replicas on a 3-member etcd, three routers, three route tables: quorum-confirmed
+ * failover by the leader alone, leader loss by SIGKILL (take-over after the lease TTL) and by
+ * SIGTERM (immediate hand-over).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ReplicaProcess } from "../support/replica-process.js";
+import { TestWorld } from "../support/test-world.js";
+import { waitFor } from "../support/wait.js";
+
+const TTL_SECONDS = 4;
+const A = "10.55.16.0/24";
+const B = "10.66.17.0/24";
+
+describe("three replicas", () => {
+  let world: TestWorld;
+  let r1: string;
+  let r2: string;
+  let r3: string;
+
+  before(async () => {
+    world = await TestWorld.create({ tag: "ha", subnet: 212, etcdMembers: 3, routers: 3, routeTables: 3 });
+    [r1, r2, r3] = world.routers.routerIps as [string, string, string];
+    for (const [id, zone] of [
+      ["rep-a", "az-a"],
+      ["rep-b", "az-b"],
+      ["rep-c", "az-c"],
+    ]) {
+      await world.startReplica(id as string, zone as string, ["--election-ttl", String(TTL_SECONDS)]);
+    }
+    await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2, r3], [B]: [r1, r3] }));
+    await waitFor(() => world.allTablesRoute(A, r1) && world.allTablesRoute(B, r1), {
+      timeoutMs: 30_000,
+      message: `initial routes not created\n${world.tails()}`,
+    });
+  });
+
+  after(async () => {
+    await world?.destroy();
+  });
+
+  async function currentLeader(): Promise<ReplicaProcess> {
+    let leader: ReplicaProcess | undefined;
+    await waitFor(
+      async () => {
+        leader = await world.leader();
+        return leader !== undefined;
+      },
+      { timeoutMs: 20_000, message: `replicas do not agree on a leader\n${world.tails()}` },
+    );
+    if (!leader) throw new Error("unreachable");
+    return leader;
+  }
+
+  it("moves every route off a failed router in every table, one ReplaceRoute each, made by the leader only", async () => {
+    const leader = await currentLeader();
+    const cursor = world.ec2.logCursor();
+    await world.routers.linkDown(r1);
+    await waitFor(() => world.allTablesRoute(A, r2) && world.allTablesRoute(B, r3), {
+      timeoutMs: 20_000,
+      message: `failover did not happen\n${world.tails()}`,
+    });
+    const replaces = world.mutatingCalls(cursor);
+    assert.equal(replaces.length, 6, `one ReplaceRoute per (CIDR, table): ${JSON.stringify(replaces.map((c) => c.action))}`);
+    assert.ok(replaces.every((c) => c.action === "ReplaceRoute"));
+    const signers = new Set(world.mutatingCalls().map((c) => c.accessKeyId));
+    assert.deepEqual([...signers], [leader.id], "no replica but the leader made a mutating call");
+
+    // Every replica sees the quorum-confirmed failure.
+    for (const replica of world.replicas) {
+      await waitFor(async () => ((await replica.status())?.failedRouters as string[] | undefined)?.includes(r1) ?? false, {
+        timeoutMs: 10_000,
+        message: `${replica.id} does not report ${r1} failed`,
+      });
+    }
+  });
+
+  it("does not fail back when the router recovers", async () => {
+    const cursor = world.ec2.logCursor();
+    await world.routers.linkUp(r1);
+    const leader = await currentLeader();
+    await waitFor(async () => ((await leader.status())?.failedRouters as string[]).length === 0, {
+      timeoutMs: 20_000,
+      message: "recovered router still reported failed",
+    });
+    // The leader has reconciled after the recovery (failures changed) and moved nothing.
+    await waitFor(
+      async () => {
+        const status = await leader.status();
+        const last = status?.lastReconcile as { reason: string } | null;
+        return last?.reason === "failures changed";
+      },
+      { timeoutMs: 10_000, message: "no reconcile after recovery" },
+    );
+    assert.equal(world.mutatingCalls(cursor).length, 0);
+    assert.ok(world.allTablesRoute(A, r2) && world.allTablesRoute(B, r3));
+  });
+
+  it("after the leader is killed with SIGKILL, another replica leads within TTL + margin and handles the next failure", async (t) => {
+    const old = await currentLeader();
+    const killedAt = Date.now();
+    await old.kill("SIGKILL");
+    let next: ReplicaProcess | undefined;
+    await waitFor(
+      async () => {
+        next = await world.leader();
+        return next !== undefined && next.id !== old.id;
+      },
+      { timeoutMs: TTL_SECONDS * 1000 + 10_000, message: `no new leader\n${world.tails()}` },
+    );
+    const takeoverMs = Date.now() - killedAt;
+    t.diagnostic(`SIGKILL take-over: ${takeoverMs} ms (TTL ${TTL_SECONDS} s)`);
+    assert.ok(takeoverMs <= TTL_SECONDS * 1000 + 3000, `take-over took ${takeoverMs} ms`);
+
+    const cursor = world.ec2.logCursor();
+    await world.routers.linkDown(r2);
+    await waitFor(() => world.allTablesRoute(A, r1) || world.allTablesRoute(A, r3), {
+      timeoutMs: 20_000,
+      message: `second failover did not happen\n${world.tails()}`,
+    });
+    const signers = new Set(world.mutatingCalls(cursor).map((c) => c.accessKeyId));
+    assert.deepEqual([...signers], [next?.id]);
+  });
+
+  it("after SIGTERM the leader resigns at once: the hand-over does not wait for the TTL", async (t) => {
+    const old = await currentLeader();
+    const stoppedAt = Date.now();
+    await old.kill("SIGTERM");
+    assert.equal(old.code, 0, "graceful stop exits 0");
+    let next: ReplicaProcess | undefined;
+    await waitFor(
+      async () => {
+        next = await world.leader();
+        return next !== undefined && next.id !== old.id;
+      },
+      { timeoutMs: TTL_SECONDS * 1000, message: `no hand-over within the TTL\n${world.tails()}` },
+    );
+    const handoverMs = Date.now() - stoppedAt;
+    t.diagnostic(`SIGTERM hand-over: ${handoverMs} ms (TTL ${TTL_SECONDS} s)`);
+    assert.ok(handoverMs < (TTL_SECONDS * 1000) / 2, `hand-over took ${handoverMs} ms`);
+  });
+});
