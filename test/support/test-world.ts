@@ -90,6 +90,16 @@ export class TestWorld {
     });
   }
 
+  /** The value of an etcd key (read with etcdctl), or undefined when it does not exist. */
+  async etcdGet(key: string): Promise<string | undefined> {
+    const { stdout } = await run(
+      "etcdctl",
+      ["--endpoints", this.etcd.endpoints.join(","), "get", key, "--print-value-only"],
+      { env: { ...process.env, ETCDCTL_API: "3" } },
+    );
+    return stdout.length > 0 ? stdout.replace(/\n$/, "") : undefined;
+  }
+
   /** ENI id of router `ip` in the emulated VPC. */
   eniOf(ip: string): string {
     const eni = this.ec2.world
