@@ -12,8 +12,8 @@ import type { VpcrouterConfig } from "./config/schema.js";
 import { createProbe } from "./probe/create-probe.js";
 import { HealthMonitor } from "./probe/health-monitor.js";
 import { Replica } from "./replica/replica.js";
-import { startTelemetry } from "./telemetry/telemetry.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
+import { startTelemetry } from "./telemetry/telemetry.js";
 import { VERSION } from "./version.js";
 import { createEc2VpcPort } from "./vpc/ec2-vpc-port.js";
 
@@ -105,7 +105,10 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
 
   observer.watch(replica);
   replica.start();
-  log.info({ version: VERSION, api: apiAddr, vpc: config.aws.vpcId, prefix: config.etcd.prefix }, "vpcrouter started");
+  log.info(
+    { version: VERSION, api: apiAddr, vpc: config.aws.vpcId, prefix: config.etcd.prefix },
+    "vpcrouter started",
+  );
 
   let stopping: Promise<void> | undefined;
   const running = replica;

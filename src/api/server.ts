@@ -27,8 +27,10 @@ export function createApiServer(backend: ApiBackend, logger: Logger) {
 
   // Specs arrive as text so that a JSON syntax error is reported like any other spec problem.
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ["application/json", "text/plain"],
+    { parseAs: "string" },
+    (_request, body, done) => done(null, body),
   );
 
   app.get("/status", async () => backend.status());
@@ -71,7 +73,8 @@ export function createApiServer(backend: ApiBackend, logger: Logger) {
     reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url}` });
   });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    const code = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const code =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     reply.code(code).send({ error: error.message });
   });
   return app;

@@ -18,7 +18,10 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
     role: replica.role,
     ready: replica.ready,
     leader: snapshot?.leader ? { id: snapshot.leader.replicaId, term: snapshot.leader.createRevision } : null,
-    etcd: { revision: snapshot?.revision ?? null, lastReadAt: readAt ? new Date(readAt).toISOString() : null },
+    etcd: {
+      revision: snapshot?.revision ?? null,
+      lastReadAt: readAt ? new Date(readAt).toISOString() : null,
+    },
     members: snapshot
       ? [...snapshot.members.entries()].map(([id, record]) => ({
           id,

@@ -76,12 +76,21 @@ export class ClusterStore {
     }
     const existing = result.responses[0]?.response_range?.kvs?.[0] as RawKeyValue | undefined;
     if (!existing) throw new Error(`election key ${key} vanished during the campaign`);
-    return { key, replicaId: existing.value.toString(), createRevision: existing.create_revision, lease: session.leaseId };
+    return {
+      key,
+      replicaId: existing.value.toString(),
+      createRevision: existing.create_revision,
+      lease: session.leaseId,
+    };
   }
 
   /** Publishes this replica's failure view, bound to its lease. */
   async putVote(session: Session, replicaId: string, vote: Vote): Promise<void> {
-    await this.client.put(this.keys.vote(replicaId)).value(JSON.stringify(vote)).lease(session.leaseId).exec();
+    await this.client
+      .put(this.keys.vote(replicaId))
+      .value(JSON.stringify(vote))
+      .lease(session.leaseId)
+      .exec();
   }
 
   /**

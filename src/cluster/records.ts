@@ -43,7 +43,11 @@ export interface StatusRecord {
   readonly lastPlan?: { readonly at: string; readonly actions: readonly RouteAction[] };
   /** Why the latest plan left something alone (e.g. every router of a CIDR failed). */
   readonly planWarnings?: readonly string[];
-  readonly lastApply?: { readonly at: string; readonly changes: readonly AppliedChange[]; readonly stoppedByFence: boolean };
+  readonly lastApply?: {
+    readonly at: string;
+    readonly changes: readonly AppliedChange[];
+    readonly stoppedByFence: boolean;
+  };
   /** The VPC's route tables as last read by the leader (after its last apply). */
   readonly routeTables?: readonly RouteTable[];
 }

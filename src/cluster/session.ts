@@ -35,7 +35,8 @@ export class Session extends EventEmitter {
     lease.on("keepaliveSucceeded", () => {
       // Keep-alives travel on one stream in order: this ack answers the oldest request.
       const sentAt = this.pendingKeepalives.shift();
-      if (sentAt !== undefined) this.validUntilMs = Math.max(this.validUntilMs, sentAt + this.ttlSeconds * 1000);
+      if (sentAt !== undefined)
+        this.validUntilMs = Math.max(this.validUntilMs, sentAt + this.ttlSeconds * 1000);
     });
     lease.on("keepaliveFailed", () => {
       this.pendingKeepalives.length = 0;

@@ -42,7 +42,11 @@ export interface ClusterSnapshot {
  * The leader is the candidate with the lowest create revision, as in etcd's
  * `client/v3/concurrency` election (https://etcd.io/docs/v3.4/dev-guide/api_concurrency_reference_v3/).
  */
-export function buildSnapshot(keys: ClusterKeys, revision: string, kvs: readonly KeyValue[]): ClusterSnapshot {
+export function buildSnapshot(
+  keys: ClusterKeys,
+  revision: string,
+  kvs: readonly KeyValue[],
+): ClusterSnapshot {
   const members = new Map<string, MemberRecord & { lease: string }>();
   const votes = new Map<string, Vote>();
   const candidates: Candidate[] = [];
@@ -62,7 +66,12 @@ export function buildSnapshot(keys: ClusterKeys, revision: string, kvs: readonly
       const vote = parseJson<Vote>(kv, problems, isVote);
       if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), vote);
     } else if (kv.key.startsWith(keys.electionPrefix)) {
-      candidates.push({ key: kv.key, replicaId: kv.value, createRevision: kv.createRevision, lease: kv.lease });
+      candidates.push({
+        key: kv.key,
+        replicaId: kv.value,
+        createRevision: kv.createRevision,
+        lease: kv.lease,
+      });
     }
   }
   candidates.sort((a, b) => compareRevisions(a.createRevision, b.createRevision));
@@ -75,7 +84,11 @@ export function compareRevisions(a: string, b: string): number {
   return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
-function parseJson<T>(kv: KeyValue, problems: string[], guard: (value: unknown) => value is T): T | undefined {
+function parseJson<T>(
+  kv: KeyValue,
+  problems: string[],
+  guard: (value: unknown) => value is T,
+): T | undefined {
   try {
     const value: unknown = JSON.parse(kv.value);
     if (guard(value)) return value;

@@ -1,14 +1,14 @@
 import type { Logger } from "pino";
+import type { ClusterStore } from "../cluster/cluster-store.js";
+import type { StatusRecord } from "../cluster/records.js";
+import type { Session } from "../cluster/session.js";
+import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
 import type { Plan } from "../decide/route-action.js";
-import type { StatusRecord } from "../cluster/records.js";
-import type { ClusterStore } from "../cluster/cluster-store.js";
-import type { Session } from "../cluster/session.js";
-import type { Candidate } from "../cluster/snapshot.js";
 import type { RouteTable } from "../vpc/model.js";
-import { nextManagedCidrs, nextStatus } from "./status-record.js";
 import type { RevisionedSpec } from "./spec-in-force.js";
+import { nextManagedCidrs, nextStatus } from "./status-record.js";
 import type { ChangeResult, VpcPort } from "./vpc-port.js";
 
 /** The etcd operations the leader needs (implemented by ClusterStore). */
@@ -113,7 +113,8 @@ export class Leadership {
     this.inputs = inputs;
     if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
     else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
-    else if (!sameSet(previous.failure.questionable, inputs.failure.questionable)) this.request("questionable changed");
+    else if (!sameSet(previous.failure.questionable, inputs.failure.questionable))
+      this.request("questionable changed");
     else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
   }
 
@@ -186,7 +187,14 @@ export class Leadership {
       for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
       if (plan.actions.length === 0) {
         await this.writeStatus(inputs, { plan, tables, results: [], stoppedByFence: false }, started);
-        return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: false, tables };
+        return {
+          ...base,
+          durationMs: this.now() - started,
+          plan,
+          results: [],
+          stoppedByFence: false,
+          tables,
+        };
       }
       if (!(await this.fenced())) {
         return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: true, tables };
@@ -195,31 +203,51 @@ export class Leadership {
       const applied = await this.vpc.apply(plan.actions, { mayMutate: () => this.mayMutate() });
       for (const result of applied.results) logChange(this.logger, result);
       const after = await this.vpc.readRouteTables().catch(() => tables);
-      const outcome = { plan, tables: after, results: applied.results, stoppedByFence: applied.stoppedByGuard };
+      const outcome = {
+        plan,
+        tables: after,
+        results: applied.results,
+        stoppedByFence: applied.stoppedByGuard,
+      };
       await this.writeStatus(inputs, outcome, started);
       return { ...base, durationMs: this.now() - started, ...outcome };
     } catch (error) {
       const message = (error as Error).message;
       this.logger.error({ err: error, reason }, "reconcile failed");
-      return { ...base, durationMs: this.now() - started, results: [], stoppedByFence: false, error: message };
+      return {
+        ...base,
+        durationMs: this.now() - started,
+        results: [],
+        stoppedByFence: false,
+        error: message,
+      };
     }
   }
 
   /** The batch fence: local deadline, then the term check in one etcd transaction. */
   private async fenced(): Promise<boolean> {
     if (!this.mayMutate()) {
-      this.logger.warn({ term: this.term }, "not mutating: the lease may have expired (local deadline passed)");
+      this.logger.warn(
+        { term: this.term },
+        "not mutating: the lease may have expired (local deadline passed)",
+      );
       return false;
     }
     const holds = await this.store.holdsTerm(this.candidate).catch(() => false);
-    if (!holds) this.logger.warn({ term: this.term }, "not mutating: the leader key no longer holds this term");
+    if (!holds)
+      this.logger.warn({ term: this.term }, "not mutating: the leader key no longer holds this term");
     return holds && this.mayMutate();
   }
 
   private async writeStatus(
     inputs: LeaderInputs,
     outcome:
-      | { plan: Plan; tables: readonly RouteTable[]; results: readonly ChangeResult[]; stoppedByFence: boolean }
+      | {
+          plan: Plan;
+          tables: readonly RouteTable[];
+          results: readonly ChangeResult[];
+          stoppedByFence: boolean;
+        }
       | undefined,
     startedMs: number | undefined,
   ): Promise<void> {
@@ -257,7 +285,11 @@ function logChange(logger: Logger, result: ChangeResult): void {
     durationMs: result.durationMs,
   };
   if (result.ok) logger.info(fields, `route ${action.kind} done`);
-  else logger.error({ ...fields, error: result.error, errorCode: result.errorCode }, `route ${action.kind} failed`);
+  else
+    logger.error(
+      { ...fields, error: result.error, errorCode: result.errorCode },
+      `route ${action.kind} failed`,
+    );
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

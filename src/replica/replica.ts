@@ -1,15 +1,20 @@
 import type { Logger } from "pino";
-import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
 import type { ChangeFeed } from "../cluster/change-feed.js";
+import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
 import type { MemberRecord } from "../cluster/records.js";
-import { Session } from "../cluster/session.js";
+import type { Session } from "../cluster/session.js";
 import type { Candidate, ClusterSnapshot } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
-import { type LeaderInputs, Leadership, type LeadershipEvents, type LeadershipOptions } from "./leadership.js";
+import {
+  type LeaderInputs,
+  Leadership,
+  type LeadershipEvents,
+  type LeadershipOptions,
+} from "./leadership.js";
 import { decideSpec, type SpecDecision } from "./spec-in-force.js";
-import type { VpcPort } from "./vpc-port.js";
 import { VotePublisher } from "./vote-publisher.js";
+import type { VpcPort } from "./vpc-port.js";
 
 /** Settings of one replica. */
 export interface ReplicaOptions {
@@ -174,10 +179,18 @@ export class Replica {
         return;
       } catch (error) {
         if (!(error instanceof ReplicaIdTakenError)) throw error;
-        if (!warned) this.deps.logger.warn({ replica: this.options.member.id }, `${error.message}; waiting for it to expire`);
+        if (!warned)
+          this.deps.logger.warn(
+            { replica: this.options.member.id },
+            `${error.message}; waiting for it to expire`,
+          );
         warned = true;
       }
-      const outcome = await Promise.race([delay(500).then(() => "retry"), lost, this.stopped.then(() => "stopping")]);
+      const outcome = await Promise.race([
+        delay(500).then(() => "retry"),
+        lost,
+        this.stopped.then(() => "stopping"),
+      ]);
       if (outcome !== "retry") throw new Error(`registration abandoned: ${outcome}`);
     }
   }
@@ -211,7 +224,11 @@ export class Replica {
     this.publishVote();
     const inForce = this.specDecision.inForce;
     this.failureView = inForce
-      ? tallyVotes({ members: [...snapshot.members.keys()], votes: snapshot.votes, specRevision: inForce.revision })
+      ? tallyVotes({
+          members: [...snapshot.members.keys()],
+          votes: snapshot.votes,
+          specRevision: inForce.revision,
+        })
       : NO_FAILURES;
     await this.applyRole(snapshot);
   }

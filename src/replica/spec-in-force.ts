@@ -28,7 +28,9 @@ export function decideSpec(
 ): SpecDecision {
   const fallback = newest(lastGood);
   if (!stored) {
-    return fallback ? { inForce: fallback, error: { revision: "0", message: "the spec key is missing" } } : {};
+    return fallback
+      ? { inForce: fallback, error: { revision: "0", message: "the spec key is missing" } }
+      : {};
   }
   if (fallback && fallback.revision === stored.revision) return { inForce: fallback };
   const parsed = parseSpec(stored.raw, options);

@@ -27,7 +27,10 @@ describe("bad specs", () => {
     await world.startReplica("bad-a", "az-a");
     await world.startReplica("bad-b", "az-b");
     await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2] }));
-    await waitFor(() => world.allTablesRoute(A, r1), { timeoutMs: 20_000, message: `routes not created\n${world.tails()}` });
+    await waitFor(() => world.allTablesRoute(A, r1), {
+      timeoutMs: 20_000,
+      message: `routes not created\n${world.tails()}`,
+    });
   });
 
   after(async () => {
@@ -108,7 +111,10 @@ describe("bad specs", () => {
     });
     assert.equal(response.status, 200);
     const answer = (await response.json()) as { revision: string };
-    await waitFor(() => world.allTablesRoute(C, r2), { timeoutMs: 20_000, message: `new route not created\n${world.tails()}` });
+    await waitFor(() => world.allTablesRoute(C, r2), {
+      timeoutMs: 20_000,
+      message: `new route not created\n${world.tails()}`,
+    });
     // No failback: A stays on r1 (healthy), though r2 is now listed first.
     assert.ok(world.allTablesRoute(A, r1));
     for (const running of world.replicas.filter((r) => r.running)) {

@@ -13,7 +13,13 @@ import { EtcdCluster } from "../support/etcd-cluster.js";
 import { waitFor } from "../support/wait.js";
 
 function member(id: string): MemberRecord {
-  return { id, zone: `az-${id}`, version: "test", startedAt: new Date().toISOString(), apiAddr: "127.0.0.1:1" };
+  return {
+    id,
+    zone: `az-${id}`,
+    version: "test",
+    startedAt: new Date().toISOString(),
+    apiAddr: "127.0.0.1:1",
+  };
 }
 
 describe("cluster layer on real etcd", () => {
@@ -111,7 +117,10 @@ describe("cluster layer on real etcd", () => {
     try {
       const session = await Session.open(own, 2);
       const firstBound = session.validUntil();
-      await waitFor(() => session.validUntil() > firstBound, { timeoutMs: 5000, message: "keep-alive not acknowledged" });
+      await waitFor(() => session.validUntil() > firstBound, {
+        timeoutMs: 5000,
+        message: "keep-alive not acknowledged",
+      });
       let lostAt = 0;
       session.once("lost", () => {
         lostAt = Date.now();

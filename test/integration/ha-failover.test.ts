@@ -62,17 +62,24 @@ describe("three replicas", () => {
       message: `failover did not happen\n${world.tails()}`,
     });
     const replaces = world.mutatingCalls(cursor);
-    assert.equal(replaces.length, 6, `one ReplaceRoute per (CIDR, table): ${JSON.stringify(replaces.map((c) => c.action))}`);
+    assert.equal(
+      replaces.length,
+      6,
+      `one ReplaceRoute per (CIDR, table): ${JSON.stringify(replaces.map((c) => c.action))}`,
+    );
     assert.ok(replaces.every((c) => c.action === "ReplaceRoute"));
     const signers = new Set(world.mutatingCalls().map((c) => c.accessKeyId));
     assert.deepEqual([...signers], [leader.id], "no replica but the leader made a mutating call");
 
     // Every replica sees the quorum-confirmed failure.
     for (const replica of world.replicas) {
-      await waitFor(async () => ((await replica.status())?.failedRouters as string[] | undefined)?.includes(r1) ?? false, {
-        timeoutMs: 10_000,
-        message: `${replica.id} does not report ${r1} failed`,
-      });
+      await waitFor(
+        async () => ((await replica.status())?.failedRouters as string[] | undefined)?.includes(r1) ?? false,
+        {
+          timeoutMs: 10_000,
+          message: `${replica.id} does not report ${r1} failed`,
+        },
+      );
     }
   });
 
@@ -80,10 +87,13 @@ describe("three replicas", () => {
     const cursor = world.ec2.logCursor();
     await world.routers.linkUp(r1);
     const leader = await currentLeader();
-    await waitFor(async () => ((await leader.status())?.failedRouters as string[]).length === 0, {
-      timeoutMs: 20_000,
-      message: "recovered router still reported failed",
-    });
+    await waitFor(
+      async () => ((await leader.status())?.failedRouters as string[] | undefined)?.length === 0,
+      {
+        timeoutMs: 20_000,
+        message: "recovered router still reported failed",
+      },
+    );
     // The leader has reconciled after the recovery (failures changed) and moved nothing.
     await waitFor(
       async () => {

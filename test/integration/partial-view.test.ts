@@ -22,7 +22,10 @@ describe("a vote from only one replica", () => {
     await world.startReplica("part-b", "az-b");
     await world.startReplica("part-c", "az-c", ["--health", "tcp", "--tcp-check-port", "9"]);
     await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2] }));
-    await waitFor(() => world.allTablesRoute(A, r1), { timeoutMs: 20_000, message: `routes not created\n${world.tails()}` });
+    await waitFor(() => world.allTablesRoute(A, r1), {
+      timeoutMs: 20_000,
+      message: `routes not created\n${world.tails()}`,
+    });
   });
 
   after(async () => {
@@ -45,7 +48,7 @@ describe("a vote from only one replica", () => {
       async () => {
         const status = await leader.status();
         const questionable = status?.questionableRouters as string[];
-        return questionable.length === 2 && (status?.failedRouters as string[]).length === 0;
+        return questionable.length === 2 && (status?.failedRouters as string[] | undefined)?.length === 0;
       },
       { timeoutMs: 10_000, message: "leader does not report the routers questionable" },
     );

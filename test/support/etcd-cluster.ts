@@ -89,7 +89,8 @@ export class EtcdCluster {
   async startMember(index: number): Promise<void> {
     this.spawnMember(index, "existing");
     const plan = this.plans[index];
-    if (plan) await waitFor(() => isHealthy(plan.clientPort), { timeoutMs: 30_000, message: `etcd ${plan.name}` });
+    if (plan)
+      await waitFor(() => isHealthy(plan.clientPort), { timeoutMs: 30_000, message: `etcd ${plan.name}` });
   }
 
   /** Kills every member and removes the data dirs. Safe to call twice; never throws. */
@@ -123,7 +124,9 @@ export class EtcdCluster {
     ];
     const child = spawn("etcd", args, { stdio: ["ignore", "pipe", "pipe"] });
     child.on("error", (error) => {
-      process.stderr.write(`etcd ${plan.name} failed to start: ${error.message} (is etcd-server installed?)\n`);
+      process.stderr.write(
+        `etcd ${plan.name} failed to start: ${error.message} (is etcd-server installed?)\n`,
+      );
     });
     if (this.options.verbose) {
       child.stdout?.pipe(process.stderr);

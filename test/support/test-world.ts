@@ -5,9 +5,9 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
-import { demoWorld } from "./ec2-emulator/demo-world.js";
 import type { CallLogEntry } from "./ec2-emulator/call-log.js";
+import { demoWorld } from "./ec2-emulator/demo-world.js";
+import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
 import { EtcdCluster } from "./etcd-cluster.js";
 import { ReplicaProcess } from "./replica-process.js";
 import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
@@ -26,7 +26,12 @@ export interface TestWorldOptions {
 }
 
 /** EC2 actions that change route tables. */
-export const MUTATING_ACTIONS = new Set(["CreateRoute", "ReplaceRoute", "DeleteRoute", "ModifyNetworkInterfaceAttribute"]);
+export const MUTATING_ACTIONS = new Set([
+  "CreateRoute",
+  "ReplaceRoute",
+  "DeleteRoute",
+  "ModifyNetworkInterfaceAttribute",
+]);
 
 /** A running test world. */
 export class TestWorld {
@@ -77,7 +82,17 @@ export class TestWorld {
       prefix: this.prefix,
       vpcId: this.vpcId,
       ec2Endpoint: this.ec2.url,
-      extraArgs: ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3", ...extraArgs],
+      extraArgs: [
+        "--probe-interval",
+        "200",
+        "--probe-timeout",
+        "150",
+        "--fall",
+        "3",
+        "--rise",
+        "3",
+        ...extraArgs,
+      ],
     });
     this.replicas.push(replica);
     return replica;
@@ -85,9 +100,13 @@ export class TestWorld {
 
   /** Puts the spec the way an operator does: `etcdctl put <prefix>/spec '<json>'`. */
   async putSpecWithEtcdctl(value: string): Promise<void> {
-    await run("etcdctl", ["--endpoints", this.etcd.endpoints.join(","), "put", `${this.prefix}/spec`, value], {
-      env: { ...process.env, ETCDCTL_API: "3" },
-    });
+    await run(
+      "etcdctl",
+      ["--endpoints", this.etcd.endpoints.join(","), "put", `${this.prefix}/spec`, value],
+      {
+        env: { ...process.env, ETCDCTL_API: "3" },
+      },
+    );
   }
 
   /** The value of an etcd key (read with etcdctl), or undefined when it does not exist. */
@@ -114,7 +133,10 @@ export class TestWorld {
     return new Map(
       this.ec2
         .routeTables()
-        .map((t) => [t.routeTableId, t.routes.find((r) => r.destinationCidrBlock === cidr)?.networkInterfaceId]),
+        .map((t) => [
+          t.routeTableId,
+          t.routes.find((r) => r.destinationCidrBlock === cidr)?.networkInterfaceId,
+        ]),
     );
   }
 

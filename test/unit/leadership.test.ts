@@ -27,7 +27,11 @@ class FakeVpc implements VpcPort {
       main: i === 0,
       subnetIds: [],
       routes: [
-        { destinationCidrBlock: "198.18.0.0/15", target: { kind: "local" as const }, state: "active" as const },
+        {
+          destinationCidrBlock: "198.18.0.0/15",
+          target: { kind: "local" as const },
+          state: "active" as const,
+        },
         {
           destinationCidrBlock: CIDR,
           target: { kind: "eni" as const, networkInterfaceId: eni },
@@ -54,7 +58,10 @@ class FakeVpc implements VpcPort {
               ...table,
               routes: table.routes.map((route) =>
                 route.destinationCidrBlock === action.destinationCidrBlock
-                  ? { ...route, target: { kind: "eni" as const, networkInterfaceId: action.networkInterfaceId } }
+                  ? {
+                      ...route,
+                      target: { kind: "eni" as const, networkInterfaceId: action.networkInterfaceId },
+                    }
                   : route,
               ),
             },
@@ -119,7 +126,9 @@ describe("Leadership", () => {
     leadership.update({ spec, failure: r10Failed });
     await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
     assert.equal(vpc.mutations.length, 3);
-    assert.ok(vpc.mutations.every((a) => a.kind === "replace" && a.failover && a.networkInterfaceId === "eni-11"));
+    assert.ok(
+      vpc.mutations.every((a) => a.kind === "replace" && a.failover && a.networkInterfaceId === "eni-11"),
+    );
     for (const table of vpc.tables) {
       const route = table.routes.find((r) => r.destinationCidrBlock === CIDR);
       assert.deepEqual(route?.target, { kind: "eni", networkInterfaceId: "eni-11" });

@@ -11,7 +11,11 @@ const table: RouteTable = {
   subnetIds: [],
   routes: [
     { destinationCidrBlock: "172.16.0.0/16", target: { kind: "local" }, state: "active" },
-    { destinationCidrBlock: "10.1.0.0/16", target: { kind: "eni", networkInterfaceId: "eni-1" }, state: "active" },
+    {
+      destinationCidrBlock: "10.1.0.0/16",
+      target: { kind: "eni", networkInterfaceId: "eni-1" },
+      state: "active",
+    },
     { destinationCidrBlock: "0.0.0.0/0", target: { kind: "gateway", id: "igw-1" }, state: "active" },
   ],
 };
@@ -28,7 +32,9 @@ const replace: RouteAction = {
 
 describe("nextManagedCidrs", () => {
   it("manages every spec CIDR and keeps a former one only while a router route remains", () => {
-    const managed = nextManagedCidrs(["10.1.0.0/16", "10.2.0.0/16", "0.0.0.0/0"], { "10.3.0.0/16": ["x"] }, [table]);
+    const managed = nextManagedCidrs(["10.1.0.0/16", "10.2.0.0/16", "0.0.0.0/0"], { "10.3.0.0/16": ["x"] }, [
+      table,
+    ]);
     assert.deepEqual(managed, ["10.1.0.0/16", "10.3.0.0/16"]);
   });
 });
