@@ -43,14 +43,24 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
 
   const client = createEtcdClient(config.etcd);
   const store = new ClusterStore(client, clusterKeys(config.etcd.prefix));
+  const { instruments } = telemetry;
+  const probe = createProbe(config.probe.health, { tcpCheckPort: config.probe.tcpCheckPort });
   const monitor = new HealthMonitor({
     intervalMs: config.probe.intervalMs,
     timeoutMs: config.probe.timeoutMs,
     fall: config.probe.fall,
     rise: config.probe.rise,
-    probe: createProbe(config.probe.health, { tcpCheckPort: config.probe.tcpCheckPort }),
+    probe,
+    onCheck: (_ip, answered, rttMs) => {
+      instruments.probeChecks.add(1, { result: answered ? "ok" : "fail" });
+      if (answered) instruments.probeRtt.record(rttMs / 1000);
+    },
   });
+  monitor.on("change", (failed: ReadonlySet<string>) =>
+    log.info({ failed: [...failed].sort() }, "local probe view changed"),
+  );
   const vpc = createEc2VpcPort(config.aws, log);
+  vpc.policy.onCall((event) => instruments.ec2Calls.add(1, { action: event.action, outcome: event.outcome }));
 
   // The API listens first (its port may be 0 in tests), then the member record names it.
   let replica: Replica | undefined;
@@ -76,7 +86,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     startedAt: new Date().toISOString(),
     apiAddr,
   };
-  const observer = observeReplica(telemetry.instruments);
+  const observer = observeReplica(instruments);
   replica = new Replica(
     {
       member,
@@ -120,6 +130,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         log.info("stopping");
         await running.stop();
         observer.stop();
+        probe.close();
+        vpc.close();
         await api.close().catch(() => undefined);
         client.close();
         await telemetry.shutdown().catch(() => undefined);

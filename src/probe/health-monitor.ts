@@ -27,6 +27,8 @@ export interface HealthMonitorOptions {
   probe: Probe;
   /** Wall clock for `lastCheckAt`, epoch ms (default `Date.now`). Scheduling uses the monotonic clock. */
   now?: () => number;
+  /** Called after every check (for metrics): the host, whether it answered, the time taken in ms. */
+  onCheck?: (ip: string, answered: boolean, rttMs: number) => void;
 }
 
 /** Extra time a probe gets beyond `timeoutMs` before the monitor counts it as a miss anyway. */
@@ -131,6 +133,7 @@ export class HealthMonitor extends EventEmitter {
     const before = this.failedKey();
     const thresholds = { fall: this.options.fall, rise: this.options.rise };
     for (const { ip, stateAtStart, answered, rttMs } of results) {
+      this.options.onCheck?.(ip, answered, rttMs);
       // Skip hosts removed (or removed and re-added) while the round was in flight.
       if (this.hosts.get(ip) !== stateAtStart) continue;
       this.hosts.set(ip, recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs));

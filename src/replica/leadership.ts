@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { StatusRecord } from "../cluster/records.js";
@@ -6,6 +7,7 @@ import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
 import type { Plan } from "../decide/route-action.js";
+import { withSpan } from "../telemetry/with-span.js";
 import type { RouteTable } from "../vpc/model.js";
 import type { RevisionedSpec } from "./spec-in-force.js";
 import { nextManagedCidrs, nextStatus } from "./status-record.js";
@@ -149,7 +151,22 @@ export class Leadership {
     while (this.pendingReason !== undefined && !this.stopped) {
       const reason = this.pendingReason;
       this.pendingReason = undefined;
-      const report = await this.reconcile(reason);
+      // The global tracer is a no-op until telemetry registers a provider.
+      const report = await withSpan(
+        trace.getTracer("vpcrouter"),
+        "reconcile",
+        { "vpcrouter.reason": reason, "vpcrouter.term": this.term },
+        async (span) => {
+          const result = await this.reconcile(reason);
+          span.setAttributes({
+            "vpcrouter.actions": result.plan?.actions.length ?? 0,
+            "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
+            "vpcrouter.stopped_by_fence": result.stoppedByFence,
+          });
+          if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+          return result;
+        },
+      );
       this.lastReport = report;
       this.events.onReconciled?.(report);
       if (report.error || report.results.some((r) => !r.ok)) this.scheduleRetry();

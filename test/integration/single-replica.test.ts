@@ -51,4 +51,19 @@ describe("one replica", () => {
     assert.deepEqual(Object.keys(spec.routes).sort(), ["10.55.16.0/24", "10.66.17.0/24"]);
     assert.match(spec.revision, /^\d+$/);
   });
+
+  it("exposes Prometheus metrics for probes, EC2 calls, leadership and route changes", async () => {
+    const replica = world.replicas[0];
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${replica?.apiUrl}/metrics`)).text();
+        return /vpcrouter_probe_checks_total\{[^}]*result="ok"[^}]*\} [1-9]/.test(text);
+      },
+      { timeoutMs: 10_000, message: "no probe metrics" },
+    );
+    const text = await (await fetch(`${replica?.apiUrl}/metrics`)).text();
+    assert.match(text, /vpcrouter_is_leader(\{[^}]*\})? 1/);
+    assert.match(text, /vpcrouter_ec2_calls_total\{[^}]*action="CreateRoute"[^}]*\} 6/);
+    assert.match(text, /vpcrouter_route_changes_total\{[^}]*kind="create"[^}]*\} 6/);
+  });
 });
