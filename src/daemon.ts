@@ -92,7 +92,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       member,
       electionTtlSeconds: config.election.ttlSeconds,
       maxRoutes: config.spec.maxRoutes,
-      resyncIntervalMs: 1000,
+      resyncIntervalMs: 2000,
       sessionRetryMs: 1000,
       leadership: {
         routeRecheckIntervalSeconds: config.reconcile.routeRecheckIntervalSeconds,

@@ -37,7 +37,8 @@ export class ChangeFeed extends EventEmitter {
     clearTimeout(this.retryTimer);
     const watcher = this.watcher;
     this.watcher = undefined;
-    await watcher?.cancel().catch(() => undefined);
+    // cancel() waits for the stream's end, which a silently dead stream never sends.
+    if (watcher) await withTimeout(watcher.cancel(), 2000, "watch cancel timed out").catch(() => undefined);
   }
 
   private async connect(): Promise<void> {

@@ -1,6 +1,5 @@
-import type { Vote } from "../decide/quorum.js";
 import type { RouteAction } from "../decide/route-action.js";
-import type { RouteSpec } from "../spec/route-spec.js";
+import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
 import type { RouteTable } from "../vpc/model.js";
 
 /** Value of `<prefix>/members/<replicaId>`: who a live replica is (bound to its lease). */
@@ -13,9 +12,6 @@ export interface MemberRecord {
   /** `host:port` of the replica's HTTP API. */
   readonly apiAddr: string;
 }
-
-/** Value of `<prefix>/votes/<replicaId>`: the router IPs this replica sees failed. */
-export type VoteRecord = Vote;
 
 /** Outcome of one applied route change, as recorded in the status. */
 export interface AppliedChange {
@@ -34,9 +30,9 @@ export interface StatusRecord {
   /** The leader's term: the create revision of its election key. */
   readonly term: string;
   /** The spec in force and the mod revision of the `spec` key it came from. */
-  readonly lastGoodSpec?: { readonly spec: RouteSpec; readonly revision: string };
+  readonly lastGoodSpec?: RevisionedSpec;
   /** Why the current value of the `spec` key is not in force, if it is not. */
-  readonly specError?: { readonly revision: string; readonly message: string };
+  readonly specError?: SpecError;
   /** CIDRs whose routes this cluster created or maintains (DESIGN.md rule 5). */
   readonly managedCidrs: readonly string[];
   /** The last non-empty plan. */

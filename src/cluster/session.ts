@@ -50,9 +50,14 @@ export class Session extends EventEmitter {
 
   /**
    * Grants a lease of `ttlSeconds` (etcd floors TTLs at about 2 s) and starts keeping it alive.
+   * @param now monotonic clock, ms (default `performance.now`)
    * @throws the etcd error when the grant fails (e.g. etcd unreachable within the call deadline).
    */
-  static async open(client: Etcd3, ttlSeconds: number, now: () => number = Date.now): Promise<Session> {
+  static async open(
+    client: Etcd3,
+    ttlSeconds: number,
+    now: () => number = () => performance.now(),
+  ): Promise<Session> {
     const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
     const grantSentAt = now();
     // etcd3 emits `lost` on a failed grant too; an unhandled `error`-less emitter is fine here.
@@ -72,7 +77,10 @@ export class Session extends EventEmitter {
     return BigInt(this.leaseId).toString(16);
   }
 
-  /** Epoch ms before which the server cannot have expired this lease. */
+  /**
+   * Monotonic time (`performance.now()` ms, unaffected by wall-clock steps) before which the
+   * server cannot have expired this lease.
+   */
   validUntil(): number {
     return this.validUntilMs;
   }

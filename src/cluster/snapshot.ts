@@ -1,4 +1,5 @@
 import type { Vote } from "../decide/quorum.js";
+import { validateSpec } from "../spec/parse.js";
 import type { ClusterKeys } from "./keys.js";
 import type { MemberRecord, StatusRecord } from "./records.js";
 
@@ -48,7 +49,7 @@ export function buildSnapshot(
   kvs: readonly KeyValue[],
 ): ClusterSnapshot {
   const members = new Map<string, MemberRecord & { lease: string }>();
-  const votes = new Map<string, Vote>();
+  const votes = new Map<string, Vote & { lease: string }>();
   const candidates: Candidate[] = [];
   const problems: string[] = [];
   let spec: ClusterSnapshot["spec"];
@@ -58,13 +59,13 @@ export function buildSnapshot(
     if (kv.key === keys.spec) {
       spec = { raw: kv.value, revision: kv.modRevision };
     } else if (kv.key === keys.status) {
-      status = parseJson<StatusRecord>(kv, problems, isStatusRecord);
+      status = sanitizeStatus(parseJson<StatusRecord>(kv, problems, isStatusRecord), problems);
     } else if (kv.key.startsWith(keys.membersPrefix)) {
       const member = parseJson<MemberRecord>(kv, problems, isMemberRecord);
       if (member) members.set(kv.key.slice(keys.membersPrefix.length), { ...member, lease: kv.lease });
     } else if (kv.key.startsWith(keys.votesPrefix)) {
       const vote = parseJson<Vote>(kv, problems, isVote);
-      if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), vote);
+      if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), { ...vote, lease: kv.lease });
     } else if (kv.key.startsWith(keys.electionPrefix)) {
       candidates.push({
         key: kv.key,
@@ -75,7 +76,47 @@ export function buildSnapshot(
     }
   }
   candidates.sort((a, b) => compareRevisions(a.createRevision, b.createRevision));
-  return { revision, spec, members, votes, candidates, leader: candidates[0], status, problems };
+  return {
+    revision,
+    spec,
+    members,
+    votes: liveVotes(members, votes),
+    candidates,
+    leader: candidates[0],
+    status,
+    problems,
+  };
+}
+
+/**
+ * Votes count only while bound to the same live lease as their replica's member key: a vote
+ * written by hand, or left by a previous incarnation, is not a replica's view.
+ */
+function liveVotes(
+  members: ReadonlyMap<string, { readonly lease: string }>,
+  votes: ReadonlyMap<string, Vote & { readonly lease: string }>,
+): Map<string, Vote> {
+  const live = new Map<string, Vote>();
+  for (const [id, { lease, ...vote }] of votes) {
+    if (lease !== "0" && members.get(id)?.lease === lease) live.set(id, vote);
+  }
+  return live;
+}
+
+/**
+ * Drops a recorded last good spec that is not one (bad revision, or a spec that does not
+ * validate): a damaged status record must never become the spec in force.
+ */
+function sanitizeStatus(status: StatusRecord | undefined, problems: string[]): StatusRecord | undefined {
+  const lastGood = status?.lastGoodSpec;
+  if (!status || lastGood === undefined) return status;
+  const validated = validateSpec(lastGood.spec, { maxRoutes: Number.MAX_SAFE_INTEGER });
+  if (typeof lastGood.revision === "string" && /^\d+$/.test(lastGood.revision) && validated.ok) {
+    return { ...status, lastGoodSpec: { spec: validated.spec, revision: lastGood.revision } };
+  }
+  problems.push("status: lastGoodSpec is not a valid spec with a revision; ignored");
+  const { lastGoodSpec: _dropped, ...rest } = status;
+  return rest;
 }
 
 /** Orders two etcd revisions (int64 decimal strings) numerically. */
@@ -121,6 +162,7 @@ function isStatusRecord(value: unknown): value is StatusRecord {
     isObject(value) &&
     typeof value.leaderId === "string" &&
     typeof value.term === "string" &&
-    Array.isArray(value.managedCidrs)
+    Array.isArray(value.managedCidrs) &&
+    value.managedCidrs.every((cidr) => typeof cidr === "string")
   );
 }

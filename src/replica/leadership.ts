@@ -7,10 +7,11 @@ import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
 import type { Plan } from "../decide/route-action.js";
+import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
+import { routerIpsOf } from "../spec/route-spec.js";
 import { withSpan } from "../telemetry/with-span.js";
 import type { RouteTable } from "../vpc/model.js";
-import type { RevisionedSpec } from "./spec-in-force.js";
-import { nextManagedCidrs, nextStatus } from "./status-record.js";
+import { nextManagedCidrs, nextStatus, type StatusInputs } from "./status-record.js";
 import type { ChangeResult, VpcPort } from "./vpc-port.js";
 
 /** The etcd operations the leader needs (implemented by ClusterStore). */
@@ -19,10 +20,12 @@ export type LeaderStore = Pick<ClusterStore, "holdsTerm" | "writeStatus">;
 /** The lease facts the leader's local deadline needs (implemented by Session). */
 export type LeaderSession = Pick<Session, "isLost" | "validUntil">;
 
+const MAX_RETRY_DELAY_MS = 30_000;
+
 /** What the leader knows of the cluster at one moment (from the latest snapshot). */
 export interface LeaderInputs {
   readonly spec?: RevisionedSpec;
-  readonly specError?: { readonly revision: string; readonly message: string };
+  readonly specError?: SpecError;
   readonly failure: FailureView;
   /** The status record as last read from etcd (managed CIDRs survive leader changes there). */
   readonly status?: StatusRecord;
@@ -74,6 +77,9 @@ export class Leadership {
   private recheckTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastReport: ReconcileReport | undefined;
+  private consecutiveFailures = 0;
+  /** The status this leader last wrote: during its term it is newer than any snapshot's copy. */
+  private writtenStatus: StatusRecord | undefined;
 
   constructor(
     readonly candidate: Candidate,
@@ -84,7 +90,8 @@ export class Leadership {
     private readonly logger: Logger,
     inputs: LeaderInputs,
     private readonly events: LeadershipEvents = {},
-    private readonly now: () => number = Date.now,
+    /** Monotonic clock, ms (the session's deadline uses the same clock). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.inputs = inputs;
   }
@@ -112,7 +119,7 @@ export class Leadership {
   /** Feeds a newer view of the cluster; reconciles when the spec or the confirmed failures changed. */
   update(inputs: LeaderInputs): void {
     const previous = this.inputs;
-    this.inputs = inputs;
+    this.inputs = { ...inputs, status: this.writtenStatus ?? inputs.status };
     if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
     else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
     else if (!sameSet(previous.failure.questionable, inputs.failure.questionable))
@@ -141,56 +148,78 @@ export class Leadership {
   request(reason: string): void {
     if (this.stopped) return;
     this.pendingReason ??= reason;
-    if (this.running) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.drain();
   }
 
   private async drain(): Promise<void> {
-    while (this.pendingReason !== undefined && !this.stopped) {
-      const reason = this.pendingReason;
-      this.pendingReason = undefined;
-      // The global tracer is a no-op until telemetry registers a provider.
-      const report = await withSpan(
-        trace.getTracer("vpcrouter"),
-        "reconcile",
-        { "vpcrouter.reason": reason, "vpcrouter.term": this.term },
-        async (span) => {
-          const result = await this.reconcile(reason);
-          span.setAttributes({
-            "vpcrouter.actions": result.plan?.actions.length ?? 0,
-            "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
-            "vpcrouter.stopped_by_fence": result.stoppedByFence,
-          });
-          if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
-          return result;
-        },
-      );
-      this.lastReport = report;
-      this.events.onReconciled?.(report);
-      if (report.error || report.results.some((r) => !r.ok)) this.scheduleRetry();
+    try {
+      while (this.pendingReason !== undefined && !this.stopped) {
+        const reason = this.pendingReason;
+        this.pendingReason = undefined;
+        const report = await this.tracedReconcile(reason);
+        this.lastReport = report;
+        try {
+          this.events.onReconciled?.(report);
+        } catch (error) {
+          this.logger.warn({ err: error }, "reconcile observer failed");
+        }
+        // Unfinished work (an error, a failed change, a fence refusal) is retried with backoff,
+        // without waiting for the next input change or recheck.
+        const unfinished =
+          report.error !== undefined || report.stoppedByFence || report.results.some((r) => !r.ok);
+        this.consecutiveFailures = unfinished ? this.consecutiveFailures + 1 : 0;
+        if (unfinished) this.scheduleRetry();
+      }
+    } finally {
+      // Cleared in the same turn as the loop's last check, so no request can fall in between.
+      this.running = undefined;
     }
   }
 
+  private tracedReconcile(reason: string): Promise<ReconcileReport> {
+    // The global tracer is a no-op until telemetry registers a provider.
+    return withSpan(
+      trace.getTracer("vpcrouter"),
+      "reconcile",
+      { "vpcrouter.reason": reason, "vpcrouter.term": this.term },
+      async (span) => {
+        const result = await this.reconcile(reason);
+        span.setAttributes({
+          "vpcrouter.actions": result.plan?.actions.length ?? 0,
+          "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
+          "vpcrouter.stopped_by_fence": result.stoppedByFence,
+        });
+        if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+        return result;
+      },
+    );
+  }
+
+  /** Retries after `retryDelayMs`, doubling per consecutive unfinished reconcile, at most 30 s. */
   private scheduleRetry(): void {
+    if (this.stopped) return;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.request("retry after failure"), this.options.retryDelayMs);
+    const delayMs = Math.min(
+      this.options.retryDelayMs * 2 ** (this.consecutiveFailures - 1),
+      MAX_RETRY_DELAY_MS,
+    );
+    this.retryTimer = setTimeout(() => this.request("retry after failure"), delayMs);
     this.retryTimer.unref();
   }
 
   private async reconcile(reason: string): Promise<ReconcileReport> {
     const started = this.now();
     const inputs = this.inputs;
-    const base = { reason, at: new Date(started).toISOString() };
+    const at = new Date().toISOString();
+    const base = { reason, at };
     try {
       if (!inputs.spec) {
-        await this.writeStatus(inputs, undefined, undefined);
+        await this.writeStatus(inputs, undefined, at);
         return { ...base, durationMs: this.now() - started, results: [], stoppedByFence: false };
       }
       const spec = inputs.spec.spec;
       const tables = await this.vpc.readRouteTables();
-      const routers = await this.vpc.resolveRouters([...new Set(Object.values(spec).flat())]);
+      const routers = await this.vpc.resolveRouters(routerIpsOf(spec));
       const managed = new Set(inputs.status?.managedCidrs ?? []);
       const plan = planReconcile({
         spec,
@@ -203,7 +232,7 @@ export class Leadership {
       });
       for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
       if (plan.actions.length === 0) {
-        await this.writeStatus(inputs, { plan, tables, results: [], stoppedByFence: false }, started);
+        await this.writeStatus(inputs, { plan, tables, results: [], stoppedByFence: false }, at);
         return {
           ...base,
           durationMs: this.now() - started,
@@ -219,14 +248,15 @@ export class Leadership {
       this.logger.info({ reason, actions: plan.actions }, "applying route changes");
       const applied = await this.vpc.apply(plan.actions, { mayMutate: () => this.mayMutate() });
       for (const result of applied.results) logChange(this.logger, result);
-      const after = await this.vpc.readRouteTables().catch(() => tables);
+      // Skipped once leadership ended: a slow read must not hold up the hand-over.
+      const after = this.stopped ? tables : await this.vpc.readRouteTables().catch(() => tables);
       const outcome = {
         plan,
         tables: after,
         results: applied.results,
         stoppedByFence: applied.stoppedByGuard,
       };
-      await this.writeStatus(inputs, outcome, started);
+      await this.writeStatus(inputs, outcome, at);
       return { ...base, durationMs: this.now() - started, ...outcome };
     } catch (error) {
       const message = (error as Error).message;
@@ -258,15 +288,8 @@ export class Leadership {
 
   private async writeStatus(
     inputs: LeaderInputs,
-    outcome:
-      | {
-          plan: Plan;
-          tables: readonly RouteTable[];
-          results: readonly ChangeResult[];
-          stoppedByFence: boolean;
-        }
-      | undefined,
-    startedMs: number | undefined,
+    outcome: StatusInputs["outcome"],
+    at: string,
   ): Promise<void> {
     const managedCidrs = outcome
       ? nextManagedCidrs(inputs.status?.managedCidrs ?? [], inputs.spec?.spec ?? {}, outcome.tables)
@@ -279,14 +302,17 @@ export class Leadership {
       specError: inputs.specError,
       managedCidrs,
       outcome,
-      at: new Date(startedMs ?? this.now()).toISOString(),
+      at,
     });
     if (JSON.stringify(status) === JSON.stringify(inputs.status)) return;
     const written = await this.store.writeStatus(this.candidate, status).catch((error: unknown) => {
       this.logger.warn({ err: error }, "could not write the status record");
-      return true;
+      return false;
     });
-    if (written) this.inputs = { ...this.inputs, status };
+    if (written) {
+      this.writtenStatus = status;
+      this.inputs = { ...this.inputs, status };
+    }
   }
 }
 

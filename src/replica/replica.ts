@@ -3,9 +3,10 @@ import type { ChangeFeed } from "../cluster/change-feed.js";
 import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
 import type { MemberRecord } from "../cluster/records.js";
 import type { Session } from "../cluster/session.js";
-import type { Candidate, ClusterSnapshot } from "../cluster/snapshot.js";
+import { type Candidate, type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
+import { routerIpsOf } from "../spec/route-spec.js";
 import {
   type LeaderInputs,
   Leadership,
@@ -64,6 +65,7 @@ export class Replica {
   private readonly stopped: Promise<void>;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  private lastRefreshError: string | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private sessionLoopDone: Promise<void> = Promise.resolve();
 
@@ -98,9 +100,10 @@ export class Replica {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.stopSignal();
     clearInterval(this.resyncTimer);
+    // Leadership ends (no EC2 call in flight, election key deleted) before the lease is revoked.
     await this.demote("shutting down");
+    this.stopSignal();
     await this.sessionLoopDone;
     await this.deps.feed.stop();
     await this.deps.monitor.stop();
@@ -133,7 +136,7 @@ export class Replica {
     return this.deps.monitor;
   }
 
-  /** True when the replica has a session, has read the cluster and knows the spec in force. */
+  /** True when the replica has joined the cluster (session, member key, candidacy) and read its state. */
   get ready(): boolean {
     return this.candidate !== undefined && this.snapshotValue !== undefined;
   }
@@ -198,22 +201,29 @@ export class Replica {
   /** Coalesces refresh requests: at most one read in flight and one queued. */
   private requestRefresh(): void {
     if (this.stopping) return;
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return;
-    }
-    this.refreshing = (async () => {
-      do {
+    this.refreshAgain = true;
+    this.refreshing ??= this.refreshLoop();
+  }
+
+  private async refreshLoop(): Promise<void> {
+    try {
+      while (this.refreshAgain && !this.stopping) {
         this.refreshAgain = false;
         try {
           await this.refresh();
+          this.lastRefreshError = undefined;
         } catch (error) {
-          this.deps.logger.debug({ err: error }, "cluster read failed");
+          // Logged once per distinct error: etcd being down would otherwise log every resync.
+          const message = (error as Error).message;
+          if (message !== this.lastRefreshError)
+            this.deps.logger.warn({ err: error }, "cannot read the cluster state");
+          this.lastRefreshError = message;
         }
-      } while (this.refreshAgain && !this.stopping);
-    })().finally(() => {
+      }
+    } finally {
+      // Cleared in the same turn as the loop's last check, so no request can fall in between.
       this.refreshing = undefined;
-    });
+    }
   }
 
   private async refresh(): Promise<void> {
@@ -231,6 +241,32 @@ export class Replica {
         })
       : NO_FAILURES;
     await this.applyRole(snapshot);
+    await this.repairKeys(snapshot);
+  }
+
+  /**
+   * Level-triggered repair of this replica's own keys (DESIGN.md rule 3): if an operator or a bug
+   * deleted our member key, vote or election key while our lease lives, write them again.
+   */
+  private async repairKeys(snapshot: ClusterSnapshot): Promise<void> {
+    const { session, candidate } = this;
+    if (!session || !candidate || session.isLost || this.stopping) return;
+    // A snapshot read before we joined says nothing about our keys.
+    if (compareRevisions(snapshot.revision, candidate.createRevision) < 0) return;
+    const { store, logger } = this.deps;
+    const id = this.options.member.id;
+    if (snapshot.members.get(id)?.lease !== session.leaseId) {
+      logger.warn({ replica: id }, "member key missing; registering again");
+      await store.registerMember(session, this.options.member);
+    }
+    if (!snapshot.candidates.some((c) => c.key === candidate.key)) {
+      logger.warn({ key: candidate.key }, "election key missing; campaigning again");
+      this.candidate = await store.campaign(session, id);
+    }
+    if (!snapshot.votes.has(id) && this.votes.hasWritten) {
+      this.votes.reset(session);
+      this.publishVote();
+    }
   }
 
   private applySpec(snapshot: ClusterSnapshot): void {
@@ -243,7 +279,7 @@ export class Replica {
     if (decision.inForce && decision.inForce.revision !== previous.inForce?.revision) {
       const routes = Object.keys(decision.inForce.spec).length;
       logger.info({ revision: decision.inForce.revision, routes }, "spec in force");
-      monitor.setHosts([...new Set(Object.values(decision.inForce.spec).flat())]);
+      monitor.setHosts(routerIpsOf(decision.inForce.spec));
     }
     if (decision.error && decision.error.revision !== previous.error?.revision) {
       logger.error(
@@ -304,7 +340,7 @@ export class Replica {
   private publishVote(): void {
     const inForce = this.specDecision.inForce;
     if (!inForce) return;
-    const hosts = new Set(Object.values(inForce.spec).flat());
+    const hosts = new Set(routerIpsOf(inForce.spec));
     const failed = [...this.deps.monitor.failed()].filter((ip) => hosts.has(ip)).sort();
     this.votes.publish(failed, inForce.revision);
   }

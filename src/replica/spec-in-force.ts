@@ -1,16 +1,10 @@
 import { formatSpecProblems, parseSpec } from "../spec/parse.js";
-import type { RouteSpec } from "../spec/route-spec.js";
-
-/** A valid spec and the mod revision of the `spec` key it was read from. */
-export interface RevisionedSpec {
-  readonly spec: RouteSpec;
-  readonly revision: string;
-}
+import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
 
 /** Which spec governs the cluster now, and why the stored one does not if it does not. */
 export interface SpecDecision {
   readonly inForce?: RevisionedSpec;
-  readonly error?: { readonly revision: string; readonly message: string };
+  readonly error?: SpecError;
 }
 
 /**

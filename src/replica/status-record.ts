@@ -1,8 +1,8 @@
 import type { StatusRecord } from "../cluster/records.js";
 import type { Plan } from "../decide/route-action.js";
-import type { RouteSpec } from "../spec/route-spec.js";
+import { isRouterRoute } from "../decide/route-target.js";
+import type { RevisionedSpec, RouteSpec, SpecError } from "../spec/route-spec.js";
 import type { RouteTable } from "../vpc/model.js";
-import type { RevisionedSpec } from "./spec-in-force.js";
 import type { ChangeResult } from "./vpc-port.js";
 
 /**
@@ -16,11 +16,7 @@ export function nextManagedCidrs(
   tables: readonly RouteTable[],
 ): string[] {
   const stillRouted = new Set(
-    tables.flatMap((table) =>
-      table.routes
-        .filter((route) => route.target.kind === "eni" || route.target.kind === "instance")
-        .map((route) => route.destinationCidrBlock),
-    ),
+    tables.flatMap((table) => table.routes.filter(isRouterRoute).map((route) => route.destinationCidrBlock)),
   );
   const managed = new Set(Object.keys(spec));
   for (const cidr of previous) if (stillRouted.has(cidr)) managed.add(cidr);
@@ -33,7 +29,7 @@ export interface StatusInputs {
   readonly leaderId: string;
   readonly term: string;
   readonly spec?: RevisionedSpec;
-  readonly specError?: { readonly revision: string; readonly message: string };
+  readonly specError?: SpecError;
   readonly managedCidrs: readonly string[];
   readonly outcome?: {
     readonly plan: Plan;
@@ -68,11 +64,19 @@ export function nextStatus(inputs: StatusInputs): StatusRecord {
           stoppedByFence: outcome.stoppedByFence,
         }
       : previous?.lastApply,
-    routeTables: outcome ? outcome.tables : previous?.routeTables,
+    routeTables: outcome ? outcome.tables.map(routerRoutesOnly) : previous?.routeTables,
   };
 }
 
 function describeWarning(warning: Plan["warnings"][number]): string {
   const where = warning.routeTableId ? ` in ${warning.routeTableId}` : "";
   return `${warning.destinationCidrBlock}${where}: ${warning.message}`;
+}
+
+/**
+ * A table with only its router (ENI/instance) routes: what operators look for in the status, and
+ * small enough for an etcd value however many other routes the tables hold.
+ */
+function routerRoutesOnly(table: RouteTable): RouteTable {
+  return { ...table, routes: table.routes.filter(isRouterRoute) };
 }

@@ -21,6 +21,11 @@ export class VotePublisher {
     private readonly logger: Logger,
   ) {}
 
+  /** True when a vote was written under the current session. */
+  get hasWritten(): boolean {
+    return this.written !== "";
+  }
+
   /** Binds to a new session (or none): the new lease has no vote yet. */
   reset(session: Session | undefined): void {
     this.session = session;

@@ -6,6 +6,18 @@
  */
 export type RouteSpec = Readonly<Record<string, readonly string[]>>;
 
+/** A valid spec and the mod revision of the `spec` key it was read from. */
+export interface RevisionedSpec {
+  readonly spec: RouteSpec;
+  readonly revision: string;
+}
+
+/** Why the stored spec (at `revision`) is not in force. */
+export interface SpecError {
+  readonly revision: string;
+  readonly message: string;
+}
+
 /** One problem found in a spec; `cidr` names the route it concerns when there is one. */
 export interface SpecProblem {
   readonly cidr?: string;
@@ -16,3 +28,8 @@ export interface SpecProblem {
 export type SpecParseResult =
   | { readonly ok: true; readonly spec: RouteSpec }
   | { readonly ok: false; readonly problems: readonly SpecProblem[] };
+
+/** Every router IP of `spec`, once each, in first-seen order. */
+export function routerIpsOf(spec: RouteSpec): string[] {
+  return [...new Set(Object.values(spec).flat())];
+}

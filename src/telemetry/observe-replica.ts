@@ -1,17 +1,15 @@
 /**
  * Feeds a replica's state into the metrics: gauges sampled from the replica's getters, counters and
- * histograms from the leader's reconcile reports.
- *
- * Not covered here (they need hooks in other modules): `vpcrouter_probe_checks_total` and
- * `vpcrouter_probe_rtt_seconds` (a per-check callback of the health monitor) and
- * `vpcrouter_ec2_calls_total` (a per-call callback of the EC2 policies).
+ * histograms from the leader's reconcile reports. (Probe and EC2 call metrics are recorded where
+ * they happen, wired in src/daemon.ts.)
  */
 import type { LeadershipEvents, ReconcileReport } from "../replica/leadership.js";
+import type { Role } from "../replica/replica.js";
 import type { Instruments, ReconcileOutcome } from "./instruments.js";
 
 /** What the observer reads from a replica (a structural subset of `Replica`). */
 export interface ObservableReplica {
-  readonly role: "leader" | "follower" | "connecting";
+  readonly role: Role;
   readonly snapshot: { readonly value?: { readonly leader?: { readonly createRevision: string } } };
   readonly spec: { readonly error?: unknown };
   readonly failures: { readonly confirmed: ReadonlySet<string> };

@@ -3,11 +3,14 @@
  * with the router's ENI as target, falling back on EC2's error codes when the table is not as the
  * plan assumed (a concurrent edit, a stale read, EC2's eventual consistency):
  *
- * - CreateRoute → `RouteAlreadyExists` → ReplaceRoute
  * - ReplaceRoute → `InvalidParameterValue` (route missing) → CreateRoute
  * - DeleteRoute → `InvalidRoute.NotFound` → done (already gone)
+ * - CreateRoute → `RouteAlreadyExists` → reported as not done, never a blind ReplaceRoute: the
+ *   route that appeared may be a gateway or peering route that is not ours (DESIGN.md rule 5); the
+ *   next reconcile reads it and decides.
  *
- * Before every mutation the guard (the leader's fencing check, DESIGN.md rule 2) must allow it.
+ * Before every attempt of every mutation, retries included, the guard (the leader's fencing check,
+ * DESIGN.md rule 2) must allow it: a retry after a backoff must not outlive the leader's lease.
  * Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
  * API_ReplaceRoute.html, API_DeleteRoute.html, errors-overview.html
  */
@@ -18,17 +21,12 @@ import {
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
 import type { RouteAction } from "../decide/route-action.js";
+import type { ChangeResult } from "../replica/vpc-port.js";
 import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 
 /** Outcome of one action. `durationMs` covers every call made for it, retries and fallbacks included. */
-export interface ApplyResult {
-  readonly action: RouteAction;
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly errorCode?: string;
-  readonly durationMs: number;
-}
+export type ApplyResult = ChangeResult;
 
 /** Decides whether a mutation may be made now (the leader's fencing check). Throwing counts as "no". */
 export interface MutationGuard {
@@ -73,12 +71,15 @@ function send(
   policy: Ec2Policy,
   mutation: Mutation,
   action: RouteAction,
+  beforeAttempt: () => Promise<void>,
 ): Promise<unknown> {
   const target = {
     RouteTableId: action.routeTableId,
     DestinationCidrBlock: action.destinationCidrBlock,
   };
-  return policy.execute(mutation, (signal) => {
+  return policy.execute(mutation, async (signal) => {
+    // Inside the policy, so every retry is fenced too; GuardRefused is not transient: no retry.
+    await beforeAttempt();
     if (mutation === "DeleteRoute")
       return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
     if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
@@ -91,9 +92,9 @@ function send(
 
 /** The first call, its fallback on one EC2 error code, and what to do then. */
 const PLANS: Readonly<
-  Record<RouteAction["kind"], { first: Mutation; fallbackOn: string; fallback: Mutation | "done" }>
+  Record<RouteAction["kind"], { first: Mutation; fallbackOn?: string; fallback?: Mutation | "done" }>
 > = {
-  create: { first: "CreateRoute", fallbackOn: "RouteAlreadyExists", fallback: "ReplaceRoute" },
+  create: { first: "CreateRoute" },
   replace: { first: "ReplaceRoute", fallbackOn: "InvalidParameterValue", fallback: "CreateRoute" },
   delete: { first: "DeleteRoute", fallbackOn: "InvalidRoute.NotFound", fallback: "done" },
 };
@@ -109,29 +110,29 @@ async function applyOne(
   guard: MutationGuard,
 ): Promise<void> {
   let calls = 0;
-  const mutate = async (mutation: Mutation) => {
+  const beforeAttempt = async () => {
     if (!(await guardAllows(guard))) throw new GuardRefused(calls);
     calls += 1;
-    await send(client, policy, mutation, action);
   };
+  const mutate = (mutation: Mutation) => send(client, policy, mutation, action, beforeAttempt);
   const plan = PLANS[action.kind];
   try {
     await mutate(plan.first);
     return;
   } catch (error) {
-    if (error instanceof GuardRefused || ec2ErrorCode(error) !== plan.fallbackOn) throw error;
+    if (error instanceof GuardRefused || !plan.fallback || ec2ErrorCode(error) !== plan.fallbackOn)
+      throw error;
     if (plan.fallback === "done") return;
     try {
       await mutate(plan.fallback);
     } catch (fallbackError) {
       if (fallbackError instanceof GuardRefused) throw fallbackError;
       const fallbackCode = ec2ErrorCode(fallbackError);
-      // A fallback failing with the code that would send us back (e.g. RouteAlreadyExists after a
-      // ReplaceRoute said "missing") means the first error was about something else: report that one.
-      const loopsBack =
-        PLANS[plan.fallback === "CreateRoute" ? "create" : "replace"].fallbackOn === fallbackCode;
+      // RouteAlreadyExists after ReplaceRoute said "missing" means the first error was about
+      // something else (e.g. a bad ENI): report that one.
+      const loopsBack = plan.fallback === "CreateRoute" && fallbackCode === "RouteAlreadyExists";
       throw new FallbackFailed(
-        loopsBack ? plan.fallbackOn : fallbackCode,
+        loopsBack ? (plan.fallbackOn ?? fallbackCode) : fallbackCode,
         `${plan.first}: ${ec2ErrorMessage(error)}; then ${plan.fallback}: ${ec2ErrorMessage(fallbackError)}`,
       );
     }

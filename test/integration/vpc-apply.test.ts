@@ -142,7 +142,7 @@ describe("route applier against the emulator", () => {
     ]);
   });
 
-  it("recovers from RouteAlreadyExists, InvalidParameterValue (missing) and InvalidRoute.NotFound", async () => {
+  it("recovers from InvalidParameterValue (missing) and InvalidRoute.NotFound, never blindly replaces on RouteAlreadyExists", async () => {
     const { client, calls } = newClient();
     put("10.61.1.0/24", ENI_A);
     const outcome = await applyActions(
@@ -152,18 +152,21 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.kind, r.ok]),
+      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
       [
-        ["create", true],
-        ["replace", true],
-        ["delete", true],
+        ["create", false, "RouteAlreadyExists"],
+        ["replace", true, undefined],
+        ["delete", true, undefined],
       ],
     );
-    assert.equal(target("10.61.1.0/24"), ENI_B, "the existing route was replaced");
+    assert.equal(
+      target("10.61.1.0/24"),
+      ENI_A,
+      "a route that appeared after the read is left for the next reconcile",
+    );
     assert.equal(target("10.61.2.0/24"), ENI_B, "the missing route was created");
     assert.deepEqual(calls(), [
       ["CreateRoute", 400, "RouteAlreadyExists"],
-      ["ReplaceRoute", 200, undefined],
       ["ReplaceRoute", 400, "InvalidParameterValue"],
       ["CreateRoute", 200, undefined],
       ["DeleteRoute", 400, "InvalidRoute.NotFound"],
@@ -328,12 +331,12 @@ describe("route applier against the emulator", () => {
 
   it("asks the guard before a fallback too, and treats a throwing guard as no", async () => {
     const { client, calls } = newClient();
-    put("10.69.1.0/24", ENI_A);
     let asked = 0;
     const outcome = await applyActions(
       client,
       createEc2Policy(POLICY),
-      [create("10.69.1.0/24"), create("10.69.2.0/24")],
+      // The route is missing: ReplaceRoute fails, and the guard refuses the fallback CreateRoute.
+      [replace("10.69.1.0/24"), create("10.69.2.0/24")],
       {
         mayMutate: () => ++asked === 1,
       },
@@ -343,8 +346,8 @@ describe("route applier against the emulator", () => {
       outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok, r.errorCode]),
       [["10.69.1.0/24", false, "GuardRefused"]],
     );
-    assert.equal(target("10.69.1.0/24"), ENI_A, "the fallback ReplaceRoute was not sent");
-    assert.deepEqual(calls(), [["CreateRoute", 400, "RouteAlreadyExists"]]);
+    assert.equal(target("10.69.1.0/24"), undefined, "the fallback CreateRoute was not sent");
+    assert.deepEqual(calls(), [["ReplaceRoute", 400, "InvalidParameterValue"]]);
 
     const throwing = await applyActions(client, createEc2Policy(POLICY), [create("10.69.3.0/24")], {
       mayMutate: () => {
@@ -353,5 +356,22 @@ describe("route applier against the emulator", () => {
     });
     assert.deepEqual(throwing, { results: [], stoppedByGuard: true });
     assert.equal(calls().length, 1, "nothing sent");
+  });
+
+  it("asks the guard before every retry: no retry outlives the leader's deadline", async () => {
+    const { client, calls } = newClient();
+    put("10.70.1.0/24", ENI_A);
+    emulator.throttleNext(10, "ReplaceRoute");
+    let asked = 0;
+    const outcome = await applyActions(client, createEc2Policy(POLICY), [replace("10.70.1.0/24")], {
+      mayMutate: () => ++asked <= 2,
+    });
+    assert.equal(outcome.stoppedByGuard, true);
+    assert.deepEqual(calls(), [
+      ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["ReplaceRoute", 503, "RequestLimitExceeded"],
+    ]);
+    assert.equal(target("10.70.1.0/24"), ENI_A);
+    emulator.clearFaults();
   });
 });

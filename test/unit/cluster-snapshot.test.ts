@@ -52,6 +52,39 @@ describe("buildSnapshot", () => {
     assert.match(snapshot.problems[0] ?? "", /\/t\/members\/a/);
   });
 
+  it("counts a vote only while it shares its member's live lease", () => {
+    const member = (id: string) => ({ id, zone: "z", version: "1", startedAt: "x", apiAddr: "h:1" });
+    const failed = { failed: ["198.18.0.10"], specRevision: "5" };
+    const snapshot = buildSnapshot(keys, "9", [
+      kv("/t/members/a", member("a"), "2", "11"),
+      kv("/t/members/b", member("b"), "3", "12"),
+      kv("/t/votes/a", failed, "4", "11"), // same lease: counts
+      kv("/t/votes/b", failed, "5", "99"), // left by an older lease of b
+      kv("/t/votes/c", failed, "6", "13"), // no member c
+      kv("/t/votes/d", failed, "7", "0"), // written by hand, no lease
+    ]);
+    assert.deepEqual([...snapshot.votes.keys()], ["a"]);
+    assert.equal("lease" in (snapshot.votes.get("a") ?? {}), false);
+  });
+
+  it("drops a damaged last good spec from the status record instead of trusting it", () => {
+    const base = { leaderId: "a", term: "9", managedCidrs: [] };
+    for (const lastGoodSpec of [
+      { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: "abc" },
+      { spec: null, revision: "4" },
+      { spec: { "10.0.0.0/24": "198.18.0.10" }, revision: "4" },
+    ]) {
+      const snapshot = buildSnapshot(keys, "9", [kv("/t/status", { ...base, lastGoodSpec })]);
+      assert.equal(snapshot.status?.lastGoodSpec, undefined, JSON.stringify(lastGoodSpec));
+      assert.equal(snapshot.status?.leaderId, "a");
+      assert.match(snapshot.problems.join(), /lastGoodSpec/);
+    }
+    const good = buildSnapshot(keys, "9", [
+      kv("/t/status", { ...base, lastGoodSpec: { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: "4" } }),
+    ]);
+    assert.equal(good.status?.lastGoodSpec?.revision, "4");
+  });
+
   it("ignores keys of another prefix that share the text", () => {
     const snapshot = buildSnapshot(keys, "3", [kv("/t/specx", "x"), kv("/t/membersx/a", "{}")]);
     assert.equal(snapshot.spec, undefined);

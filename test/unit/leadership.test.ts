@@ -89,21 +89,24 @@ const options = {
 };
 const silent = pino({ level: "silent" });
 
-function setUp(opts: { holdsTerm?: boolean; validForMs?: number; tables?: number } = {}) {
+function setUp(
+  opts: { holdsTerm?: () => boolean; validForMs?: number; tables?: number; retryDelayMs?: number } = {},
+) {
   const vpc = new FakeVpc(opts.tables ?? 3, "eni-10");
   const written: StatusRecord[] = [];
   const reports: ReconcileReport[] = [];
-  let validUntil = Date.now() + (opts.validForMs ?? 60_000);
+  let validUntil = performance.now() + (opts.validForMs ?? 60_000);
   const session = { isLost: false, validUntil: () => validUntil };
   const store = {
-    holdsTerm: async () => opts.holdsTerm ?? true,
+    holdsTerm: async () => opts.holdsTerm?.() ?? true,
     writeStatus: async (_c: Candidate, status: StatusRecord) => {
       written.push(status);
       return true;
     },
   };
   const inputs: LeaderInputs = { spec, failure: healthy };
-  const leadership = new Leadership(candidate, session, store, vpc, options, silent, inputs, {
+  const settings = { ...options, retryDelayMs: opts.retryDelayMs ?? options.retryDelayMs };
+  const leadership = new Leadership(candidate, session, store, vpc, settings, silent, inputs, {
     onReconciled: (report) => reports.push(report),
   });
   return {
@@ -141,7 +144,7 @@ describe("Leadership", () => {
   });
 
   it("makes no EC2 mutation when the etcd fence says the term is gone", async () => {
-    const { vpc, reports, leadership } = setUp({ holdsTerm: false });
+    const { vpc, reports, leadership } = setUp({ holdsTerm: () => false });
     leadership.start();
     leadership.update({ spec, failure: r10Failed });
     await waitFor(() => reports.some((r) => r.stoppedByFence), { timeoutMs: 2000 });
@@ -173,6 +176,17 @@ describe("Leadership", () => {
     leadership.update({ spec, failure: r10Failed });
     await waitFor(() => reports.some((r) => r.stoppedByFence), { timeoutMs: 2000 });
     assert.equal(vpc.mutations.length, 1);
+    await leadership.stop();
+  });
+
+  it("retries a failover the fence refused, without waiting for another input change", async () => {
+    let checks = 0;
+    const { vpc, reports, leadership } = setUp({ holdsTerm: () => ++checks > 1, retryDelayMs: 20 });
+    leadership.start();
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => vpc.mutations.length === 3, { timeoutMs: 5000, message: "failover never retried" });
+    assert.ok(reports.some((r) => r.stoppedByFence));
+    assert.equal(reports.at(-1)?.stoppedByFence, false);
     await leadership.stop();
   });
 
