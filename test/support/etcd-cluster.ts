@@ -85,6 +85,14 @@ export class EtcdCluster {
     this.processes[index] = undefined;
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) every member: connections stay open but nothing answers,
+   * the failure etcd3 is slowest to notice (LIBRARY-NOTES: a dead connection may never error).
+   */
+  freeze(frozen: boolean): void {
+    for (const child of this.processes) child?.kill(frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
   /** Restarts a stopped member with its existing data dir and waits until it is healthy. */
   async startMember(index: number): Promise<void> {
     this.spawnMember(index, "existing");
@@ -97,6 +105,7 @@ export class EtcdCluster {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.freeze(false);
     await Promise.all(this.plans.map((_, i) => this.stopMember(i).catch(() => undefined)));
     await rm(this.baseDir, { recursive: true, force: true }).catch(() => undefined);
   }
