@@ -26,11 +26,7 @@ describe("bad specs", () => {
     [r1, r2] = world.routers.routerIps as [string, string];
     await world.startReplica("bad-a", "az-a");
     await world.startReplica("bad-b", "az-b");
-    await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2] }));
-    await waitFor(() => world.allTablesRoute(A, r1), {
-      timeoutMs: 20_000,
-      message: `routes not created\n${world.tails()}`,
-    });
+    await world.putSpecAndWait({ [A]: [r1, r2] });
   });
 
   after(async () => {

@@ -29,11 +29,7 @@ describe("three replicas", () => {
     ]) {
       await world.startReplica(id as string, zone as string, ["--election-ttl", String(TTL_SECONDS)]);
     }
-    await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2, r3], [B]: [r1, r3] }));
-    await waitFor(() => world.allTablesRoute(A, r1) && world.allTablesRoute(B, r1), {
-      timeoutMs: 30_000,
-      message: `initial routes not created\n${world.tails()}`,
-    });
+    await world.putSpecAndWait({ [A]: [r1, r2, r3], [B]: [r1, r3] });
   });
 
   after(async () => {

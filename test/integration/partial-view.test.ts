@@ -21,11 +21,7 @@ describe("a vote from only one replica", () => {
     await world.startReplica("part-a", "az-a");
     await world.startReplica("part-b", "az-b");
     await world.startReplica("part-c", "az-c", ["--health", "tcp", "--tcp-check-port", "9"]);
-    await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2] }));
-    await waitFor(() => world.allTablesRoute(A, r1), {
-      timeoutMs: 20_000,
-      message: `routes not created\n${world.tails()}`,
-    });
+    await world.putSpecAndWait({ [A]: [r1, r2] });
   });
 
   after(async () => {

@@ -21,11 +21,7 @@ describe("resilience", () => {
     const args = ["--route-recheck-interval", "5", "--election-ttl", String(TTL_SECONDS)];
     await world.startReplica("res-a", "az-a", args);
     await world.startReplica("res-b", "az-b", args);
-    await world.putSpecWithEtcdctl(JSON.stringify({ [A]: [r1, r2] }));
-    await waitFor(() => world.allTablesRoute(A, r1), {
-      timeoutMs: 20_000,
-      message: `routes not created\n${world.tails()}`,
-    });
+    await world.putSpecAndWait({ [A]: [r1, r2] });
   });
 
   after(async () => {

@@ -11,6 +11,7 @@ import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
 import { EtcdCluster } from "./etcd-cluster.js";
 import { ReplicaProcess } from "./replica-process.js";
 import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
+import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
 
@@ -107,6 +108,21 @@ export class TestWorld {
       ["--endpoints", this.etcd.endpoints.join(","), "put", `${this.prefix}/spec`, value],
       {
         env: { ...process.env, ETCDCTL_API: "3" },
+      },
+    );
+  }
+
+  /**
+   * Puts `spec` with etcdctl and waits (up to 30 s) until every table routes each CIDR via its
+   * first router: the state most tests start from.
+   */
+  async putSpecAndWait(spec: Readonly<Record<string, readonly string[]>>): Promise<void> {
+    await this.putSpecWithEtcdctl(JSON.stringify(spec));
+    await waitFor(
+      () => Object.entries(spec).every(([cidr, [first]]) => this.allTablesRoute(cidr, first ?? "")),
+      {
+        timeoutMs: 30_000,
+        message: `routes of the spec not created\n${this.tails()}`,
       },
     );
   }
