@@ -11,7 +11,7 @@ describe("one replica", () => {
 
   before(async () => {
     world = await TestWorld.create({ tag: "one", subnet: 211, etcdMembers: 1, routers: 2, routeTables: 3 });
-    await world.startReplica("solo", "az-a");
+    await world.startReplica("solo", "az-a", ["--route-recheck-interval", "5"]);
   });
 
   after(async () => {
@@ -65,5 +65,28 @@ describe("one replica", () => {
     assert.match(text, /vpcrouter_is_leader(\{[^}]*\})? 1/);
     assert.match(text, /vpcrouter_ec2_calls_total\{[^}]*action="CreateRoute"[^}]*\} 6/);
     assert.match(text, /vpcrouter_route_changes_total\{[^}]*kind="create"[^}]*\} 6/);
+  });
+
+  it("writes nothing to etcd or EC2 in steady state: a full route recheck changes nothing", async () => {
+    const replica = world.replicas[0];
+    const lastReconcileAt = async () =>
+      ((await replica?.status())?.lastReconcile as { at: string } | null)?.at ?? "";
+    const revision = await world.etcdRevision();
+    const cursor = world.ec2.logCursor();
+    const before = await lastReconcileAt();
+    await waitFor(async () => (await lastReconcileAt()) > before, {
+      timeoutMs: 15_000,
+      message: "no route recheck happened",
+    });
+    assert.equal(
+      await world.etcdRevision(),
+      revision,
+      "no etcd write (keep-alives do not move the revision)",
+    );
+    assert.deepEqual(world.mutatingCalls(cursor), [], "no EC2 mutation");
+    assert.ok(
+      world.ec2.log(cursor).some((c) => c.action === "DescribeRouteTables"),
+      "the recheck read the tables",
+    );
   });
 });

@@ -137,6 +137,16 @@ export class TestWorld {
     return stdout.length > 0 ? stdout.replace(/\n$/, "") : undefined;
   }
 
+  /** etcd's current revision (it does not move on lease keep-alives, only on writes). */
+  async etcdRevision(): Promise<string> {
+    const { stdout } = await run(
+      "etcdctl",
+      ["--endpoints", this.etcd.endpoints.join(","), "get", "/", "-w", "json"],
+      { env: { ...process.env, ETCDCTL_API: "3" } },
+    );
+    return String((JSON.parse(stdout) as { header: { revision: number | string } }).header.revision);
+  }
+
   /** ENI id of router `ip` in the emulated VPC. */
   eniOf(ip: string): string {
     const eni = this.ec2.world
