@@ -27,6 +27,12 @@ export interface ReplicaProcessOptions {
   readonly electionTtlSeconds?: number;
 }
 
+/** Replica processes alive in this test process, killed when it exits (even on a test timeout). */
+const liveChildren = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of liveChildren) child.kill("SIGKILL");
+});
+
 /** One parsed JSON log line of a replica. */
 export type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -41,8 +47,10 @@ export class ReplicaProcess {
     readonly apiUrl: string,
     private readonly child: ChildProcess,
   ) {
+    liveChildren.add(child);
     this.exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
+        liveChildren.delete(child);
         this.exitCode = code ?? (signal ? -1 : null);
         resolve();
       }),

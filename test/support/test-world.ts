@@ -48,13 +48,17 @@ export class TestWorld {
     readonly ec2: Ec2Emulator,
     readonly routers: RouterWorld,
   ) {
-    this.prefix = options.prefix ?? `/vpcrouter-${options.tag}`;
+    this.prefix = prefixFor(options);
     this.vpcId = vpcIdFor(options.tag);
   }
 
   /** Starts etcd, the namespaces and the emulator; on any failure removes what was started. */
   static async create(options: TestWorldOptions): Promise<TestWorld> {
     await cleanupStaleRouterWorlds(options.tag);
+    // Replicas a crashed earlier run of this world left behind (same tag, same prefix).
+    await run("pkill", ["-KILL", "-f", `cli/main.ts run .*--prefix ${prefixFor(options)}( |$)`]).catch(
+      () => undefined,
+    );
     const vpcId = vpcIdFor(options.tag);
     let etcd: EtcdCluster | undefined;
     let routers: RouterWorld | undefined;
@@ -206,4 +210,9 @@ export class TestWorld {
 /** A well-formed VPC id (vpc- and 17 hex digits) derived from the world's tag. */
 function vpcIdFor(tag: string): string {
   return `vpc-${Buffer.from(tag).toString("hex").padEnd(17, "0").slice(0, 17)}`;
+}
+
+/** The etcd prefix of a world: its own, or `/vpcrouter-<tag>`. */
+function prefixFor(options: TestWorldOptions): string {
+  return options.prefix ?? `/vpcrouter-${options.tag}`;
 }
