@@ -62,7 +62,9 @@ export function buildSnapshot(
       status = sanitizeStatus(parseJson<StatusRecord>(kv, problems, isStatusRecord), problems);
     } else if (kv.key.startsWith(keys.membersPrefix)) {
       const member = parseJson<MemberRecord>(kv, problems, isMemberRecord);
-      if (member) members.set(kv.key.slice(keys.membersPrefix.length), { ...member, lease: kv.lease });
+      // A member key without a lease (written by hand) is no live replica: it must not raise the quorum.
+      if (member && kv.lease === "0") problems.push(`${kv.key}: member key without a lease; ignored`);
+      else if (member) members.set(kv.key.slice(keys.membersPrefix.length), { ...member, lease: kv.lease });
     } else if (kv.key.startsWith(keys.votesPrefix)) {
       const vote = parseJson<Vote>(kv, problems, isVote);
       if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), { ...vote, lease: kv.lease });
@@ -108,11 +110,12 @@ function liveVotes(
  * validate): a damaged status record must never become the spec in force.
  */
 function sanitizeStatus(status: StatusRecord | undefined, problems: string[]): StatusRecord | undefined {
-  const lastGood = status?.lastGoodSpec;
+  const lastGood: unknown = status?.lastGoodSpec;
   if (!status || lastGood === undefined) return status;
-  const validated = validateSpec(lastGood.spec, { maxRoutes: Number.MAX_SAFE_INTEGER });
-  if (typeof lastGood.revision === "string" && /^\d+$/.test(lastGood.revision) && validated.ok) {
-    return { ...status, lastGoodSpec: { spec: validated.spec, revision: lastGood.revision } };
+  if (isObject(lastGood) && typeof lastGood.revision === "string" && /^\d+$/.test(lastGood.revision)) {
+    const validated = validateSpec(lastGood.spec, { maxRoutes: Number.MAX_SAFE_INTEGER });
+    if (validated.ok)
+      return { ...status, lastGoodSpec: { spec: validated.spec, revision: lastGood.revision } };
   }
   problems.push("status: lastGoodSpec is not a valid spec with a revision; ignored");
   const { lastGoodSpec: _dropped, ...rest } = status;

@@ -246,7 +246,10 @@ export class Leadership {
         return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: true, tables };
       }
       this.logger.info({ reason, actions: plan.actions }, "applying route changes");
-      const applied = await this.vpc.apply(plan.actions, { mayMutate: () => this.mayMutate() });
+      const applied = await this.vpc.apply(plan.actions, {
+        mayMutate: () => this.mayMutate(),
+        remainingMs: () => this.session.validUntil() - this.options.safetyMarginMs - this.now(),
+      });
       for (const result of applied.results) logChange(this.logger, result);
       // Skipped once leadership ended: a slow read must not hold up the hand-over.
       const after = this.stopped ? tables : await this.vpc.readRouteTables().catch(() => tables);

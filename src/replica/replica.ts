@@ -66,6 +66,7 @@ export class Replica {
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private lastRefreshError: string | undefined;
+  private demoting: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private sessionLoopDone: Promise<void> = Promise.resolve();
 
@@ -255,13 +256,18 @@ export class Replica {
     if (compareRevisions(snapshot.revision, candidate.createRevision) < 0) return;
     const { store, logger } = this.deps;
     const id = this.options.member.id;
+    // After each await, give up if the session loop has moved on (lost, rejoined, stopped).
+    const current = () => this.session === session && this.candidate === candidate && !session.isLost;
     if (snapshot.members.get(id)?.lease !== session.leaseId) {
       logger.warn({ replica: id }, "member key missing; registering again");
       await store.registerMember(session, this.options.member);
+      if (!current()) return;
     }
     if (!snapshot.candidates.some((c) => c.key === candidate.key)) {
       logger.warn({ key: candidate.key }, "election key missing; campaigning again");
-      this.candidate = await store.campaign(session, id);
+      const renewed = await store.campaign(session, id);
+      if (!current()) return;
+      this.candidate = renewed;
     }
     if (!snapshot.votes.has(id) && this.votes.hasWritten) {
       this.votes.reset(session);
@@ -327,14 +333,26 @@ export class Replica {
     };
   }
 
+  /** Ends leadership; resolves once no EC2 call of it is in flight (also when another caller began it). */
   private async demote(reason: string): Promise<void> {
     const leadership = this.leadership;
-    if (!leadership) return;
+    if (!leadership) {
+      await this.demoting;
+      return;
+    }
     this.leadership = undefined;
     this.deps.logger.warn({ term: leadership.term, reason }, "leadership ended");
-    await leadership.stop();
-    // A graceful stop hands over at once: delete the election key before revoking the lease.
-    if (this.stopping) await this.deps.store.resign(leadership.candidate).catch(() => undefined);
+    const demotion = (async () => {
+      await leadership.stop();
+      // A graceful stop hands over at once: delete the election key before revoking the lease.
+      if (this.stopping) await this.deps.store.resign(leadership.candidate).catch(() => undefined);
+    })();
+    this.demoting = demotion;
+    try {
+      await demotion;
+    } finally {
+      if (this.demoting === demotion) this.demoting = undefined;
+    }
   }
 
   private publishVote(): void {

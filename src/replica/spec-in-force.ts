@@ -26,7 +26,6 @@ export function decideSpec(
       ? { inForce: fallback, error: { revision: "0", message: "the spec key is missing" } }
       : {};
   }
-  if (fallback && fallback.revision === stored.revision) return { inForce: fallback };
   const parsed = parseSpec(stored.raw, options);
   if (parsed.ok) return { inForce: { spec: parsed.spec, revision: stored.revision } };
   const message = formatSpecProblems(parsed.problems);

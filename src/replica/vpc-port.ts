@@ -20,11 +20,12 @@ export interface VpcPort {
   /** Router IP → its ENI; IPs that no ENI of the VPC holds are absent. */
   resolveRouters(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>>;
   /**
-   * Applies `actions` in order, asking `guard.mayMutate()` before each mutation and stopping when
-   * it says no. Never throws: failures are in the results.
+   * Applies `actions` in order, asking `guard.mayMutate()` before each attempt (retries included)
+   * and stopping when it says no; no attempt outlives `guard.remainingMs()`. Never throws: failures
+   * are in the results.
    */
   apply(
     actions: readonly RouteAction[],
-    guard: { mayMutate(): boolean | Promise<boolean> },
+    guard: { mayMutate(): boolean | Promise<boolean>; remainingMs?(): number },
   ): Promise<{ readonly results: readonly ChangeResult[]; readonly stoppedByGuard: boolean }>;
 }

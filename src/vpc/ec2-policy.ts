@@ -48,16 +48,6 @@ export interface Ec2PolicyOptions {
   readonly breakerHalfOpenAfterMs: number;
 }
 
-/** Sensible defaults: 10 s per call, 4 retries from 200 ms up to 5 s, breaker at 5 failures, retest after 30 s. */
-export const DEFAULT_EC2_POLICY_OPTIONS: Ec2PolicyOptions = {
-  callTimeoutMs: 10_000,
-  maxRetries: 4,
-  initialBackoffMs: 200,
-  maxBackoffMs: 5_000,
-  breakerThreshold: 5,
-  breakerHalfOpenAfterMs: 30_000,
-};
-
 /** State of one action's circuit breaker. */
 export type Ec2BreakerState = "closed" | "open" | "half-open" | "isolated";
 
@@ -93,11 +83,17 @@ export interface Ec2Policy {
    * Runs `fn` (one EC2 call; pass `signal` to the SDK as `abortSignal`) with timeout, retry and the
    * action's breaker.
    * @param action EC2 action name, e.g. `ReplaceRoute` (selects the breaker)
+   * @param beforeAttempt runs before every attempt, retries included, outside the breaker and the
+   *   call metrics: throwing from it ends the call (not retried, not counted as an EC2 failure)
    * @returns what `fn` returns
    * @throws the last error of `fn` when it is not transient or retries are exhausted;
    *   `Ec2CallTimeoutError` when the last attempt timed out; `Ec2CircuitOpenError` when the breaker is open
    */
-  execute<T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  execute<T>(
+    action: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    beforeAttempt?: () => Promise<void>,
+  ): Promise<T>;
   /** Breaker state per action that has been called at least once. */
   breakerStates(): Readonly<Record<string, Ec2BreakerState>>;
   /** Calls `listener` whenever an action's breaker changes state. */
@@ -138,9 +134,11 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
   const emitCall = (event: Ec2CallEvent) => {
     for (const listener of callListeners) listener(event);
   };
-  const perAction = new Map<string, { policy: IPolicy; state: () => Ec2BreakerState }>();
+  /** Per action: the retry loop, and one attempt (breaker + timeout) inside it. */
+  type ActionPolicies = { retry: IPolicy; attempt: IPolicy; state: () => Ec2BreakerState };
+  const perAction = new Map<string, ActionPolicies>();
 
-  function policyFor(action: string): { policy: IPolicy; state: () => Ec2BreakerState } {
+  function policyFor(action: string): ActionPolicies {
     const existing = perAction.get(action);
     if (existing) return existing;
     const transient = handleWhen(isTransientEc2Error);
@@ -166,7 +164,8 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
     });
     const timeoutPolicy = timeout(options.callTimeoutMs, TimeoutStrategy.Cooperative);
     const entry = {
-      policy: wrap(retryPolicy, breaker, timeoutPolicy),
+      retry: retryPolicy,
+      attempt: wrap(breaker, timeoutPolicy),
       state: () => STATE_NAMES[breaker.state],
     };
     perAction.set(action, entry);
@@ -174,28 +173,37 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
   }
 
   return {
-    async execute<T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-      const { policy } = policyFor(action);
+    async execute<T>(
+      action: string,
+      fn: (signal: AbortSignal) => Promise<T>,
+      beforeAttempt?: () => Promise<void>,
+    ): Promise<T> {
+      const { retry: retryLoop, attempt } = policyFor(action);
       try {
-        return await policy.execute(async ({ signal }) => {
-          const started = performance.now();
-          try {
-            const result = await fn(signal);
-            emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
-            return result;
-          } catch (error) {
-            // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
-            const failure = signal.aborted
-              ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
-              : error;
-            emitCall({
-              action,
-              outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",
-              durationMs: performance.now() - started,
-              errorCode: ec2ErrorCode(failure),
-            });
-            throw failure;
-          }
+        return await retryLoop.execute(async () => {
+          // Outside the breaker: a refusal here must neither count as a failure nor, in half-open
+          // state, as the successful trial call that closes the breaker.
+          await beforeAttempt?.();
+          return attempt.execute(async ({ signal }) => {
+            const started = performance.now();
+            try {
+              const result = await fn(signal);
+              emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
+              return result;
+            } catch (error) {
+              // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
+              const failure = signal.aborted
+                ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
+                : error;
+              emitCall({
+                action,
+                outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",
+                durationMs: performance.now() - started,
+                errorCode: ec2ErrorCode(failure),
+              });
+              throw failure;
+            }
+          });
         });
       } catch (error) {
         if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {

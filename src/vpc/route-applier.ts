@@ -31,7 +31,15 @@ export type ApplyResult = ChangeResult;
 /** Decides whether a mutation may be made now (the leader's fencing check). Throwing counts as "no". */
 export interface MutationGuard {
   mayMutate(): Promise<boolean> | boolean;
+  /**
+   * How long (ms) mutations stay allowed from now, if bounded (the leader's lease deadline): an
+   * attempt gets no longer than that, and none starts with less than 200 ms left.
+   */
+  remainingMs?(): number;
 }
+
+/** No attempt starts with less time than this before the guard's deadline, ms. */
+const MIN_ATTEMPT_BUDGET_MS = 200;
 
 /** Outcome of {@link applyActions}. Actions after a guard refusal are not attempted and have no result. */
 export interface ApplyOutcome {
@@ -71,23 +79,34 @@ function send(
   policy: Ec2Policy,
   mutation: Mutation,
   action: RouteAction,
-  beforeAttempt: () => Promise<void>,
+  beforeAttempt: () => Promise<number | undefined>,
 ): Promise<unknown> {
+  let budgetMs: number | undefined;
   const target = {
     RouteTableId: action.routeTableId,
     DestinationCidrBlock: action.destinationCidrBlock,
   };
-  return policy.execute(mutation, async (signal) => {
-    // Inside the policy, so every retry is fenced too; GuardRefused is not transient: no retry.
-    await beforeAttempt();
-    if (mutation === "DeleteRoute")
-      return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
-    if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
-    const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
-    return mutation === "CreateRoute"
-      ? client.send(new CreateRouteCommand(withEni), { abortSignal: signal })
-      : client.send(new ReplaceRouteCommand(withEni), { abortSignal: signal });
-  });
+  return policy.execute(
+    mutation,
+    (policySignal) => {
+      // The attempt must end before the guard's deadline, whatever the call timeout says.
+      const signal =
+        budgetMs === undefined
+          ? policySignal
+          : AbortSignal.any([policySignal, AbortSignal.timeout(Math.floor(budgetMs))]);
+      if (mutation === "DeleteRoute")
+        return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
+      if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
+      const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
+      return mutation === "CreateRoute"
+        ? client.send(new CreateRouteCommand(withEni), { abortSignal: signal })
+        : client.send(new ReplaceRouteCommand(withEni), { abortSignal: signal });
+    },
+    // Before every attempt, retries included; GuardRefused is not transient: no retry.
+    async () => {
+      budgetMs = await beforeAttempt();
+    },
+  );
 }
 
 /** The first call, its fallback on one EC2 error code, and what to do then. */
@@ -110,9 +129,12 @@ async function applyOne(
   guard: MutationGuard,
 ): Promise<void> {
   let calls = 0;
-  const beforeAttempt = async () => {
+  const beforeAttempt = async (): Promise<number | undefined> => {
     if (!(await guardAllows(guard))) throw new GuardRefused(calls);
+    const budgetMs = guard.remainingMs?.();
+    if (budgetMs !== undefined && !(budgetMs >= MIN_ATTEMPT_BUDGET_MS)) throw new GuardRefused(calls);
     calls += 1;
+    return budgetMs;
   };
   const mutate = (mutation: Mutation) => send(client, policy, mutation, action, beforeAttempt);
   const plan = PLANS[action.kind];

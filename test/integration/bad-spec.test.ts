@@ -74,7 +74,7 @@ describe("bad specs", () => {
     const restarted = await world.startReplica("bad-c", "az-c");
     await waitFor(async () => ((await restarted.status())?.spec as SpecStatus | undefined)?.routes !== null, {
       timeoutMs: 15_000,
-      message: `restarted replica has no spec in force\n${restarted.tail()}`,
+      message: () => `restarted replica has no spec in force\n${restarted.tail()}`,
     });
     const spec = (await restarted.status())?.spec as SpecStatus;
     assert.deepEqual(spec.routes, { [A]: [r1, r2] });
@@ -109,7 +109,7 @@ describe("bad specs", () => {
     const answer = (await response.json()) as { revision: string };
     await waitFor(() => world.allTablesRoute(C, r2), {
       timeoutMs: 20_000,
-      message: `new route not created\n${world.tails()}`,
+      message: () => `new route not created\n${world.tails()}`,
     });
     // No failback: A stays on r1 (healthy), though r2 is now listed first.
     assert.ok(world.allTablesRoute(A, r1));

@@ -29,7 +29,7 @@ describe("etcd unreachable at start-up", () => {
   it("keeps running, reports itself not ready, and logs why", async () => {
     await waitFor(() => replica.logged("cannot reach etcd").length > 0, {
       timeoutMs: 20_000,
-      message: `no clear log line\n${replica.tail()}`,
+      message: () => `no clear log line\n${replica.tail()}`,
     });
     assert.ok(replica.running);
     const ready = await fetch(`${replica.apiUrl}/readyz`);

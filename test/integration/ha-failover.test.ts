@@ -43,7 +43,7 @@ describe("three replicas", () => {
         leader = await world.leader();
         return leader !== undefined;
       },
-      { timeoutMs: 20_000, message: `replicas do not agree on a leader\n${world.tails()}` },
+      { timeoutMs: 20_000, message: () => `replicas do not agree on a leader\n${world.tails()}` },
     );
     if (!leader) throw new Error("unreachable");
     return leader;
@@ -55,7 +55,7 @@ describe("three replicas", () => {
     await world.routers.linkDown(r1);
     await waitFor(() => world.allTablesRoute(A, r2) && world.allTablesRoute(B, r3), {
       timeoutMs: 20_000,
-      message: `failover did not happen\n${world.tails()}`,
+      message: () => `failover did not happen\n${world.tails()}`,
     });
     const replaces = world.mutatingCalls(cursor);
     assert.equal(
@@ -81,8 +81,11 @@ describe("three replicas", () => {
 
   it("does not fail back when the router recovers", async () => {
     const cursor = world.ec2.logCursor();
-    await world.routers.linkUp(r1);
     const leader = await currentLeader();
+    const reconciledAt = async () =>
+      ((await leader.status())?.lastReconcile as { at: string } | null)?.at ?? "";
+    const before = await reconciledAt();
+    await world.routers.linkUp(r1);
     await waitFor(
       async () => ((await leader.status())?.failedRouters as string[] | undefined)?.length === 0,
       {
@@ -93,9 +96,8 @@ describe("three replicas", () => {
     // The leader has reconciled after the recovery (failures changed) and moved nothing.
     await waitFor(
       async () => {
-        const status = await leader.status();
-        const last = status?.lastReconcile as { reason: string } | null;
-        return last?.reason === "failures changed";
+        const last = (await leader.status())?.lastReconcile as { reason: string; at: string } | null;
+        return last !== null && last.at > before && last.reason === "failures changed";
       },
       { timeoutMs: 10_000, message: "no reconcile after recovery" },
     );
@@ -113,7 +115,7 @@ describe("three replicas", () => {
         next = await world.leader();
         return next !== undefined && next.id !== old.id;
       },
-      { timeoutMs: TTL_SECONDS * 1000 + 10_000, message: `no new leader\n${world.tails()}` },
+      { timeoutMs: TTL_SECONDS * 1000 + 10_000, message: () => `no new leader\n${world.tails()}` },
     );
     const takeoverMs = Date.now() - killedAt;
     t.diagnostic(`SIGKILL take-over: ${takeoverMs} ms (TTL ${TTL_SECONDS} s)`);
@@ -123,7 +125,7 @@ describe("three replicas", () => {
     await world.routers.linkDown(r2);
     await waitFor(() => world.allTablesRoute(A, r1) || world.allTablesRoute(A, r3), {
       timeoutMs: 20_000,
-      message: `second failover did not happen\n${world.tails()}`,
+      message: () => `second failover did not happen\n${world.tails()}`,
     });
     const signers = new Set(world.mutatingCalls(cursor).map((c) => c.accessKeyId));
     assert.deepEqual([...signers], [next?.id]);
@@ -140,7 +142,7 @@ describe("three replicas", () => {
         next = await world.leader();
         return next !== undefined && next.id !== old.id;
       },
-      { timeoutMs: TTL_SECONDS * 1000, message: `no hand-over within the TTL\n${world.tails()}` },
+      { timeoutMs: TTL_SECONDS * 1000, message: () => `no hand-over within the TTL\n${world.tails()}` },
     );
     const handoverMs = Date.now() - stoppedAt;
     t.diagnostic(`SIGTERM hand-over: ${handoverMs} ms (TTL ${TTL_SECONDS} s)`);

@@ -32,14 +32,17 @@ describe("resilience", () => {
     const cursor = world.ec2.logCursor();
     world.ec2.throttleNext(3, "ReplaceRoute");
     await world.routers.linkDown(r1);
-    await waitFor(() => world.allTablesRoute(A, r2), {
-      timeoutMs: 30_000,
-      message: `no failover\n${world.tails()}`,
-    });
+    try {
+      await waitFor(() => world.allTablesRoute(A, r2), {
+        timeoutMs: 30_000,
+        message: () => `no failover\n${world.tails()}`,
+      });
+    } finally {
+      await world.routers.linkUp(r1);
+    }
     const replaces = world.mutatingCalls(cursor).map((c) => [c.action, c.status, c.errorCode]);
     assert.deepEqual(replaces.slice(0, 3), Array(3).fill(["ReplaceRoute", 503, "RequestLimitExceeded"]));
     assert.equal(replaces.filter(([, status]) => status === 200).length, 2, "one success per table");
-    await world.routers.linkUp(r1);
   });
 
   it("recreates a route deleted by hand at the next route recheck", async () => {
@@ -48,7 +51,7 @@ describe("resilience", () => {
     assert.equal(world.targets(A).get(table), undefined);
     await waitFor(() => world.allTablesRoute(A, r2), {
       timeoutMs: 15_000,
-      message: `route not repaired\n${world.tails()}`,
+      message: () => `route not repaired\n${world.tails()}`,
     });
   });
 
@@ -65,7 +68,7 @@ describe("resilience", () => {
       world.ec2.mutate({ op: "delete-route", routeTableId: table, destinationCidrBlock: A });
       await waitFor(() => leader.logged("leadership ended").length > endedBefore, {
         timeoutMs: TTL_SECONDS * 1000 + 5000,
-        message: `leader never stepped down\n${leader.tail()}`,
+        message: () => `leader never stepped down\n${leader.tail()}`,
       });
       const stepDownMs = Date.now() - frozenAt;
       t.diagnostic(`leader stepped down ${stepDownMs} ms after etcd froze (TTL ${TTL_SECONDS} s)`);
@@ -76,7 +79,7 @@ describe("resilience", () => {
     }
     await waitFor(() => world.allTablesRoute(A, r2), {
       timeoutMs: 30_000,
-      message: `did not converge after the thaw\n${world.tails()}`,
+      message: () => `did not converge after the thaw\n${world.tails()}`,
     });
     const writers = new Set(world.mutatingCalls(cursor).map((c) => c.accessKeyId));
     assert.equal(writers.size, 1, "one leader repaired the route");

@@ -27,7 +27,7 @@ describe("one replica", () => {
         world.allTablesRoute("10.55.16.0/24", r1 ?? "") && world.allTablesRoute("10.66.17.0/24", r2 ?? ""),
       {
         timeoutMs: 20_000,
-        message: `routes not created\n${world.tails()}`,
+        message: () => `routes not created\n${world.tails()}`,
       },
     );
     assert.equal(world.targets("10.55.16.0/24").size, 3);

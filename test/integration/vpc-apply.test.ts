@@ -374,4 +374,35 @@ describe("route applier against the emulator", () => {
     assert.equal(target("10.70.1.0/24"), ENI_A);
     emulator.clearFaults();
   });
+
+  it("gives no attempt more time than the guard's deadline, and starts none with less than 200 ms left", async () => {
+    const { client, calls } = newClient();
+    put("10.71.1.0/24", ENI_A);
+    const policy = createEc2Policy(POLICY);
+    const metered: string[] = [];
+    policy.onCall((event) => metered.push(`${event.action}:${event.outcome}`));
+
+    const tooLate = await applyActions(client, policy, [replace("10.71.1.0/24")], {
+      mayMutate: () => true,
+      remainingMs: () => 150,
+    });
+    assert.equal(tooLate.stoppedByGuard, true);
+    assert.deepEqual(calls(), [], "nothing sent with 150 ms left");
+    assert.deepEqual(metered, [], "a refused attempt is not an EC2 call in the metrics");
+
+    emulator.setFaults({ latencyMs: { ReplaceRoute: 2000 } });
+    try {
+      const started = performance.now();
+      const slow = await applyActions(client, policy, [replace("10.71.1.0/24")], {
+        mayMutate: () => true,
+        remainingMs: () => 300,
+      });
+      const elapsed = performance.now() - started;
+      assert.equal(slow.results[0]?.ok, false);
+      assert.ok(elapsed < 1500, `the attempt was cut at the deadline, not after ${elapsed} ms`);
+    } finally {
+      emulator.clearFaults();
+    }
+    assert.deepEqual(policy.breakerStates(), { ReplaceRoute: "closed" });
+  });
 });

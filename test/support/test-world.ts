@@ -126,7 +126,7 @@ export class TestWorld {
       () => Object.entries(spec).every(([cidr, [first]]) => this.allTablesRoute(cidr, first ?? "")),
       {
         timeoutMs: 30_000,
-        message: `routes of the spec not created\n${this.tails()}`,
+        message: () => `routes of the spec not created\n${this.tails()}`,
       },
     );
   }

@@ -16,7 +16,7 @@ import { setTimeout as delay } from "node:timers/promises";
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  opts: { timeoutMs: number; intervalMs?: number; message?: string },
+  opts: { timeoutMs: number; intervalMs?: number; message?: string | (() => string) },
 ): Promise<void> {
   const intervalMs = opts.intervalMs ?? 10;
   const deadline = Date.now() + opts.timeoutMs;
@@ -32,5 +32,7 @@ export async function waitFor(
     await delay(Math.min(intervalMs, remaining));
   }
   const cause = lastError === undefined ? "" : `; last error: ${String(lastError)}`;
-  throw new Error(`${opts.message ?? "condition not met"} (after ${opts.timeoutMs} ms)${cause}`);
+  // A function message is built at the deadline, e.g. to include the logs of that moment.
+  const message = typeof opts.message === "function" ? opts.message() : opts.message;
+  throw new Error(`${message ?? "condition not met"} (after ${opts.timeoutMs} ms)${cause}`);
 }

@@ -67,12 +67,28 @@ describe("buildSnapshot", () => {
     assert.equal("lease" in (snapshot.votes.get("a") ?? {}), false);
   });
 
+  it("ignores a member key without a lease", () => {
+    const snapshot = buildSnapshot(keys, "9", [
+      kv(
+        "/t/members/ghost",
+        { id: "ghost", zone: "z", version: "1", startedAt: "x", apiAddr: "h:1" },
+        "2",
+        "0",
+      ),
+    ]);
+    assert.equal(snapshot.members.size, 0);
+    assert.match(snapshot.problems.join(), /without a lease/);
+  });
+
   it("drops a damaged last good spec from the status record instead of trusting it", () => {
     const base = { leaderId: "a", term: "9", managedCidrs: [] };
     for (const lastGoodSpec of [
       { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: "abc" },
       { spec: null, revision: "4" },
       { spec: { "10.0.0.0/24": "198.18.0.10" }, revision: "4" },
+      null,
+      "x",
+      { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: 4 },
     ]) {
       const snapshot = buildSnapshot(keys, "9", [kv("/t/status", { ...base, lastGoodSpec })]);
       assert.equal(snapshot.status?.lastGoodSpec, undefined, JSON.stringify(lastGoodSpec));

@@ -40,7 +40,9 @@ class FakeVpc implements VpcPort {
       ],
     }));
   }
+  reads = 0;
   async readRouteTables(): Promise<RouteTable[]> {
+    this.reads++;
     return structuredClone(this.tables);
   }
   async resolveRouters(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>> {
@@ -195,6 +197,9 @@ describe("Leadership", () => {
     await leadership.stop();
     leadership.update({ spec, failure: r10Failed });
     leadership.request("test");
+    // Give any wrongly started reconcile the chance to read the VPC before looking.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(vpc.reads, 0);
     assert.equal(reports.length, 0);
     assert.equal(vpc.mutations.length, 0);
   });
