@@ -23,7 +23,8 @@ export interface ApiBackend {
  * `{ error, problems? }`.
  */
 export function createApiServer(backend: ApiBackend, logger: Logger) {
-  const app = Fastify({ loggerInstance: logger.child({ component: "api" }), disableRequestLogging: true });
+  // Per-request logs (info) are noise for a status API: only warnings and errors get through.
+  const app = Fastify({ loggerInstance: logger.child({ component: "api" }, { level: "warn" }) });
 
   // Specs arrive as text so that a JSON syntax error is reported like any other spec problem.
   app.removeContentTypeParser("application/json");

@@ -78,6 +78,8 @@ export class Leadership {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastReport: ReconcileReport | undefined;
   private consecutiveFailures = 0;
+  /** Settles when the batch of EC2 mutations being applied, if any, is done. */
+  private applying: Promise<void> | undefined;
   /** The status this leader last wrote: during its term it is newer than any snapshot's copy. */
   private writtenStatus: StatusRecord | undefined;
 
@@ -127,12 +129,17 @@ export class Leadership {
     else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
   }
 
-  /** Ends the duty: no EC2 mutation is started after this returns. Waits for a running reconcile. */
+  /**
+   * Ends the duty: once this returns no EC2 mutation is in flight and none will start (every
+   * attempt asks {@link mayMutate} first). It waits only for a batch of mutations being applied,
+   * not for a reconcile's reads, so a slow EC2 cannot hold up the hand-over; such a reconcile ends
+   * on its own without writing anything.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.recheckTimer);
     clearTimeout(this.retryTimer);
-    await this.running;
+    await this.applying;
   }
 
   /** True while this leader may still mutate EC2 (not stopped, local deadline not passed). */
@@ -246,9 +253,13 @@ export class Leadership {
         return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: true, tables };
       }
       this.logger.info({ reason, actions: plan.actions }, "applying route changes");
-      const applied = await this.vpc.apply(plan.actions, {
+      const applying = this.vpc.apply(plan.actions, {
         mayMutate: () => this.mayMutate(),
         remainingMs: () => this.session.validUntil() - this.options.safetyMarginMs - this.now(),
+      });
+      this.applying = applying.then(() => undefined);
+      const applied = await applying.finally(() => {
+        this.applying = undefined;
       });
       for (const result of applied.results) logChange(this.logger, result);
       // Skipped once leadership ended: a slow read must not hold up the hand-over.
@@ -263,7 +274,9 @@ export class Leadership {
       return { ...base, durationMs: this.now() - started, ...outcome };
     } catch (error) {
       const message = (error as Error).message;
-      this.logger.error({ err: error, reason }, "reconcile failed");
+      // After stop() (shutdown, lost term) a failing read is expected and says nothing.
+      if (this.stopped) this.logger.debug({ err: error, reason }, "reconcile ended after leadership");
+      else this.logger.error({ err: error, reason }, "reconcile failed");
       return {
         ...base,
         durationMs: this.now() - started,
@@ -294,6 +307,7 @@ export class Leadership {
     outcome: StatusInputs["outcome"],
     at: string,
   ): Promise<void> {
+    if (this.stopped) return; // the term is over or ending: the next leader writes the status
     const managedCidrs = outcome
       ? nextManagedCidrs(inputs.status?.managedCidrs ?? [], inputs.spec?.spec ?? {}, outcome.tables)
       : (inputs.status?.managedCidrs ?? []);

@@ -192,6 +192,46 @@ describe("Leadership", () => {
     await leadership.stop();
   });
 
+  it("stop() waits for mutations in flight, and none starts after it", async () => {
+    const { vpc, leadership } = setUp();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const apply = vpc.apply.bind(vpc);
+    let entered = false;
+    vpc.apply = async (actions, guard) => {
+      entered = true;
+      await gate; // EC2 is slow to answer
+      return apply(actions, guard);
+    };
+    leadership.start();
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => entered, { timeoutMs: 2000 });
+    let stopped = false;
+    const stopping = leadership.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(stopped, false, "stop() must wait for the batch in flight");
+    release();
+    await stopping;
+    assert.equal(vpc.mutations.length, 0, "the guard refused every mutation once stopped");
+  });
+
+  it("stop() does not wait for a slow read of the route tables", async () => {
+    const { vpc, leadership } = setUp();
+    let reading = false;
+    vpc.readRouteTables = () => {
+      reading = true;
+      return new Promise(() => undefined); // EC2 never answers
+    };
+    leadership.start();
+    await waitFor(() => reading, { timeoutMs: 2000 });
+    await leadership.stop();
+    assert.equal(leadership.mayMutate(), false);
+  });
+
   it("does nothing after stop()", async () => {
     const { vpc, reports, leadership } = setUp();
     await leadership.stop();
