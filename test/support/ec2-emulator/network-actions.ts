@@ -83,10 +83,7 @@ function eniXml(eni: NetworkInterfaceView): XmlObject {
           deleteOnTermination: eni.attachment.deviceIndex === 0,
         }
       : undefined,
-    privateIpAddressesSet: eni.privateIpAddresses.map((ip) => ({
-      privateIpAddress: ip.privateIpAddress,
-      primary: ip.primary,
-    })),
+    privateIpAddressesSet: privateIpSet(eni),
     interfaceType: "interface",
     tagSet: [],
   };
@@ -120,10 +117,7 @@ function instanceXml(instance: InstanceView): XmlObject {
             deleteOnTermination: eni.attachment.deviceIndex === 0,
           }
         : undefined,
-      privateIpAddressesSet: eni.privateIpAddresses.map((ip) => ({
-        privateIpAddress: ip.privateIpAddress,
-        primary: ip.primary,
-      })),
+      privateIpAddressesSet: privateIpSet(eni),
     })),
   };
 }
@@ -207,3 +201,10 @@ export const describeSubnets: ActionHandler = (world, params) => {
     nextToken: page.nextToken,
   };
 };
+
+/** An ENI's `privateIpAddressesSet`, as both DescribeNetworkInterfaces and DescribeInstances show it. */
+function privateIpSet(eni: {
+  readonly privateIpAddresses: readonly { privateIpAddress: string; primary: boolean }[];
+}) {
+  return eni.privateIpAddresses.map((ip) => ({ privateIpAddress: ip.privateIpAddress, primary: ip.primary }));
+}

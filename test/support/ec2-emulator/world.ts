@@ -33,14 +33,7 @@ const TARGET_FIELDS = [
   "vpcPeeringConnectionId",
 ] as const;
 
-interface StoredRoute {
-  readonly destinationCidrBlock: string;
-  readonly gatewayId?: string;
-  readonly networkInterfaceId?: string;
-  readonly instanceId?: string;
-  readonly natGatewayId?: string;
-  readonly transitGatewayId?: string;
-  readonly vpcPeeringConnectionId?: string;
+interface StoredRoute extends RouteEntrySpec {
   readonly origin: "CreateRouteTable" | "CreateRoute";
 }
 
