@@ -67,7 +67,10 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   let member: MemberRecord | undefined;
   const api = createApiServer(
     {
-      status: () => (replica && member ? buildStatusView(replica, member) : { role: "starting" }),
+      status: () =>
+        replica && member
+          ? { ...buildStatusView(replica, member), ec2: { breakers: vpc.breakerStates() } }
+          : { role: "starting" },
       specInForce: () => replica?.spec.inForce,
       putSpec: (json) => store.putSpec(json),
       ready: () => replica?.ready ?? false,

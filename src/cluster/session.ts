@@ -90,11 +90,6 @@ export class Session extends EventEmitter {
     return this.lostReason !== undefined;
   }
 
-  /** Why the session was lost, if it was. */
-  get lossReason(): string | undefined {
-    return this.lostReason;
-  }
-
   /**
    * Revokes the lease: every key bound to it (member, votes, election key) disappears at once, so
    * another replica can lead without waiting for the TTL. Never throws.

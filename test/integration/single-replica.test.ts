@@ -50,6 +50,9 @@ describe("one replica", () => {
     const spec = status?.spec as { revision: string; routes: Record<string, string[]> };
     assert.deepEqual(Object.keys(spec.routes).sort(), ["10.55.16.0/24", "10.66.17.0/24"]);
     assert.match(spec.revision, /^\d+$/);
+    const ec2 = status?.ec2 as { breakers: Record<string, string> };
+    assert.equal(ec2.breakers.DescribeRouteTables, "closed");
+    assert.equal(ec2.breakers.CreateRoute, "closed");
   });
 
   it("exposes Prometheus metrics for probes, EC2 calls, leadership and route changes", async () => {
