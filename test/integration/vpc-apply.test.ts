@@ -15,6 +15,7 @@ import {
   demoWorld,
   type Ec2Emulator,
   startEc2Emulator,
+  withForeignVpc,
 } from "../support/ec2-emulator/index.js";
 import { freePort } from "../support/free-port.js";
 
@@ -88,22 +89,7 @@ describe("route applier against the emulator", () => {
   before(async () => {
     const demo = demoWorld({ routeTableCount: 2, routers: [{ ip: IP_A }, { ip: IP_B }] });
     emulator = await startEc2Emulator({
-      world: {
-        ...demo,
-        vpcs: [...demo.vpcs, { vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/16" }],
-        subnets: [
-          ...(demo.subnets ?? []),
-          { subnetId: "subnet-0elsewhere", vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/24" },
-        ],
-        networkInterfaces: [
-          ...(demo.networkInterfaces ?? []),
-          {
-            networkInterfaceId: "eni-0elsewhere",
-            subnetId: "subnet-0elsewhere",
-            privateIpAddresses: [{ privateIpAddress: "10.77.0.9" }],
-          },
-        ],
-      },
+      world: withForeignVpc(demo),
     });
   });
   after(async () => {

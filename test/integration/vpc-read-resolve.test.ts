@@ -14,6 +14,7 @@ import {
   demoWorld,
   type Ec2Emulator,
   startEc2Emulator,
+  withForeignVpc,
 } from "../support/ec2-emulator/index.js";
 
 const VPC = "vpc-0read";
@@ -53,20 +54,7 @@ describe("route-table reader and router resolver against the emulator", () => {
     });
     emulator = await startEc2Emulator({
       world: {
-        ...demo,
-        vpcs: [...demo.vpcs, { vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/16" }],
-        subnets: [
-          ...(demo.subnets ?? []),
-          { subnetId: "subnet-0elsewhere", vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/24" },
-        ],
-        networkInterfaces: [
-          ...(demo.networkInterfaces ?? []),
-          {
-            networkInterfaceId: "eni-0elsewhere",
-            subnetId: "subnet-0elsewhere",
-            privateIpAddresses: [{ privateIpAddress: "10.77.0.9" }],
-          },
-        ],
+        ...withForeignVpc(demo),
         routeTables: [
           ...(demo.routeTables ?? []),
           { routeTableId: "rtb-0elsewhere", vpcId: "vpc-0elsewhere", main: true },

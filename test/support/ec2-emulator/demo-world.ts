@@ -114,3 +114,26 @@ export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
     routeTables,
   };
 }
+
+/**
+ * `world` plus a second VPC (`vpc-0elsewhere`, 10.77.0.0/16) with a subnet and one ENI
+ * (`eni-0elsewhere`, 10.77.0.9): for tests that must ignore, or be refused, what is not in their VPC.
+ */
+export function withForeignVpc(world: WorldSpec): WorldSpec {
+  return {
+    ...world,
+    vpcs: [...world.vpcs, { vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/16" }],
+    subnets: [
+      ...(world.subnets ?? []),
+      { subnetId: "subnet-0elsewhere", vpcId: "vpc-0elsewhere", cidrBlock: "10.77.0.0/24" },
+    ],
+    networkInterfaces: [
+      ...(world.networkInterfaces ?? []),
+      {
+        networkInterfaceId: "eni-0elsewhere",
+        subnetId: "subnet-0elsewhere",
+        privateIpAddresses: [{ privateIpAddress: "10.77.0.9" }],
+      },
+    ],
+  };
+}

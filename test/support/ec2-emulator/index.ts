@@ -1,6 +1,12 @@
 /** The EC2 emulator for tests: start it, load a world, inject faults, read the call log. */
 export type { CallLogEntry } from "./call-log.js";
-export { type DemoRouter, type DemoWorldOptions, demoRouteTableId, demoWorld } from "./demo-world.js";
+export {
+  type DemoRouter,
+  type DemoWorldOptions,
+  demoRouteTableId,
+  demoWorld,
+  withForeignVpc,
+} from "./demo-world.js";
 export {
   EC2_DEFAULT_THROTTLE,
   type FaultReport,
