@@ -47,16 +47,18 @@ describe("nextStatus", () => {
     managedCidrs: ["10.1.0.0/16"],
     at: "2026-01-01T00:00:00.000Z",
   };
+  /** A reconcile that replaced one route successfully. */
+  const applied = {
+    plan: { actions: [replace], warnings: [] },
+    tables: [table],
+    results: [{ action: replace, ok: true, durationMs: 3 }],
+    stoppedByFence: false,
+  };
 
   it("records the plan and the apply when the plan had actions", () => {
     const status = nextStatus({
       ...base,
-      outcome: {
-        plan: { actions: [replace], warnings: [] },
-        tables: [table],
-        results: [{ action: replace, ok: true, durationMs: 3 }],
-        stoppedByFence: false,
-      },
+      outcome: applied,
     });
     assert.deepEqual(status.lastPlan, { at: base.at, actions: [replace] });
     assert.deepEqual(status.lastApply?.changes, [{ action: replace, ok: true, error: undefined }]);
@@ -70,12 +72,7 @@ describe("nextStatus", () => {
   it("is unchanged by a steady-state reconcile at a later time (nothing to write)", () => {
     const first = nextStatus({
       ...base,
-      outcome: {
-        plan: { actions: [replace], warnings: [] },
-        tables: [table],
-        results: [{ action: replace, ok: true, durationMs: 3 }],
-        stoppedByFence: false,
-      },
+      outcome: applied,
     });
     const stored = JSON.parse(JSON.stringify(first));
     const later = nextStatus({
