@@ -1,6 +1,6 @@
 import type { RouteAction } from "../decide/route-action.js";
 import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
-import type { RouteTable } from "../vpc/model.js";
+import type { RouterEni, RouteTable } from "../vpc/model.js";
 
 /** Value of `<prefix>/members/<replicaId>`: who a live replica is (bound to its lease). */
 export interface MemberRecord {
@@ -46,4 +46,9 @@ export interface StatusRecord {
   };
   /** The VPC's route tables as last read by the leader (after its last apply). */
   readonly routeTables?: readonly RouteTable[];
+  /**
+   * The spec's router IPs as last resolved by the leader (ENI, instance, subnet, source/destination
+   * check); IPs no ENI holds are absent.
+   */
+  readonly routers?: readonly RouterEni[];
 }

@@ -1,6 +1,7 @@
 /**
  * Checks that involve more than one setting (convict validates each setting alone). Pure: no I/O.
  */
+import { parseIpv4Cidr } from "../spec/cidr.js";
 import type { VpcrouterConfig } from "./schema.js";
 
 /**
@@ -11,7 +12,7 @@ import type { VpcrouterConfig } from "./schema.js";
  */
 export function crossSettingProblems(config: VpcrouterConfig): string[] {
   const problems: string[] = [];
-  const { probe, election, aws, etcd } = config;
+  const { probe, election, aws, etcd, spec } = config;
   if (probe.timeoutMs >= probe.intervalMs) {
     problems.push(
       `probe.timeoutMs: must be below probe.intervalMs (${probe.timeoutMs} >= ${probe.intervalMs})`,
@@ -45,6 +46,27 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
     problems.push(
       `${missing}: must be set together with ${missing === "etcd.username" ? "etcd.password" : "etcd.username"}`,
     );
+  }
+  problems.push(...specModeProblems(spec));
+  return problems;
+}
+
+/** The settings each spec mode needs (vpc-router's -f, --fixed_cidr, --fixed_hosts). */
+function specModeProblems(spec: VpcrouterConfig["spec"]): string[] {
+  const problems: string[] = [];
+  if (spec.mode === "configfile" && spec.file === "") {
+    problems.push("spec.file: a route spec file must be given (-f/--file) in configfile mode");
+  }
+  if (spec.mode === "fixedconf") {
+    if (spec.fixedCidr === "") {
+      problems.push("spec.fixedCidr: a CIDR must be given (--fixed_cidr) in fixedconf mode");
+    } else {
+      const cidr = parseIpv4Cidr(spec.fixedCidr);
+      if (!cidr.ok) problems.push(`spec.fixedCidr: ${cidr.message}`);
+    }
+    if (spec.fixedHosts.length === 0) {
+      problems.push("spec.fixedHosts: router IPs must be given (--fixed_hosts a:b) in fixedconf mode");
+    }
   }
   return problems;
 }

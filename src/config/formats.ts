@@ -7,6 +7,8 @@
 import convict from "convict";
 import ipaddr from "ipaddr.js";
 import { parseIpv4Cidr } from "../spec/cidr.js";
+import { parseIpv4 } from "../spec/ipv4.js";
+import { parseRouteTableSelection } from "../vpc/route-table-selection.js";
 
 /** Whole decimal number, optional sign, surrounding spaces allowed. */
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
@@ -182,4 +184,47 @@ export const LISTEN_ADDRESS = register("vpcrouter-listen-address", (value) => {
   if (value !== "localhost" && !ipaddr.IPv4.isValidFourPartDecimal(value) && !ipaddr.IPv6.isValid(value)) {
     fail('must be an IP address (e.g. "127.0.0.1", "0.0.0.0", "::1") or "localhost"');
   }
+});
+
+/** Splits `"a:b, c"` on `:` and `,` (vpc-router separates hosts and plugins with `:`). */
+function listFromColonText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  return value
+    .split(/[,:]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** List of IPv4 addresses; text is separated by `:` or `,`. */
+export const IPV4_LIST = register(
+  "vpcrouter-ipv4-list",
+  (value) => {
+    if (!Array.isArray(value)) fail("must be a list of IPv4 addresses");
+    for (const item of value) {
+      if (typeof item !== "string" || !parseIpv4(item).ok)
+        fail(`${JSON.stringify(item)} is not a valid IP address`);
+    }
+  },
+  listFromColonText,
+);
+
+/** Non-empty list of distinct multi-check sub-probes (`icmpecho`, `tcp`); text is separated by `:` or `,`. */
+export const PROBE_PLUGIN_LIST = register(
+  "vpcrouter-probe-plugin-list",
+  (value) => {
+    if (!Array.isArray(value) || value.length === 0) fail("must name at least one of icmpecho, tcp");
+    for (const item of value) {
+      if (item !== "icmpecho" && item !== "tcp")
+        fail(`${JSON.stringify(item)} is not a health plugin (icmpecho, tcp)`);
+    }
+    if (new Set(value).size !== value.length) fail("must not name a plugin twice");
+  },
+  listFromColonText,
+);
+
+/** A route table selection: `all`, `subnets`, `tag:<key>=<value>` or a comma list of `rtb-…` ids. */
+export const ROUTE_TABLE_SELECTION = register("vpcrouter-route-table-selection", (value) => {
+  if (typeof value !== "string") fail("must be a string");
+  const parsed = parseRouteTableSelection(value);
+  if (!parsed.ok) fail(parsed.message);
 });

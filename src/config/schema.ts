@@ -10,11 +10,14 @@ import {
   ETCD_ENDPOINTS,
   ETCD_PREFIX,
   IPV4_CIDR_LIST,
+  IPV4_LIST,
   integerFormat,
   LISTEN_ADDRESS,
   NON_EMPTY_TEXT,
+  PROBE_PLUGIN_LIST,
   REGION_FORMAT,
   REPLICA_ID_FORMAT,
+  ROUTE_TABLE_SELECTION,
   TEXT,
   VPC_ID_FORMAT,
   zeroOrIntegerFormat,
@@ -24,6 +27,10 @@ import {
 export type HealthCheckKind = "icmpecho" | "tcp" | "multi";
 /** Which routes the leader may delete when they are not in the spec (DESIGN.md rule 5). */
 export type PruneMode = "managed" | "all";
+/** Where the route spec comes from (vpc-router's `-m/--mode`); `etcd` and `http` both read `<prefix>/spec`. */
+export type SpecMode = "etcd" | "http" | "configfile" | "fixedconf";
+/** A sub-probe of the `multi` health check. */
+export type ProbePlugin = "icmpecho" | "tcp";
 /** pino log levels. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 /** Where traces go: nowhere, an OTLP collector (OTEL_EXPORTER_OTLP_* env), or stdout. */
@@ -49,13 +56,21 @@ export interface VpcrouterConfig {
     fall: number;
     rise: number;
     tcpCheckPort: number;
+    multiPlugins: ProbePlugin[];
   };
   election: { ttlSeconds: number; safetyMarginMs: number };
-  reconcile: { routeRecheckIntervalSeconds: number; prune: PruneMode; ignoreRoutes: string[] };
-  spec: { maxRoutes: number };
+  reconcile: {
+    routeRecheckIntervalSeconds: number;
+    prune: PruneMode;
+    ignoreRoutes: string[];
+    allowEmptySpec: boolean;
+  };
+  spec: { maxRoutes: number; mode: SpecMode; file: string; fixedCidr: string; fixedHosts: string[] };
   aws: {
     region: string;
     vpcId: string;
+    routeTables: string;
+    fixSourceDestCheck: boolean;
     callTimeoutMs: number;
     maxRetries: number;
     initialBackoffMs: number;
@@ -64,7 +79,7 @@ export interface VpcrouterConfig {
     breakerHalfOpenAfterMs: number;
   };
   api: { address: string; port: number };
-  log: { level: LogLevel };
+  log: { level: LogLevel; file: string };
   telemetry: { traces: TraceExport; serviceName: string };
 }
 
@@ -177,6 +192,12 @@ export const configSchema: Schema<VpcrouterConfig> = {
       default: 22,
       env: "VPCROUTER_PROBE_TCP_CHECK_PORT",
     },
+    multiPlugins: {
+      doc: "Sub-probes of the multi health check (any failing one fails the router); text: icmpecho:tcp.",
+      format: PROBE_PLUGIN_LIST,
+      default: ["icmpecho", "tcp"],
+      env: "VPCROUTER_PROBE_MULTI_PLUGINS",
+    },
   },
   election: {
     ttlSeconds: {
@@ -206,10 +227,16 @@ export const configSchema: Schema<VpcrouterConfig> = {
       env: "VPCROUTER_RECONCILE_PRUNE",
     },
     ignoreRoutes: {
-      doc: "IPv4 CIDRs never deleted by prune=all.",
+      doc: "IPv4 CIDRs whose routes (and routes inside them) are never touched; 0.0.0.0/0 protects only itself.",
       format: IPV4_CIDR_LIST,
       default: [],
       env: "VPCROUTER_RECONCILE_IGNORE_ROUTES",
+    },
+    allowEmptySpec: {
+      doc: "Let an empty spec {} delete routes (managed ones, or all with prune=all); off: {} deletes nothing.",
+      format: Boolean,
+      default: false,
+      env: "VPCROUTER_RECONCILE_ALLOW_EMPTY_SPEC",
     },
   },
   spec: {
@@ -218,6 +245,30 @@ export const configSchema: Schema<VpcrouterConfig> = {
       format: integerFormat(1, 1000),
       default: 200,
       env: "VPCROUTER_SPEC_MAX_ROUTES",
+    },
+    mode: {
+      doc: "Spec source: etcd (<prefix>/spec), http (POST /route_spec, stored in etcd), configfile (spec.file) or fixedconf (spec.fixedCidr + spec.fixedHosts).",
+      format: ["etcd", "http", "configfile", "fixedconf"],
+      default: "etcd",
+      env: "VPCROUTER_SPEC_MODE",
+    },
+    file: {
+      doc: "Route spec file of the configfile mode; watched for changes (also rename-and-replace and symlink swaps).",
+      format: TEXT,
+      default: "",
+      env: "VPCROUTER_SPEC_FILE",
+    },
+    fixedCidr: {
+      doc: "The one destination CIDR of the fixedconf mode.",
+      format: TEXT,
+      default: "",
+      env: "VPCROUTER_SPEC_FIXED_CIDR",
+    },
+    fixedHosts: {
+      doc: "Router IPs of the fixedconf mode; text: separated by : or ,.",
+      format: IPV4_LIST,
+      default: [],
+      env: "VPCROUTER_SPEC_FIXED_HOSTS",
     },
   },
   aws: {
@@ -232,6 +283,18 @@ export const configSchema: Schema<VpcrouterConfig> = {
       format: VPC_ID_FORMAT,
       default: "",
       env: "VPCROUTER_AWS_VPC_ID",
+    },
+    routeTables: {
+      doc: "Route tables to manage: all, subnets (those of the routers' subnets, main table included), tag:<key>=<value>, or rtb-… ids (comma list).",
+      format: ROUTE_TABLE_SELECTION,
+      default: "all",
+      env: "VPCROUTER_AWS_ROUTE_TABLES",
+    },
+    fixSourceDestCheck: {
+      doc: "Disable source/destination check on router ENIs that have it enabled (ModifyNetworkInterfaceAttribute).",
+      format: Boolean,
+      default: false,
+      env: "VPCROUTER_AWS_FIX_SOURCE_DEST_CHECK",
     },
     callTimeoutMs: {
       doc: "Timeout of one EC2 API attempt, ms.",
@@ -290,6 +353,12 @@ export const configSchema: Schema<VpcrouterConfig> = {
       format: ["trace", "debug", "info", "warn", "error", "fatal"],
       default: "info",
       env: "VPCROUTER_LOG_LEVEL",
+    },
+    file: {
+      doc: "Log destination: empty for standard output, - for standard error, or a file path (appended).",
+      format: TEXT,
+      default: "",
+      env: "VPCROUTER_LOG_FILE",
     },
   },
   telemetry: {

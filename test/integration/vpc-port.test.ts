@@ -38,6 +38,8 @@ describe("EC2 VPC port", () => {
     const aws: VpcrouterConfig["aws"] = {
       region: "us-east-1",
       vpcId: VPC,
+      routeTables: "all",
+      fixSourceDestCheck: false,
       callTimeoutMs: 2_000,
       maxRetries: 2,
       initialBackoffMs: 1,
