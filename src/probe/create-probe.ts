@@ -8,22 +8,29 @@ import { TcpProbe } from "./tcp.js";
 
 /** The health-check kinds a replica can be configured with. */
 export type HealthCheckKind = "icmpecho" | "tcp" | "multi";
+/** A sub-probe of `multi` (vpc-router's `--multi_plugins icmpecho:tcp`). */
+export type ProbePlugin = "icmpecho" | "tcp";
 
 /**
  * @param health "icmpecho" (ICMP echo), "tcp" (TCP connect to `options.tcpCheckPort`), or "multi"
- *   (both; any failing sub-probe fails the host)
+ *   (the `options.multiPlugins` sub-probes, default both; any failing sub-probe fails the host)
  * @param options.tcpCheckPort TCP port for "tcp" and "multi", 1..65535
- * @throws RangeError on an invalid `tcpCheckPort` (for "tcp"/"multi") or unknown `health`
+ * @param options.multiPlugins sub-probes of "multi", each at most once (default icmpecho and tcp)
+ * @throws RangeError on an invalid `tcpCheckPort` (for "tcp"/"multi"), an empty `multiPlugins`, or
+ *   an unknown `health`
  */
-export function createProbe(health: HealthCheckKind, options: { tcpCheckPort: number }): Probe {
+export function createProbe(
+  health: HealthCheckKind,
+  options: { tcpCheckPort: number; multiPlugins?: readonly ProbePlugin[] },
+): Probe {
   switch (health) {
     case "icmpecho":
       return new IcmpEchoProbe();
     case "tcp":
       return new TcpProbe(options.tcpCheckPort);
     case "multi": {
-      const tcp = new TcpProbe(options.tcpCheckPort);
-      return new MultiProbe([new IcmpEchoProbe(), tcp]);
+      const plugins = [...new Set(options.multiPlugins ?? ["icmpecho", "tcp"])];
+      return new MultiProbe(plugins.map((plugin) => createProbe(plugin, options)));
     }
     default: {
       const unknown: never = health;

@@ -229,6 +229,16 @@ describe("probes against router namespaces", () => {
       assert.equal(await multi.check(live, TIMEOUT_MS), true);
       assert.equal(multi.name, `multi(icmpecho,tcp:${TCP_PORT})`);
     });
+
+    it("multi runs only the plugins --multi_plugins names", async () => {
+      const icmpOnly = track(createProbe("multi", { tcpCheckPort: TCP_PORT, multiPlugins: ["icmpecho"] }));
+      assert.equal(icmpOnly.name, "multi(icmpecho)");
+      assert.equal(await icmpOnly.check(noListener, TIMEOUT_MS), true, "tcp is not part of this multi");
+      const tcpOnly = track(createProbe("multi", { tcpCheckPort: TCP_PORT, multiPlugins: ["tcp", "tcp"] }));
+      assert.equal(tcpOnly.name, `multi(tcp:${TCP_PORT})`);
+      assert.equal(await tcpOnly.check(noListener, TIMEOUT_MS), false);
+      assert.equal(await tcpOnly.check(live, TIMEOUT_MS), true);
+    });
   });
 
   describe("HealthMonitor with ICMP echo", () => {
