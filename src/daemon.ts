@@ -12,6 +12,7 @@ import type { VpcrouterConfig } from "./config/schema.js";
 import { createProbe } from "./probe/create-probe.js";
 import { HealthMonitor } from "./probe/health-monitor.js";
 import { Replica } from "./replica/replica.js";
+import { startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
 import { VERSION } from "./version.js";
@@ -116,6 +117,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     },
   );
 
+  // configfile/fixedconf: the leader publishes its source's spec to <prefix>/spec (no-op otherwise).
+  const specSource = startSpecSource(config.spec, { store, replica, logger: log });
   observer.watch(replica);
   replica.start();
   log.info(
@@ -131,6 +134,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     stop: () => {
       stopping ??= (async () => {
         log.info("stopping");
+        await specSource.close();
         await running.stop();
         observer.stop();
         probe.close();

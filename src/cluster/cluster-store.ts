@@ -117,6 +117,21 @@ export class ClusterStore {
     return response.header.revision;
   }
 
+  /**
+   * Puts the route spec (already validated by the caller) only while `candidate` still leads with
+   * its term: one etcd transaction comparing the election key's create revision (DESIGN.md rule 2),
+   * so a deposed leader's spec source never overwrites its successor's.
+   * Used by the configfile and fixedconf modes, where the leader publishes its source's spec.
+   * @returns the etcd revision of the write, or undefined when the term is gone (nothing written).
+   */
+  async putSpecIfLeader(candidate: Candidate, raw: string): Promise<string | undefined> {
+    const result = await this.client
+      .if(candidate.key, "Create", "==", candidate.createRevision)
+      .then(this.client.put(this.keys.spec).value(raw))
+      .commit();
+    return result.succeeded ? String(result.header.revision) : undefined;
+  }
+
   /** Resigns: deletes the election key at once so that the next candidate leads without waiting. */
   async resign(candidate: Candidate): Promise<void> {
     await this.client.delete().key(candidate.key).exec();

@@ -11,6 +11,8 @@ export type HealthCheckKind = "icmpecho" | "tcp" | "multi";
 /** A sub-probe of `multi` (vpc-router's `--multi_plugins icmpecho:tcp`). */
 export type ProbePlugin = "icmpecho" | "tcp";
 
+const DEFAULT_MULTI_PLUGINS: readonly ProbePlugin[] = ["icmpecho", "tcp"];
+
 /**
  * @param health "icmpecho" (ICMP echo), "tcp" (TCP connect to `options.tcpCheckPort`), or "multi"
  *   (the `options.multiPlugins` sub-probes, default both; any failing sub-probe fails the host)
@@ -29,7 +31,7 @@ export function createProbe(
     case "tcp":
       return new TcpProbe(options.tcpCheckPort);
     case "multi": {
-      const plugins = [...new Set(options.multiPlugins ?? ["icmpecho", "tcp"])];
+      const plugins: ProbePlugin[] = [...new Set(options.multiPlugins ?? DEFAULT_MULTI_PLUGINS)];
       return new MultiProbe(plugins.map((plugin) => createProbe(plugin, options)));
     }
     default: {

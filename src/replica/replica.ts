@@ -69,6 +69,7 @@ export class Replica {
   private demoting: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private sessionLoopDone: Promise<void> = Promise.resolve();
+  private readonly stateListeners = new Set<() => void>();
 
   constructor(
     private readonly options: ReplicaOptions,
@@ -135,6 +136,17 @@ export class Replica {
 
   get monitor(): HealthMonitor {
     return this.deps.monitor;
+  }
+
+  /**
+   * Calls `listener` after every read of the cluster state (so after every change of the spec in
+   * force or of the role) and when leadership ends. Listeners read the getters; they must not throw
+   * (an exception is logged and ignored).
+   * @returns a function that removes the listener.
+   */
+  onStateChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   /** True when the replica has joined the cluster (session, member key, candidacy) and read its state. */
@@ -242,7 +254,18 @@ export class Replica {
         })
       : NO_FAILURES;
     await this.applyRole(snapshot);
+    this.notifyStateChange();
     await this.repairKeys(snapshot);
+  }
+
+  private notifyStateChange(): void {
+    for (const listener of this.stateListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.deps.logger.error({ err: error }, "replica state listener failed");
+      }
+    }
   }
 
   /**
@@ -342,6 +365,7 @@ export class Replica {
     }
     this.leadership = undefined;
     this.deps.logger.warn({ term: leadership.term, reason }, "leadership ended");
+    this.notifyStateChange();
     const demotion = (async () => {
       await leadership.stop();
       // A graceful stop hands over at once: delete the election key before revoking the lease.

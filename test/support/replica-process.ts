@@ -25,6 +25,8 @@ export interface ReplicaProcessOptions {
   /** Access key id the replica signs with (default: its id), so the emulator's log names it. */
   readonly accessKeyId?: string;
   readonly electionTtlSeconds?: number;
+  /** Extra environment variables, e.g. `{ VPCROUTER_SPEC_MODE: "configfile" }` (they win over the test's). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Replica processes alive in this test process, killed when it exits (even on a test timeout). */
@@ -104,6 +106,7 @@ export class ReplicaProcess {
         AWS_SECRET_ACCESS_KEY: "test-secret",
         AWS_REGION: "us-east-1",
         AWS_EC2_METADATA_DISABLED: "true",
+        ...options.env,
       },
     });
     const replica = new ReplicaProcess(options.id, `http://127.0.0.1:${port}`, child);

@@ -83,12 +83,17 @@ export class TestWorld {
   /**
    * Starts a replica `id` in zone `zone` against this world. Tests probe faster than the defaults
    * (200 ms interval, rise 3) unless `options.defaults` is set; `extraArgs` come last and win.
+   * `options.env` adds environment variables, e.g. `VPCROUTER_SPEC_MODE` (flags still win over them).
    */
   async startReplica(
     id: string,
     zone: string,
     extraArgs: readonly string[] = [],
-    options: { readonly defaults?: boolean; readonly electionTtlSeconds?: number } = {},
+    options: {
+      readonly defaults?: boolean;
+      readonly electionTtlSeconds?: number;
+      readonly env?: Readonly<Record<string, string>>;
+    } = {},
   ): Promise<ReplicaProcess> {
     const fast = ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3"];
     const replica = await ReplicaProcess.start({
@@ -99,6 +104,7 @@ export class TestWorld {
       vpcId: this.vpcId,
       ec2Endpoint: this.ec2.url,
       electionTtlSeconds: options.electionTtlSeconds,
+      ...(options.env ? { env: options.env } : {}),
       extraArgs: [...(options.defaults ? [] : fast), ...extraArgs],
     });
     this.replicas.push(replica);

@@ -1,0 +1,184 @@
+/**
+ * The configfile watcher on a real file system: the scenarios of vpc-router's test_watcher.py
+ * (changes picked up, a malformed file ignored, other files in the directory no event) plus the
+ * replacements vpc-router misses (rename-and-replace, a ConfigMap-style symlink swap, a symlink
+ * target written in another directory) and a file that vanishes and comes back.
+ */
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { ConfigFileSource, type ConfigFileSourceOptions } from "../../src/spec-source/config-file-source.js";
+import type { SpecReading } from "../../src/spec-source/spec-source.js";
+import { waitFor } from "../support/wait.js";
+
+const S1 = { "10.1.0.0/16": ["1.1.1.1", "2.2.2.2"], "10.2.0.0/16": ["3.3.3.3"] };
+const S2 = { "10.1.0.0/16": ["4.4.4.4", "2.2.2.2"], "10.2.0.0/16": ["3.3.3.3"] };
+const S3 = { "10.9.0.0/16": ["9.9.9.9"] };
+/** Long enough that only the directory watch can explain a prompt pick-up. */
+const NO_POLL = 600_000;
+
+describe("ConfigFileSource", () => {
+  let dir: string;
+  const sources: ConfigFileSource[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vpcrouter-spec-"));
+  });
+
+  afterEach(async () => {
+    await Promise.all(sources.splice(0).map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function open(path: string, options: Partial<ConfigFileSourceOptions> = {}) {
+    const source = ConfigFileSource.open({ path, maxRoutes: 10, pollIntervalMs: NO_POLL, ...options });
+    sources.push(source);
+    const readings: SpecReading[] = [];
+    source.onChange((reading) => readings.push(reading));
+    return { source, readings };
+  }
+
+  async function changedTo(readings: SpecReading[], spec: object, what: string): Promise<void> {
+    await waitFor(
+      () => {
+        const last = readings.at(-1)?.result;
+        return last?.ok === true && JSON.stringify(last.spec) === JSON.stringify(spec);
+      },
+      { timeoutMs: 5000, message: `${what} not picked up` },
+    );
+  }
+
+  /** Waits until the source has completed `count` more content checks. */
+  async function checksPass(source: ConfigFileSource, count: number): Promise<void> {
+    const target = source.checks + count;
+    await waitFor(() => source.checks >= target, { timeoutMs: 5000, message: "no content check ran" });
+  }
+
+  it("reads the file at open, without an event", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { source, readings } = open(file);
+    assert.ok(source.latest.result.ok);
+    assert.deepEqual(source.latest.result.spec, S1);
+    assert.match(source.latest.origin, /r\.spec$/);
+    assert.equal(readings.length, 0);
+  });
+
+  it("picks up an in-place write through the directory watch", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { readings } = open(file);
+    await writeFile(file, JSON.stringify(S2));
+    await changedTo(readings, S2, "in-place write");
+  });
+
+  it("picks up an editor's rename-and-replace (write a temporary file, rename it over)", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { readings } = open(file);
+    await writeFile(join(dir, ".r.spec.swp"), JSON.stringify(S2));
+    await rename(join(dir, ".r.spec.swp"), file);
+    await changedTo(readings, S2, "rename over the file");
+  });
+
+  it("picks up a Kubernetes ConfigMap update (the ..data symlink swapped to a new directory)", async () => {
+    await mkdir(join(dir, "..2024_01"));
+    await writeFile(join(dir, "..2024_01", "spec.json"), JSON.stringify(S1));
+    await symlink("..2024_01", join(dir, "..data"));
+    await symlink(join("..data", "spec.json"), join(dir, "spec.json"));
+    const { source, readings } = open(join(dir, "spec.json"));
+    assert.ok(source.latest.result.ok);
+    assert.deepEqual(source.latest.result.spec, S1);
+    // What the kubelet does: new directory, new symlink, atomic rename over ..data, old one removed.
+    await mkdir(join(dir, "..2024_02"));
+    await writeFile(join(dir, "..2024_02", "spec.json"), JSON.stringify(S2));
+    await symlink("..2024_02", join(dir, "..data_tmp"));
+    await rename(join(dir, "..data_tmp"), join(dir, "..data"));
+    await rm(join(dir, "..2024_01"), { recursive: true });
+    await changedTo(readings, S2, "ConfigMap symlink swap");
+  });
+
+  it("picks up a symlink target written in another directory (the periodic check)", async () => {
+    await mkdir(join(dir, "elsewhere"));
+    await mkdir(join(dir, "watched"));
+    const target = join(dir, "elsewhere", "spec.json");
+    await writeFile(target, JSON.stringify(S1));
+    await symlink(target, join(dir, "watched", "spec.json"));
+    const { readings } = open(join(dir, "watched", "spec.json"), { pollIntervalMs: 30 });
+    await writeFile(target, JSON.stringify(S2));
+    await changedTo(readings, S2, "write to the symlink's target");
+  });
+
+  it("reports nothing for the same content written again or for another file in the directory", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { source, readings } = open(file, { pollIntervalMs: 30 });
+    await writeFile(file, JSON.stringify(S1));
+    await writeFile(join(dir, "foo"), "blah");
+    await writeFile(join(dir, "r.spec.tmp"), JSON.stringify(S1));
+    await rename(join(dir, "r.spec.tmp"), file);
+    await checksPass(source, 3);
+    assert.deepEqual(readings, []);
+    // A real change after them is exactly one event.
+    await writeFile(file, JSON.stringify(S2));
+    await changedTo(readings, S2, "real change");
+    await checksPass(source, 2);
+    assert.equal(readings.length, 1);
+  });
+
+  it("reports a malformed file as a reading with its problems (vpc-router: Config ignored)", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { source, readings } = open(file);
+    await writeFile(file, JSON.stringify("MALFORMED"));
+    await waitFor(() => readings.length > 0, { timeoutMs: 5000, message: "malformed file not noticed" });
+    const result = readings.at(-1)?.result;
+    assert.equal(result?.ok, false);
+    assert.match(result?.ok === false ? (result.problems[0]?.message ?? "") : "", /must be a JSON object/);
+    assert.equal(source.latest.result.ok, false);
+  });
+
+  it("reports a vanished file once, and its return as a change", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { source, readings } = open(file, { pollIntervalMs: 30 });
+    await rm(file);
+    await waitFor(() => readings.length === 1, { timeoutMs: 5000, message: "vanished file not noticed" });
+    const missing = readings[0]?.result;
+    assert.match(
+      missing?.ok === false ? (missing.problems[0]?.message ?? "") : "",
+      /cannot read the file: ENOENT/,
+    );
+    await checksPass(source, 3);
+    assert.equal(readings.length, 1, "a file that stays missing is one event");
+    await writeFile(file, JSON.stringify(S3));
+    await changedTo(readings, S3, "returned file");
+  });
+
+  it("opens on a missing file and picks it up when it appears", async () => {
+    const file = join(dir, "later.spec");
+    const { source, readings } = open(file, { pollIntervalMs: 30 });
+    assert.equal(source.latest.result.ok, false);
+    await writeFile(file, JSON.stringify(S1));
+    await changedTo(readings, S1, "file created after open");
+  });
+
+  it("stops checking and reporting once closed", async () => {
+    const file = join(dir, "r.spec");
+    await writeFile(file, JSON.stringify(S1));
+    const { source, readings } = open(file, { pollIntervalMs: 20 });
+    await checksPass(source, 1);
+    await source.close();
+    const checksAtClose = source.checks;
+    await writeFile(file, JSON.stringify(S2));
+    // A second, open source on the same file shows the change was there to be seen.
+    const witness = open(file, { pollIntervalMs: 20 });
+    await writeFile(file, JSON.stringify(S3));
+    await changedTo(witness.readings, S3, "witness");
+    await checksPass(witness.source, 3);
+    assert.deepEqual(readings, []);
+    assert.equal(source.checks, checksAtClose);
+  });
+});
