@@ -10,9 +10,9 @@ import type { Plan } from "../decide/route-action.js";
 import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
 import { routerIpsOf } from "../spec/route-spec.js";
 import { withSpan } from "../telemetry/with-span.js";
-import type { RouteTable } from "../vpc/model.js";
+import type { RouterEni, RouteTable } from "../vpc/model.js";
 import { nextManagedCidrs, nextStatus, type StatusInputs } from "./status-record.js";
-import type { ChangeResult, VpcPort } from "./vpc-port.js";
+import type { ChangeResult, SourceDestCheckResult, VpcMutationGuard, VpcPort } from "./vpc-port.js";
 
 /** The etcd operations the leader needs (implemented by ClusterStore). */
 export type LeaderStore = Pick<ClusterStore, "holdsTerm" | "writeStatus">;
@@ -41,6 +41,11 @@ export interface LeadershipOptions {
   readonly ignoreRoutes: readonly string[];
   /** Delay before retrying a reconcile whose changes partly failed, ms. */
   readonly retryDelayMs: number;
+  /**
+   * Disable the source/destination check on router ENIs that have it enabled (setting
+   * `aws.fixSourceDestCheck`); default false: only warn.
+   */
+  readonly fixSourceDestCheck?: boolean;
 }
 
 /** Observations for metrics and the status API. */
@@ -57,8 +62,15 @@ export interface ReconcileReport {
   readonly results: readonly ChangeResult[];
   readonly stoppedByFence: boolean;
   readonly tables?: readonly RouteTable[];
+  /** The spec's routers as resolved (source/destination check as it is after any fix). */
+  readonly routers?: readonly RouterEni[];
+  /** Source/destination checks this reconcile tried to disable. */
+  readonly sourceDestFixes?: readonly SourceDestCheckResult[];
   readonly error?: string;
 }
+
+type MutationOutcome<R> = { readonly results: readonly R[]; readonly stoppedByGuard: boolean };
+const NOTHING_DONE = { results: [], stoppedByGuard: false } as const;
 
 /**
  * The leader's duty for one term: reconcile the VPC's route tables with the spec and the
@@ -68,6 +80,11 @@ export interface ReconcileReport {
  * Fencing (rule 2): before a batch of EC2 mutations it checks in one etcd transaction that its
  * election key still holds its term, and before every single mutation that the local deadline
  * (last acknowledged keep-alive + TTL − safety margin) has not passed.
+ *
+ * Routers whose ENI has the source/destination check enabled (they drop forwarded traffic) are
+ * logged once per change and recorded in the status; with `fixSourceDestCheck` the check is turned
+ * off, after the route changes and under the same fence. EC2 errors end one reconcile, never the
+ * duty: the reconcile is retried with backoff.
  */
 export class Leadership {
   private inputs: LeaderInputs;
@@ -82,6 +99,8 @@ export class Leadership {
   private applying: Promise<void> | undefined;
   /** The status this leader last wrote: during its term it is newer than any snapshot's copy. */
   private writtenStatus: StatusRecord | undefined;
+  /** Router IP → the ENI whose enabled source/destination check was last reported (warn once per change). */
+  private readonly sourceDestWarned = new Map<string, string>();
 
   constructor(
     readonly candidate: Candidate,
@@ -173,7 +192,10 @@ export class Leadership {
         // Unfinished work (an error, a failed change, a fence refusal) is retried with backoff,
         // without waiting for the next input change or recheck.
         const unfinished =
-          report.error !== undefined || report.stoppedByFence || report.results.some((r) => !r.ok);
+          report.error !== undefined ||
+          report.stoppedByFence ||
+          report.results.some((r) => !r.ok) ||
+          (report.sourceDestFixes ?? []).some((r) => !r.ok);
         this.consecutiveFailures = unfinished ? this.consecutiveFailures + 1 : 0;
         if (unfinished) this.scheduleRetry();
       }
@@ -219,59 +241,73 @@ export class Leadership {
     const inputs = this.inputs;
     const at = new Date().toISOString();
     const base = { reason, at };
+    const elapsed = () => this.now() - started;
     try {
       if (!inputs.spec) {
         await this.writeStatus(inputs, undefined, at);
-        return { ...base, durationMs: this.now() - started, results: [], stoppedByFence: false };
+        return { ...base, durationMs: elapsed(), results: [], stoppedByFence: false };
       }
       const spec = inputs.spec.spec;
-      const tables = await this.vpc.readRouteTables();
-      const routers = await this.vpc.resolveRouters(routerIpsOf(spec));
+      // Routers first: which route tables are managed may depend on the routers' subnets.
+      const resolved = await this.vpc.resolveRouters(routerIpsOf(spec));
+      const tables = await this.vpc.readRouteTables(resolved);
+      const routers = [...resolved.values()];
+      this.reportSourceDestChecks(routers);
       const managed = new Set(inputs.status?.managedCidrs ?? []);
       const plan = planReconcile({
         spec,
         failed: inputs.failure.confirmed,
         questionable: inputs.failure.questionable,
         tables,
-        routers,
+        routers: resolved,
         managedCidrs: managed,
         options: { prune: this.options.prune, ignoreRoutes: this.options.ignoreRoutes },
       });
       for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
-      if (plan.actions.length === 0) {
-        await this.writeStatus(inputs, { plan, tables, results: [], stoppedByFence: false }, at);
-        return {
-          ...base,
-          durationMs: this.now() - started,
-          plan,
-          results: [],
-          stoppedByFence: false,
-          tables,
-        };
+      const checksToFix = this.options.fixSourceDestCheck
+        ? routers.filter((router) => router.sourceDestCheck === true)
+        : [];
+      if (plan.actions.length === 0 && checksToFix.length === 0) {
+        const outcome = { plan, tables, results: [], stoppedByFence: false };
+        await this.writeStatus(inputs, outcome, at, routers);
+        return { ...base, durationMs: elapsed(), ...outcome, routers };
       }
       if (!(await this.fenced())) {
-        return { ...base, durationMs: this.now() - started, plan, results: [], stoppedByFence: true, tables };
+        return { ...base, durationMs: elapsed(), plan, results: [], stoppedByFence: true, tables, routers };
       }
-      this.logger.info({ reason, actions: plan.actions }, "applying route changes");
-      const applying = this.vpc.apply(plan.actions, {
-        mayMutate: () => this.mayMutate(),
-        remainingMs: () => this.session.validUntil() - this.options.safetyMarginMs - this.now(),
-      });
-      this.applying = applying.then(() => undefined);
-      const applied = await applying.finally(() => {
+      if (plan.actions.length > 0) {
+        this.logger.info({ reason, actions: plan.actions }, "applying route changes");
+      }
+      const mutating = this.mutate(plan, checksToFix);
+      this.applying = mutating.then(
+        () => undefined,
+        () => undefined,
+      );
+      const { applied, fixes } = await mutating.finally(() => {
         this.applying = undefined;
       });
       for (const result of applied.results) logChange(this.logger, result);
+      for (const result of fixes.results) logSourceDestFix(this.logger, result);
+      const routersNow = withFixedChecks(routers, fixes.results);
       // Skipped once leadership ended: a slow read must not hold up the hand-over.
-      const after = this.stopped ? tables : await this.vpc.readRouteTables().catch(() => tables);
+      const after =
+        plan.actions.length === 0 || this.stopped
+          ? tables
+          : await this.vpc.readRouteTables(resolved).catch(() => tables);
       const outcome = {
         plan,
         tables: after,
         results: applied.results,
-        stoppedByFence: applied.stoppedByGuard,
+        stoppedByFence: applied.stoppedByGuard || fixes.stoppedByGuard,
       };
-      await this.writeStatus(inputs, outcome, at);
-      return { ...base, durationMs: this.now() - started, ...outcome };
+      await this.writeStatus(inputs, outcome, at, routersNow);
+      return {
+        ...base,
+        durationMs: elapsed(),
+        ...outcome,
+        routers: routersNow,
+        sourceDestFixes: fixes.results,
+      };
     } catch (error) {
       const message = (error as Error).message;
       // After stop() (shutdown, lost term) a failing read is expected and says nothing.
@@ -279,11 +315,59 @@ export class Leadership {
       else this.logger.error({ err: error, reason }, "reconcile failed");
       return {
         ...base,
-        durationMs: this.now() - started,
+        durationMs: elapsed(),
         results: [],
         stoppedByFence: false,
         error: message,
       };
+    }
+  }
+
+  /**
+   * One fenced batch of EC2 mutations: the plan's route changes first (failovers must not wait
+   * behind anything), then the source/destination checks, under the same guard.
+   */
+  private async mutate(
+    plan: Plan,
+    checksToFix: readonly RouterEni[],
+  ): Promise<{ applied: MutationOutcome<ChangeResult>; fixes: MutationOutcome<SourceDestCheckResult> }> {
+    const guard: VpcMutationGuard = {
+      mayMutate: () => this.mayMutate(),
+      remainingMs: () => this.session.validUntil() - this.options.safetyMarginMs - this.now(),
+    };
+    const applied: MutationOutcome<ChangeResult> =
+      plan.actions.length > 0 ? await this.vpc.apply(plan.actions, guard) : NOTHING_DONE;
+    let fixes: MutationOutcome<SourceDestCheckResult> = NOTHING_DONE;
+    if (checksToFix.length > 0 && !applied.stoppedByGuard) {
+      fixes = await this.vpc.disableSourceDestCheck(checksToFix, guard);
+    }
+    return { applied, fixes };
+  }
+
+  /**
+   * Warns about each router whose ENI has the source/destination check enabled, once per change
+   * (a router IP on a new ENI is a change), not on every reconcile.
+   */
+  private reportSourceDestChecks(routers: readonly RouterEni[]): void {
+    const enabled = new Map<string, RouterEni>();
+    for (const router of routers) if (router.sourceDestCheck === true) enabled.set(router.ip, router);
+    for (const ip of [...this.sourceDestWarned.keys()])
+      if (!enabled.has(ip)) this.sourceDestWarned.delete(ip);
+    for (const router of enabled.values()) {
+      if (this.sourceDestWarned.get(router.ip) === router.networkInterfaceId) continue;
+      this.sourceDestWarned.set(router.ip, router.networkInterfaceId);
+      const fields = {
+        routerIp: router.ip,
+        networkInterfaceId: router.networkInterfaceId,
+        instanceId: router.instanceId,
+      };
+      if (this.options.fixSourceDestCheck)
+        this.logger.warn(fields, "router ENI has source/destination check enabled; disabling it");
+      else
+        this.logger.warn(
+          fields,
+          "router ENI has source/destination check enabled: it drops forwarded traffic (disable it, or run with --fix-source-dest-check)",
+        );
     }
   }
 
@@ -306,6 +390,7 @@ export class Leadership {
     inputs: LeaderInputs,
     outcome: StatusInputs["outcome"],
     at: string,
+    routers?: readonly RouterEni[],
   ): Promise<void> {
     if (this.stopped) return; // the term is over or ending: the next leader writes the status
     const managedCidrs = outcome
@@ -319,6 +404,7 @@ export class Leadership {
       specError: inputs.specError,
       managedCidrs,
       outcome,
+      routers,
       at,
     });
     if (JSON.stringify(status) === JSON.stringify(inputs.status)) return;
@@ -350,6 +436,31 @@ function logChange(logger: Logger, result: ChangeResult): void {
       { ...fields, error: result.error, errorCode: result.errorCode },
       `route ${action.kind} failed`,
     );
+}
+
+function logSourceDestFix(logger: Logger, result: SourceDestCheckResult): void {
+  const fields = {
+    networkInterfaceId: result.networkInterfaceId,
+    routerIps: result.routerIps,
+    durationMs: result.durationMs,
+  };
+  if (result.ok) logger.info(fields, "source/destination check disabled");
+  else
+    logger.error(
+      { ...fields, error: result.error, errorCode: result.errorCode },
+      "could not disable source/destination check; retrying later",
+    );
+}
+
+/** `routers` with the check recorded as off on every ENI where disabling it succeeded. */
+function withFixedChecks(
+  routers: readonly RouterEni[],
+  fixes: readonly SourceDestCheckResult[],
+): RouterEni[] {
+  const fixed = new Set(fixes.filter((fix) => fix.ok).map((fix) => fix.networkInterfaceId));
+  return routers.map((router) =>
+    fixed.has(router.networkInterfaceId) ? { ...router, sourceDestCheck: false } : router,
+  );
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

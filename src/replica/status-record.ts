@@ -2,7 +2,7 @@ import type { StatusRecord } from "../cluster/records.js";
 import type { Plan } from "../decide/route-action.js";
 import { isRouterRoute } from "../decide/route-target.js";
 import type { RevisionedSpec, RouteSpec, SpecError } from "../spec/route-spec.js";
-import type { RouteTable } from "../vpc/model.js";
+import type { RouterEni, RouteTable } from "../vpc/model.js";
 import type { ChangeResult } from "./vpc-port.js";
 
 /**
@@ -37,6 +37,8 @@ export interface StatusInputs {
     readonly results: readonly ChangeResult[];
     readonly stoppedByFence: boolean;
   };
+  /** The spec's routers as resolved in this reconcile; absent: keep the previous record's. */
+  readonly routers?: readonly RouterEni[];
   /** ISO 8601 time of the reconcile. */
   readonly at: string;
 }
@@ -44,7 +46,8 @@ export interface StatusInputs {
 /**
  * The status record the leader wants in etcd after a reconcile. Timestamps change only when a plan
  * had actions, so a steady-state reconcile yields a record equal to the previous one and nothing
- * is written (DESIGN.md: steady state writes nothing but keep-alives). Pure.
+ * is written (DESIGN.md: steady state writes nothing but keep-alives). `routers` is sorted by
+ * address, so a change of resolve order changes nothing either. Pure.
  */
 export function nextStatus(inputs: StatusInputs): StatusRecord {
   const { previous, outcome } = inputs;
@@ -65,7 +68,33 @@ export function nextStatus(inputs: StatusInputs): StatusRecord {
         }
       : previous?.lastApply,
     routeTables: outcome ? outcome.tables.map(routerRoutesOnly) : previous?.routeTables,
+    routers: inputs.routers ? statusRouters(inputs.routers) : previous?.routers,
   };
+}
+
+/**
+ * Routers in a stable shape: sorted by address, fields in one order, one entry per IP. The record is
+ * compared as JSON with the previous one, so the same routers must always give the same text.
+ */
+function statusRouters(routers: readonly RouterEni[]): RouterEni[] {
+  const byIp = new Map<string, RouterEni>();
+  for (const router of routers) if (!byIp.has(router.ip)) byIp.set(router.ip, router);
+  return [...byIp.values()]
+    .sort((a, b) => ipv4Order(a.ip) - ipv4Order(b.ip) || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+    .map((router) => ({
+      ip: router.ip,
+      networkInterfaceId: router.networkInterfaceId,
+      ...(router.instanceId !== undefined ? { instanceId: router.instanceId } : {}),
+      ...(router.subnetId !== undefined ? { subnetId: router.subnetId } : {}),
+      ...(router.sourceDestCheck !== undefined ? { sourceDestCheck: router.sourceDestCheck } : {}),
+    }));
+}
+
+/** A dotted-quad IPv4 address as a number for sorting (anything else sorts first, as 0). */
+function ipv4Order(ip: string): number {
+  const parts = ip.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part))) return 0;
+  return parts.reduce((value, part) => value * 256 + part, 0);
 }
 
 function describeWarning(warning: Plan["warnings"][number]): string {

@@ -1,15 +1,19 @@
 /**
  * The daemon's VPC port on the real EC2 API: one client, one policy (timeouts, retries, a breaker
- * per action), the route-table reader, the router resolver and the applier, bound to one VPC.
+ * per action), the route-table reader with the configured table selection, the router resolver,
+ * the route applier and the source/destination check fixer, bound to one VPC.
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { VpcPort } from "../replica/vpc-port.js";
-import { createEc2Client } from "./ec2-client.js";
+import { createEc2Client, type Ec2ClientOptions } from "./ec2-client.js";
 import { createEc2Policy, type Ec2BreakerState, type Ec2Policy } from "./ec2-policy.js";
 import { applyActions } from "./route-applier.js";
 import { readRouteTables } from "./route-table-reader.js";
+import { parseRouteTableSelection } from "./route-table-selection.js";
 import { RouterResolver } from "./router-resolver.js";
+import { routeTableFilters, selectRouteTables } from "./select-route-tables.js";
+import { disableSourceDestChecks } from "./source-dest-check.js";
 
 /** The VPC port plus what /status and metrics need from the EC2 layer. */
 export interface Ec2VpcPort extends VpcPort {
@@ -21,15 +25,39 @@ export interface Ec2VpcPort extends VpcPort {
   close(): void;
 }
 
+/** Tuning of {@link createEc2VpcPort} that is not configuration. */
+export interface Ec2VpcPortOptions {
+  /** How long (ms) a resolved router IP is trusted before it is looked up again; default 60 000. */
+  readonly routerCacheTtlMs?: number;
+  /** EC2 endpoint URL; default from the SDK chain (`AWS_ENDPOINT_URL_EC2`, then AWS's). */
+  readonly endpoint?: string;
+  /** Credentials; default from the SDK chain. */
+  readonly credentials?: Ec2ClientOptions["credentials"];
+}
+
 /**
  * Creates the EC2-backed VPC port. Region: `aws.region`, or the SDK chain when empty; endpoint and
  * credentials: the SDK chain (`AWS_ENDPOINT_URL_EC2`, `AWS_ACCESS_KEY_ID`, profile, IMDS …).
- * Logs retries and breaker changes at `warn` (breaker closing at `info`).
+ * Route tables: those `aws.routeTables` selects. Logs retries and breaker changes at `warn`
+ * (breaker closing at `info`).
  * @param aws the `aws` section of the configuration (vpcId must be set)
  * @param log the daemon's logger
+ * @throws Error when `aws.routeTables` is not a valid selection (the config's validation rejects it first)
  */
-export function createEc2VpcPort(aws: VpcrouterConfig["aws"], log: Logger): Ec2VpcPort {
-  const client = createEc2Client(aws.region ? { region: aws.region } : {});
+export function createEc2VpcPort(
+  aws: VpcrouterConfig["aws"],
+  log: Logger,
+  options: Ec2VpcPortOptions = {},
+): Ec2VpcPort {
+  const parsed = parseRouteTableSelection(aws.routeTables);
+  if (!parsed.ok) throw new Error(`aws.routeTables: ${parsed.message}`);
+  const selection = parsed.selection;
+  const filters = routeTableFilters(selection);
+  const client = createEc2Client({
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  });
   const policy = createEc2Policy({
     callTimeoutMs: aws.callTimeoutMs,
     maxRetries: aws.maxRetries,
@@ -43,11 +71,19 @@ export function createEc2VpcPort(aws: VpcrouterConfig["aws"], log: Logger): Ec2V
     if (state === "closed") log.info({ action, state }, "EC2 circuit breaker closed");
     else log.warn({ action, state }, "EC2 circuit breaker changed state");
   });
-  const resolver = new RouterResolver(client, policy, aws.vpcId);
+  const resolver = new RouterResolver(
+    client,
+    policy,
+    aws.vpcId,
+    options.routerCacheTtlMs !== undefined ? { cacheTtlMs: options.routerCacheTtlMs } : {},
+  );
 
   return {
     policy,
-    readRouteTables: () => readRouteTables(client, policy, aws.vpcId),
+    async readRouteTables(routers) {
+      const tables = await readRouteTables(client, policy, aws.vpcId, { filters });
+      return selectRouteTables(tables, selection, routers.values());
+    },
     resolveRouters: (ips) => resolver.resolve(ips),
     async apply(actions, guard) {
       const outcome = await applyActions(client, policy, actions, guard);
@@ -55,6 +91,16 @@ export function createEc2VpcPort(aws: VpcrouterConfig["aws"], log: Logger): Ec2V
         // The ENI we resolved for this router is gone: look the IP up again next time.
         if (result.errorCode === "InvalidNetworkInterfaceID.NotFound" && result.action.kind !== "delete") {
           resolver.invalidate(result.action.routerIp);
+        }
+      }
+      return outcome;
+    },
+    async disableSourceDestCheck(routers, guard) {
+      const outcome = await disableSourceDestChecks(client, policy, routers, guard);
+      // Changed (or gone): the next resolve reads the ENI afresh, so the leader sees the new state.
+      for (const result of outcome.results) {
+        if (result.ok || result.errorCode === "InvalidNetworkInterfaceID.NotFound") {
+          for (const ip of result.routerIps) resolver.invalidate(ip);
         }
       }
       return outcome;

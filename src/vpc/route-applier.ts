@@ -24,22 +24,12 @@ import type { RouteAction } from "../decide/route-action.js";
 import type { ChangeResult } from "../replica/vpc-port.js";
 import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
+import { admitAttempt, attemptSignal, type MutationGuard } from "./mutation-guard.js";
 
 /** Outcome of one action. `durationMs` covers every call made for it, retries and fallbacks included. */
 export type ApplyResult = ChangeResult;
 
-/** Decides whether a mutation may be made now (the leader's fencing check). Throwing counts as "no". */
-export interface MutationGuard {
-  mayMutate(): Promise<boolean> | boolean;
-  /**
-   * How long (ms) mutations stay allowed from now, if bounded (the leader's lease deadline): an
-   * attempt gets no longer than that, and none starts with less than 200 ms left.
-   */
-  remainingMs?(): number;
-}
-
-/** No attempt starts with less time than this before the guard's deadline, ms. */
-const MIN_ATTEMPT_BUDGET_MS = 200;
+export type { MutationGuard } from "./mutation-guard.js";
 
 /** Outcome of {@link applyActions}. Actions after a guard refusal are not attempted and have no result. */
 export interface ApplyOutcome {
@@ -66,14 +56,6 @@ class FallbackFailed extends Error {
   }
 }
 
-async function guardAllows(guard: MutationGuard): Promise<boolean> {
-  try {
-    return (await guard.mayMutate()) === true;
-  } catch {
-    return false;
-  }
-}
-
 function send(
   client: EC2Client,
   policy: Ec2Policy,
@@ -90,10 +72,7 @@ function send(
     mutation,
     (policySignal) => {
       // The attempt must end before the guard's deadline, whatever the call timeout says.
-      const signal =
-        budgetMs === undefined
-          ? policySignal
-          : AbortSignal.any([policySignal, AbortSignal.timeout(Math.floor(budgetMs))]);
+      const signal = attemptSignal(policySignal, budgetMs);
       if (mutation === "DeleteRoute")
         return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
       if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
@@ -130,11 +109,10 @@ async function applyOne(
 ): Promise<void> {
   let calls = 0;
   const beforeAttempt = async (): Promise<number | undefined> => {
-    if (!(await guardAllows(guard))) throw new GuardRefused(calls);
-    const budgetMs = guard.remainingMs?.();
-    if (budgetMs !== undefined && !(budgetMs >= MIN_ATTEMPT_BUDGET_MS)) throw new GuardRefused(calls);
+    const admission = await admitAttempt(guard);
+    if (!admission.allowed) throw new GuardRefused(calls);
     calls += 1;
-    return budgetMs;
+    return admission.budgetMs;
   };
   const mutate = (mutation: Mutation) => send(client, policy, mutation, action, beforeAttempt);
   const plan = PLANS[action.kind];

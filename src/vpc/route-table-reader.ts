@@ -1,11 +1,13 @@
 /**
- * Reading every route table of a VPC from EC2 (`DescribeRouteTables` filtered by `vpc-id`, all pages).
+ * Reading the route tables of a VPC from EC2 (`DescribeRouteTables` filtered by `vpc-id` and any
+ * further filters, all pages).
  * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html
  */
 import { DescribeRouteTablesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { Ec2Policy } from "./ec2-policy.js";
 import type { RouteTable } from "./model.js";
 import { toRouteTable } from "./route-table-mapping.js";
+import type { RouteTableFilter } from "./select-route-tables.js";
 
 /** Options of {@link readRouteTables}. */
 export interface ReadRouteTablesOptions {
@@ -13,10 +15,12 @@ export interface ReadRouteTablesOptions {
   readonly pageSize?: number;
   /** Safety cap on pages (default 1000) against a token that never ends. */
   readonly maxPages?: number;
+  /** Further EC2 filters, AND-ed with `vpc-id` (e.g. `tag:<key>`, `route-table-id`); default none. */
+  readonly filters?: readonly RouteTableFilter[];
 }
 
 /**
- * Reads all route tables of `vpcId`, following `NextToken` until the last page. Each page is one
+ * Reads all route tables of `vpcId` that match `options.filters`, following `NextToken` until the last page. Each page is one
  * call through `policy` (action `DescribeRouteTables`). Tables without a `RouteTableId` are skipped.
  * @returns route tables in EC2's order, mapped to the model (IPv4 routes, `main`, targets, blackhole state)
  * @throws whatever the policy throws for a page (SDK error, `Ec2CallTimeoutError`, `Ec2CircuitOpenError`);
@@ -35,7 +39,7 @@ export async function readRouteTables(
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new Error(`DescribeRouteTables: more than ${maxPages} pages for ${vpcId}`);
     const command = new DescribeRouteTablesCommand({
-      Filters: [{ Name: "vpc-id", Values: [vpcId] }],
+      Filters: [{ Name: "vpc-id", Values: [vpcId] }, ...(options.filters ?? [])],
       MaxResults: pageSize,
       ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
     });

@@ -60,7 +60,7 @@ describe("EC2 VPC port", () => {
 
   it("reads route tables through the endpoint and credentials of the default chain", async () => {
     const mark = emulator.logCursor();
-    const tables = await port.readRouteTables();
+    const tables = await port.readRouteTables(new Map());
     assert.deepEqual(
       tables.map((t) => t.routeTableId),
       [demoRouteTableId(0), demoRouteTableId(1)],

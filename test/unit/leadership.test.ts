@@ -6,20 +6,25 @@ import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { RouteAction } from "../../src/decide/route-action.js";
 import { type LeaderInputs, Leadership, type ReconcileReport } from "../../src/replica/leadership.js";
-import type { ChangeResult, VpcPort } from "../../src/replica/vpc-port.js";
+import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../../src/replica/vpc-port.js";
 import type { RouterEni, RouteTable } from "../../src/vpc/model.js";
 import { waitFor } from "../support/wait.js";
 
 const CIDR = "10.55.16.0/24";
-const routers: RouterEni[] = [
-  { ip: "198.18.0.10", networkInterfaceId: "eni-10" },
-  { ip: "198.18.0.11", networkInterfaceId: "eni-11" },
-];
-
 /** An in-memory VPC behind the VpcPort interface (a fake for unit tests only). */
 class FakeVpc implements VpcPort {
   tables: RouteTable[];
   mutations: RouteAction[] = [];
+  routers: RouterEni[] = [
+    { ip: "198.18.0.10", networkInterfaceId: "eni-10", subnetId: "subnet-r", sourceDestCheck: false },
+    { ip: "198.18.0.11", networkInterfaceId: "eni-11", subnetId: "subnet-r", sourceDestCheck: false },
+  ];
+  /** ENIs whose source/destination check was disabled, in call order. */
+  checkFixes: string[] = [];
+  /** How many of the next source/destination check calls fail. */
+  failingFixes = 0;
+  /** The routers the last readRouteTables was given. */
+  tablesReadFor: ReadonlyMap<string, RouterEni> | undefined;
   constructor(tableCount: number, eni: string) {
     this.tables = Array.from({ length: tableCount }, (_, i) => ({
       routeTableId: `rtb-${i}`,
@@ -41,12 +46,34 @@ class FakeVpc implements VpcPort {
     }));
   }
   reads = 0;
-  async readRouteTables(): Promise<RouteTable[]> {
+  async readRouteTables(routers: ReadonlyMap<string, RouterEni>): Promise<RouteTable[]> {
     this.reads++;
+    this.tablesReadFor = routers;
     return structuredClone(this.tables);
   }
   async resolveRouters(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>> {
-    return new Map(routers.filter((r) => ips.includes(r.ip)).map((r) => [r.ip, r]));
+    return new Map(this.routers.filter((r) => ips.includes(r.ip)).map((r) => [r.ip, { ...r }]));
+  }
+  async disableSourceDestCheck(
+    routers: readonly RouterEni[],
+    guard: { mayMutate(): boolean | Promise<boolean> },
+  ) {
+    const results: SourceDestCheckResult[] = [];
+    for (const router of routers) {
+      if (!(await guard.mayMutate())) return { results, stoppedByGuard: true };
+      const base = { networkInterfaceId: router.networkInterfaceId, routerIps: [router.ip], durationMs: 0 };
+      if (this.failingFixes > 0) {
+        this.failingFixes--;
+        results.push({ ...base, ok: false, error: "boom", errorCode: "InternalError" });
+        continue;
+      }
+      this.checkFixes.push(router.networkInterfaceId);
+      this.routers = this.routers.map((r) =>
+        r.networkInterfaceId === router.networkInterfaceId ? { ...r, sourceDestCheck: false } : r,
+      );
+      results.push({ ...base, ok: true });
+    }
+    return { results, stoppedByGuard: false };
   }
   async apply(actions: readonly RouteAction[], guard: { mayMutate(): boolean | Promise<boolean> }) {
     const results: ChangeResult[] = [];
@@ -91,10 +118,27 @@ const options = {
 };
 const silent = pino({ level: "silent" });
 
+/** A logger whose JSON lines land in `lines` (level warn and above). */
+function capturingLogger() {
+  const lines: { msg: string; routerIp?: string; level: number }[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
 function setUp(
-  opts: { holdsTerm?: () => boolean; validForMs?: number; tables?: number; retryDelayMs?: number } = {},
+  opts: {
+    holdsTerm?: () => boolean;
+    validForMs?: number;
+    tables?: number;
+    retryDelayMs?: number;
+    fixSourceDestCheck?: boolean;
+    sourceDestCheckOn?: readonly string[];
+    logger?: pino.Logger;
+  } = {},
 ) {
   const vpc = new FakeVpc(opts.tables ?? 3, "eni-10");
+  const on = new Set(opts.sourceDestCheckOn ?? []);
+  vpc.routers = vpc.routers.map((r) => ({ ...r, sourceDestCheck: on.has(r.ip) }));
   const written: StatusRecord[] = [];
   const reports: ReconcileReport[] = [];
   let validUntil = performance.now() + (opts.validForMs ?? 60_000);
@@ -107,8 +151,13 @@ function setUp(
     },
   };
   const inputs: LeaderInputs = { spec, failure: healthy };
-  const settings = { ...options, retryDelayMs: opts.retryDelayMs ?? options.retryDelayMs };
-  const leadership = new Leadership(candidate, session, store, vpc, settings, silent, inputs, {
+  const settings = {
+    ...options,
+    retryDelayMs: opts.retryDelayMs ?? options.retryDelayMs,
+    fixSourceDestCheck: opts.fixSourceDestCheck ?? false,
+  };
+  const logger = opts.logger ?? silent;
+  const leadership = new Leadership(candidate, session, store, vpc, settings, logger, inputs, {
     onReconciled: (report) => reports.push(report),
   });
   return {
@@ -242,5 +291,88 @@ describe("Leadership", () => {
     assert.equal(vpc.reads, 0);
     assert.equal(reports.length, 0);
     assert.equal(vpc.mutations.length, 0);
+  });
+
+  it("reads the route tables for the routers it just resolved (the subnets selection needs them)", async () => {
+    const { vpc, reports, leadership } = setUp();
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    assert.deepEqual([...(vpc.tablesReadFor?.keys() ?? [])].sort(), ["198.18.0.10", "198.18.0.11"]);
+    assert.equal(vpc.tablesReadFor?.get("198.18.0.10")?.subnetId, "subnet-r");
+    await leadership.stop();
+  });
+
+  it("records the routers in the status and warns once per router with source/destination check on", async () => {
+    const { logger, lines } = capturingLogger();
+    const { vpc, written, reports, leadership } = setUp({ sourceDestCheckOn: ["198.18.0.11"], logger });
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    leadership.request("route recheck");
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    const warnings = () => lines.filter((l) => l.msg.includes("source/destination check enabled"));
+    assert.deepEqual(
+      warnings().map((l) => l.routerIp),
+      ["198.18.0.11"],
+      "one warning, not one per reconcile",
+    );
+    assert.deepEqual(
+      written.at(-1)?.routers?.map((r) => [r.ip, r.sourceDestCheck]),
+      [
+        ["198.18.0.10", false],
+        ["198.18.0.11", true],
+      ],
+    );
+    assert.deepEqual(vpc.checkFixes, [], "without the fix setting nothing is changed");
+    // The router is replaced by one on a new ENI with the check still on: that is a change, warned again.
+    vpc.routers = vpc.routers.map((r) =>
+      r.ip === "198.18.0.11" ? { ...r, networkInterfaceId: "eni-11b" } : r,
+    );
+    leadership.request("route recheck");
+    await waitFor(() => reports.length === 3, { timeoutMs: 2000 });
+    assert.equal(warnings().length, 2);
+    await leadership.stop();
+  });
+
+  it("with fixSourceDestCheck disables the check under the fence and records it off", async () => {
+    const { vpc, written, reports, leadership } = setUp({
+      sourceDestCheckOn: ["198.18.0.10"],
+      fixSourceDestCheck: true,
+    });
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    assert.deepEqual(vpc.checkFixes, ["eni-10"]);
+    assert.equal(reports[0]?.sourceDestFixes?.[0]?.ok, true);
+    assert.equal(written.at(-1)?.routers?.find((r) => r.ip === "198.18.0.10")?.sourceDestCheck, false);
+    leadership.request("route recheck");
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    assert.deepEqual(vpc.checkFixes, ["eni-10"], "fixed once, not again");
+    await leadership.stop();
+  });
+
+  it("does not touch the source/destination check when the fence refuses", async () => {
+    const { vpc, reports, leadership } = setUp({
+      sourceDestCheckOn: ["198.18.0.10"],
+      fixSourceDestCheck: true,
+      holdsTerm: () => false,
+    });
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    assert.equal(reports[0]?.stoppedByFence, true);
+    assert.deepEqual(vpc.checkFixes, []);
+    await leadership.stop();
+  });
+
+  it("retries a failed source/destination check fix with backoff, never giving up the duty", async () => {
+    const { vpc, reports, leadership } = setUp({
+      sourceDestCheckOn: ["198.18.0.10"],
+      fixSourceDestCheck: true,
+      retryDelayMs: 20,
+    });
+    vpc.failingFixes = 2;
+    leadership.start();
+    await waitFor(() => vpc.checkFixes.length === 1, { timeoutMs: 5000, message: "fix never retried" });
+    assert.ok(reports.filter((r) => r.sourceDestFixes?.some((f) => !f.ok)).length >= 2);
+    assert.equal(reports.at(-1)?.error, undefined);
+    await leadership.stop();
   });
 });

@@ -99,4 +99,46 @@ describe("nextStatus", () => {
     });
     assert.deepEqual(status.planWarnings, ["10.1.0.0/16 in rtb-1: all failed"]);
   });
+
+  describe("routers", () => {
+    const r10 = {
+      ip: "198.18.0.10",
+      networkInterfaceId: "eni-10",
+      subnetId: "subnet-1",
+      sourceDestCheck: true,
+      instanceId: "i-10",
+    };
+    const r9 = { sourceDestCheck: false, ip: "198.18.0.9", networkInterfaceId: "eni-9" };
+
+    it("records the resolved routers sorted by address, fields in one order, one entry per IP", () => {
+      const status = nextStatus({ ...base, routers: [r10, r9, { ...r10, networkInterfaceId: "eni-dup" }] });
+      assert.deepEqual(status.routers, [
+        { ip: "198.18.0.9", networkInterfaceId: "eni-9", sourceDestCheck: false },
+        {
+          ip: "198.18.0.10",
+          networkInterfaceId: "eni-10",
+          instanceId: "i-10",
+          subnetId: "subnet-1",
+          sourceDestCheck: true,
+        },
+      ]);
+      assert.equal(
+        JSON.stringify(status.routers),
+        JSON.stringify(nextStatus({ ...base, routers: [r9, r10] }).routers),
+        "resolve order does not change the record",
+      );
+    });
+
+    it("keeps the previous routers when a reconcile resolved none (no spec), replaces them otherwise", () => {
+      const first = nextStatus({ ...base, routers: [r10] });
+      assert.deepEqual(nextStatus({ ...base, previous: first }).routers, first.routers);
+      assert.deepEqual(nextStatus({ ...base, previous: first, routers: [] }).routers, []);
+    });
+
+    it("is unchanged when the same routers are resolved again (nothing to write)", () => {
+      const stored = JSON.parse(JSON.stringify(nextStatus({ ...base, routers: [r10, r9] })));
+      const later = nextStatus({ ...base, previous: stored, routers: [r9, r10], at: "2026-01-02T00:00:00Z" });
+      assert.equal(JSON.stringify(later), JSON.stringify(stored));
+    });
+  });
 });

@@ -14,6 +14,17 @@ export interface DemoRouter {
   readonly eniId?: string;
   /** Extra private IPs on the router's ENI (secondary addresses). */
   readonly secondaryIps?: readonly string[];
+  /**
+   * Source/destination check of the router's ENI. Default `false` (what a router needs, so tests
+   * stay quiet); EC2's own default for a new ENI is `true`.
+   */
+  readonly sourceDestCheck?: boolean;
+  /**
+   * The router's subnet: default the routers subnet ({@link DEMO_ROUTERS_SUBNET_ID}, associated
+   * with no table, so the main table's implicitly), or {@link demoSubnetId}(i) of table i ≥ 1.
+   * Its IPs must lie in that subnet.
+   */
+  readonly subnetId?: string;
 }
 
 /** Options of {@link demoWorld}. */
@@ -27,7 +38,12 @@ export interface DemoWorldOptions {
   readonly region?: string;
   /** Default `igw-0demo`. */
   readonly internetGatewayId?: string;
+  /** Tags per route table index (0 = main), e.g. `[undefined, { vpcrouter: "managed" }]`. */
+  readonly routeTableTags?: readonly (Readonly<Record<string, string>> | undefined)[];
 }
+
+/** The subnet of the demo world's routers (the first half of the VPC CIDR), in no table explicitly. */
+export const DEMO_ROUTERS_SUBNET_ID = "subnet-0routers";
 
 function hex17(n: number): string {
   return n.toString(16).padStart(17, "0");
@@ -39,8 +55,17 @@ export function demoRouteTableId(index: number): string {
 }
 
 /**
+ * The id of the /24 subnet explicitly associated with route table `index` ≥ 1; its CIDR is the
+ * `index`-th /24 of the VPC CIDR's second half (e.g. 198.19.0.0/24 for table 1 of 198.18.0.0/15).
+ */
+export function demoSubnetId(index: number): string {
+  return `subnet-${hex17(index)}`;
+}
+
+/**
  * Builds the demo world's spec (pass it to `createWorld` or `startEc2Emulator`).
- * Router IPs must lie in the first half of the VPC CIDR (the routers subnet).
+ * Router IPs must lie in their subnet: the first half of the VPC CIDR (the routers subnet) unless
+ * a router names another.
  * Route table ids are {@link demoRouteTableId}(0..N-1); router ids default to `i-…`/`eni-…` by index.
  * @throws Error for a VPC CIDR longer than /23 or too many tables for its second half
  */
@@ -56,7 +81,7 @@ export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
   if ((tableCount - 1) * 256 > half) throw new Error(`demoWorld: too many route tables for ${vpcCidr}`);
 
   const routersSubnet: SubnetSpec = {
-    subnetId: "subnet-0routers",
+    subnetId: DEMO_ROUTERS_SUBNET_ID,
     vpcId,
     cidrBlock: `${formatIpv4(parsed.network)}/${parsed.prefix + 1}`,
     availabilityZone: `${region}a`,
@@ -67,7 +92,7 @@ export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
     const subnetIds: string[] = [];
     if (index > 0) {
       const subnet: SubnetSpec = {
-        subnetId: `subnet-${hex17(index)}`,
+        subnetId: demoSubnetId(index),
         vpcId,
         cidrBlock: `${formatIpv4(parsed.network + half + (index - 1) * 256)}/24`,
         availabilityZone: `${region}${"abc"[index % 3]}`,
@@ -84,6 +109,7 @@ export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
         { destinationCidrBlock: vpcCidr, gatewayId: "local" },
         { destinationCidrBlock: "0.0.0.0/0", gatewayId: igw },
       ],
+      ...(options.routeTableTags?.[index] ? { tags: options.routeTableTags[index] } : {}),
     });
   }
 
@@ -94,14 +120,14 @@ export function demoWorld(options: DemoWorldOptions = {}): WorldSpec {
   }));
   const networkInterfaces: NetworkInterfaceSpec[] = routers.map((router, index) => ({
     networkInterfaceId: router.eniId ?? `eni-${hex17(index + 1)}`,
-    subnetId: routersSubnet.subnetId,
+    subnetId: router.subnetId ?? routersSubnet.subnetId,
     description: `router ${router.ip}`,
     attachment: { instanceId: instances[index]?.instanceId ?? "", deviceIndex: 0 },
     privateIpAddresses: [
       { privateIpAddress: router.ip, primary: true },
       ...(router.secondaryIps ?? []).map((ip) => ({ privateIpAddress: ip, primary: false })),
     ],
-    sourceDestCheck: false,
+    sourceDestCheck: router.sourceDestCheck ?? false,
   }));
 
   return {

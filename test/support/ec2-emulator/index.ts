@@ -1,9 +1,11 @@
 /** The EC2 emulator for tests: start it, load a world, inject faults, read the call log. */
 export type { CallLogEntry } from "./call-log.js";
 export {
+  DEMO_ROUTERS_SUBNET_ID,
   type DemoRouter,
   type DemoWorldOptions,
   demoRouteTableId,
+  demoSubnetId,
   demoWorld,
   withForeignVpc,
 } from "./demo-world.js";

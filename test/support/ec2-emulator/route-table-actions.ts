@@ -63,7 +63,7 @@ function routeTableXml(table: RouteTableView): XmlObject {
       associationState: { state: "associated" },
     })),
     propagatingVgwSet: [],
-    tagSet: [],
+    tagSet: Object.entries(table.tags).map(([key, value]) => ({ key, value })),
   };
 }
 
@@ -80,14 +80,17 @@ function routeWrite(params: QueryParams): RouteWrite {
   };
 }
 
-/** DescribeRouteTables: `RouteTableId.N`, `Filter.N`, `MaxResults` 5..100, `NextToken`. */
+/**
+ * DescribeRouteTables: `RouteTableId.N`, `Filter.N` (the names of {@link ROUTE_TABLE_FILTERS},
+ * `tag:<key>`, `tag-key`), `MaxResults` 5..100, `NextToken`.
+ */
 export const describeRouteTables: ActionHandler = (world, params) => {
   const ids = listParam(params, "RouteTableId");
   world.requireIds("routeTable", ids);
   const maxResults = maxResultsParam(params, 5, 100);
   let tables = world.routeTables();
   if (ids.length > 0) tables = tables.filter((t) => ids.includes(t.routeTableId));
-  tables = applyFilters(tables, filtersParam(params), ROUTE_TABLE_FILTERS);
+  tables = applyFilters(tables, filtersParam(params), ROUTE_TABLE_FILTERS, (t) => t.tags);
   const page = paginate(tables, "DescribeRouteTables", maxResults, optionalParam(params, "NextToken"));
   return { routeTableSet: page.items.map(routeTableXml), nextToken: page.nextToken };
 };

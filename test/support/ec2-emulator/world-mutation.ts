@@ -1,6 +1,7 @@
 /**
  * Edits made to the world outside the EC2 API, as an operator (console) or a failure would make them:
- * delete an ENI, add/replace or remove a route by hand, add an ENI or instance, change an instance's state.
+ * delete an ENI, add/replace or remove a route by hand, add an ENI or instance, change an instance's
+ * state, move a secondary IP to another ENI.
  */
 import type { World } from "./world.js";
 import type { InstanceSpec, InstanceStateName, NetworkInterfaceSpec, RouteEntrySpec } from "./world-spec.js";
@@ -12,7 +13,12 @@ export type WorldMutation =
   | { readonly op: "put-route"; readonly routeTableId: string; readonly route: RouteEntrySpec }
   | { readonly op: "delete-route"; readonly routeTableId: string; readonly destinationCidrBlock: string }
   | { readonly op: "add-instance"; readonly instance: InstanceSpec }
-  | { readonly op: "set-instance-state"; readonly instanceId: string; readonly state: InstanceStateName };
+  | { readonly op: "set-instance-state"; readonly instanceId: string; readonly state: InstanceStateName }
+  | {
+      readonly op: "reassign-private-ip";
+      readonly privateIpAddress: string;
+      readonly networkInterfaceId: string;
+    };
 
 const INSTANCE_STATES: readonly string[] = [
   "pending",
@@ -73,6 +79,12 @@ export function parseWorldMutation(value: unknown): WorldMutation {
       if (!INSTANCE_STATES.includes(state)) throw new Error(`mutation: unknown instance state ${state}`);
       return { op, instanceId: stringField(value, "instanceId"), state: state as InstanceStateName };
     }
+    case "reassign-private-ip":
+      return {
+        op,
+        privateIpAddress: stringField(value, "privateIpAddress"),
+        networkInterfaceId: stringField(value, "networkInterfaceId"),
+      };
     default:
       throw new Error(`mutation: unknown op ${String(op)}`);
   }
@@ -105,6 +117,9 @@ export function applyWorldMutation(world: World, mutation: WorldMutation): void 
       return;
     case "set-instance-state":
       world.operatorSetInstanceState(mutation.instanceId, mutation.state);
+      return;
+    case "reassign-private-ip":
+      world.operatorReassignPrivateIp(mutation.privateIpAddress, mutation.networkInterfaceId);
       return;
   }
 }

@@ -74,6 +74,8 @@ export interface RouteTableSpec {
   /** Subnets explicitly associated with this table. */
   readonly subnetIds?: readonly string[];
   readonly routes?: readonly RouteEntrySpec[];
+  /** Tags (key → value), matched by the `tag:<key>` and `tag-key` filters. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** The whole world. A VPC without any route table gets a main table with only its local route. */
@@ -123,6 +125,7 @@ export interface RouteTableView {
   readonly subnetIds: readonly string[];
   readonly associations: readonly RouteTableAssociationView[];
   readonly routes: readonly RouteView[];
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** An ENI as described. */

@@ -46,6 +46,7 @@ interface StoredRouteTable {
   readonly subnetAssociations: Map<string, string>;
   /** destination CIDR → route, in creation order */
   readonly routes: Map<string, StoredRoute>;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 interface StoredEni {
@@ -208,6 +209,7 @@ export class World {
       mainAssociationId: this.nextId("rtbassoc"),
       subnetAssociations,
       routes,
+      tags: { ...spec.tags },
     });
   }
 
@@ -302,6 +304,7 @@ export class World {
       subnetIds: [...table.subnetAssociations.keys()],
       associations,
       routes: [...table.routes.values()].map((route) => this.routeView(route)),
+      tags: { ...table.tags },
     };
   }
 
@@ -402,6 +405,7 @@ export class World {
         main: table.main,
         subnetIds: [...table.subnetAssociations.keys()],
         routes: [...table.routes.values()].map(({ origin: _origin, ...route }) => route),
+        ...(Object.keys(table.tags).length > 0 ? { tags: { ...table.tags } } : {}),
       })),
     };
   }
@@ -601,6 +605,35 @@ export class World {
   /** Deletes an ENI (routes to it become blackholes); returns whether it existed. */
   operatorDeleteNetworkInterface(networkInterfaceId: string): boolean {
     return this.enis.delete(networkInterfaceId);
+  }
+
+  /**
+   * Moves a secondary private IP to another ENI of the same VPC, as EC2 `AssignPrivateIpAddresses`
+   * with `AllowReassignment` does (e.g. a router's floating IP taken over by a new instance).
+   * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignPrivateIpAddresses.html
+   * @throws Error when the IP is on no ENI, is a primary IP (EC2 never moves those), or lies
+   *   outside the target ENI's subnet
+   */
+  operatorReassignPrivateIp(privateIpAddress: string, networkInterfaceId: string): void {
+    const target = this.enis.get(networkInterfaceId) ?? notFound("networkInterface", networkInterfaceId);
+    const targetVpc = this.subnets.get(target.subnetId)?.vpcId;
+    const source = [...this.enis.values()].find(
+      (eni) =>
+        this.subnets.get(eni.subnetId)?.vpcId === targetVpc &&
+        eni.privateIpAddresses.some((ip) => ip.privateIpAddress === privateIpAddress),
+    );
+    if (!source) throw new Error(`no network interface in ${targetVpc} holds ${privateIpAddress}`);
+    if (source === target) return;
+    const index = source.privateIpAddresses.findIndex((ip) => ip.privateIpAddress === privateIpAddress);
+    if (source.privateIpAddresses[index]?.primary) {
+      throw new Error(`${privateIpAddress} is the primary IP of ${source.networkInterfaceId}: not movable`);
+    }
+    const subnetCidr = parseIpv4Cidr(this.subnets.get(target.subnetId)?.cidrBlock ?? "");
+    if (!subnetCidr || !cidrContains(subnetCidr, privateIpAddress)) {
+      throw new Error(`${privateIpAddress} is not in the subnet of ${networkInterfaceId}`);
+    }
+    source.privateIpAddresses.splice(index, 1);
+    target.privateIpAddresses.push({ privateIpAddress, primary: false });
   }
 
   /** Adds an instance (state defaults to running). */

@@ -1,0 +1,49 @@
+/**
+ * Which region and VPC the daemon works on: the configured ones, completed from the instance
+ * metadata service when missing. A configured value always wins (vpc-router overwrote a given
+ * region/VPC with the detected ones). Pure.
+ */
+import type { InstanceIdentity } from "./instance-identity.js";
+
+/** The message the daemon prints (exit code 2) when no VPC id is known. */
+export const VPC_NOT_DETECTABLE =
+  "VPC id not given (-v/--vpc) and not detectable from the instance metadata service";
+
+/** Outcome of {@link resolveAwsTarget}. */
+export type AwsTargetResult =
+  | {
+      readonly ok: true;
+      /** Empty when neither given nor detected: the SDK's default chain decides (`AWS_REGION`, profile). */
+      readonly region: string;
+      readonly vpcId: string;
+      /** Which values came from the metadata service. */
+      readonly detected: { readonly region: boolean; readonly vpcId: boolean };
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** True when the metadata service is worth asking: the region or the VPC id is not configured. */
+export function needsInstanceIdentity(given: { readonly region: string; readonly vpcId: string }): boolean {
+  return given.region === "" || given.vpcId === "";
+}
+
+/**
+ * Completes the configured region and VPC id with the detected ones.
+ * @param given `aws.region` and `aws.vpcId` from the configuration (empty = not given)
+ * @param detected what {@link detectInstanceIdentity} found (`{}` when it was not asked)
+ * @returns the region and VPC to use, or `{ok: false, message}` ({@link VPC_NOT_DETECTABLE}, plus
+ *   the detection's problem when there is one) when no VPC id is known
+ */
+export function resolveAwsTarget(
+  given: { readonly region: string; readonly vpcId: string },
+  detected: InstanceIdentity,
+): AwsTargetResult {
+  const vpcFromImds = given.vpcId === "" && detected.vpcId !== undefined;
+  const vpcId = given.vpcId !== "" ? given.vpcId : (detected.vpcId ?? "");
+  if (vpcId === "") {
+    const why = detected.problem ? ` (${detected.problem})` : "";
+    return { ok: false, message: `${VPC_NOT_DETECTABLE}${why}` };
+  }
+  const regionFromImds = given.region === "" && detected.region !== undefined;
+  const region = given.region !== "" ? given.region : (detected.region ?? "");
+  return { ok: true, region, vpcId, detected: { region: regionFromImds, vpcId: vpcFromImds } };
+}
