@@ -2,21 +2,37 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createApiServer } from "./api/server.js";
 import { buildStatusView } from "./api/status-view.js";
+import { vpcRouterStateOf } from "./api/vpc-router-state.js";
 import { ChangeFeed } from "./cluster/change-feed.js";
 import { ClusterStore } from "./cluster/cluster-store.js";
 import { createEtcdClient } from "./cluster/etcd-client.js";
 import { clusterKeys } from "./cluster/keys.js";
 import type { MemberRecord } from "./cluster/records.js";
 import { Session } from "./cluster/session.js";
+import { redactedConfig } from "./config/load.js";
 import type { VpcrouterConfig } from "./config/schema.js";
 import { createProbe } from "./probe/create-probe.js";
 import { HealthMonitor } from "./probe/health-monitor.js";
 import { Replica } from "./replica/replica.js";
+import type { SpecReading } from "./spec-source/spec-source.js";
 import { startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
 import { VERSION } from "./version.js";
+import { needsInstanceIdentity, resolveAwsTarget } from "./vpc/aws-target.js";
 import { createEc2VpcPort } from "./vpc/ec2-vpc-port.js";
+import { detectInstanceIdentity } from "./vpc/instance-identity.js";
+
+/** The daemon cannot start with this configuration (exit code 2, like a bad flag). */
+export class StartupConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupConfigError";
+  }
+}
+
+/** How long the instance metadata service may take to name the region and VPC at start, ms. */
+const IMDS_TIMEOUT_MS = 2000;
 
 /** A running replica with its API; `stop()` shuts it down gracefully. */
 export interface Daemon {
@@ -29,13 +45,15 @@ export interface Daemon {
 /**
  * Starts one vpcrouter replica from a validated configuration: telemetry, etcd client, probes,
  * the replica (session, votes, election, leadership) and the HTTP API.
- * @throws Error when the configuration lacks what running needs (e.g. no VPC id), or when the
- *   HTTP API cannot listen (e.g. address in use).
+ * Region and VPC id not configured are taken from the instance metadata service (IMDSv2); a
+ * configured value is never overwritten.
+ * @throws StartupConfigError when no VPC id is configured or detectable.
+ * @throws Error when the HTTP API cannot listen (e.g. address in use).
  */
 export async function startDaemon(config: VpcrouterConfig, logger: Logger): Promise<Daemon> {
-  if (!config.aws.vpcId) throw new Error("aws.vpcId (--vpc) is required to run");
   const replicaId = config.replica.id || hostname();
   const log = logger.child({ replica: replicaId, zone: config.replica.zone });
+  const aws = await resolveAws(config.aws, log);
   const telemetry = startTelemetry({
     serviceName: config.telemetry.serviceName,
     replicaId,
@@ -60,12 +78,16 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   monitor.on("change", (failed: ReadonlySet<string>) =>
     log.info({ failed: [...failed].sort() }, "local probe view changed"),
   );
-  const vpc = createEc2VpcPort(config.aws, log);
+  const vpc = createEc2VpcPort(aws, log);
   vpc.policy.onCall((event) => instruments.ec2Calls.add(1, { action: event.action, outcome: event.outcome }));
 
   // The API listens first (its port may be 0 in tests), then the member record names it.
   let replica: Replica | undefined;
   let member: MemberRecord | undefined;
+  const startedAt = new Date().toISOString();
+  const shownConfig = redactedConfig(config);
+  // When the configfile/fixedconf source last gave a valid spec (vpc-router's last_route_spec_update).
+  let specSourceUpdatedAt: string | undefined;
   const api = createApiServer(
     {
       status: () =>
@@ -77,6 +99,9 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       ready: () => replica?.ready ?? false,
       maxRoutes: () => config.spec.maxRoutes,
       metrics: (request, response) => telemetry.metricsHandler(request, response),
+      config: () => shownConfig,
+      startedAt,
+      vpcRouterState: () => (replica ? vpcRouterStateOf(replica, { specSourceUpdatedAt }) : undefined),
     },
     log,
   );
@@ -87,7 +112,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     id: replicaId,
     zone: config.replica.zone,
     version: VERSION,
-    startedAt: new Date().toISOString(),
+    startedAt,
     apiAddr,
   };
   const observer = observeReplica(instruments);
@@ -103,6 +128,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         safetyMarginMs: config.election.safetyMarginMs,
         prune: config.reconcile.prune,
         ignoreRoutes: config.reconcile.ignoreRoutes,
+        fixSourceDestCheck: config.aws.fixSourceDestCheck,
         retryDelayMs: 2000,
       },
     },
@@ -119,10 +145,23 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
 
   // configfile/fixedconf: the leader publishes its source's spec to <prefix>/spec (no-op otherwise).
   const specSource = startSpecSource(config.spec, { store, replica, logger: log });
+  const noteValidReading = (reading: SpecReading) => {
+    if (reading.result.ok) specSourceUpdatedAt = new Date().toISOString();
+  };
+  if (specSource.source) {
+    noteValidReading(specSource.source.latest);
+    specSource.source.onChange(noteValidReading);
+  }
   observer.watch(replica);
   replica.start();
   log.info(
-    { version: VERSION, api: apiAddr, vpc: config.aws.vpcId, prefix: config.etcd.prefix },
+    {
+      version: VERSION,
+      api: apiAddr,
+      vpc: aws.vpcId,
+      region: aws.region || "(SDK default)",
+      prefix: config.etcd.prefix,
+    },
     "vpcrouter started",
   );
 
@@ -147,4 +186,15 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       return stopping;
     },
   };
+}
+
+/** The `aws` settings with region and VPC id completed from the instance metadata service. */
+async function resolveAws(given: VpcrouterConfig["aws"], log: Logger): Promise<VpcrouterConfig["aws"]> {
+  if (!needsInstanceIdentity(given)) return given;
+  const target = resolveAwsTarget(given, await detectInstanceIdentity({ timeoutMs: IMDS_TIMEOUT_MS }));
+  if (!target.ok) throw new StartupConfigError(target.message);
+  if (target.detected.region || target.detected.vpcId) {
+    log.info({ region: target.region, vpcId: target.vpcId, detected: target.detected }, "detected from IMDS");
+  }
+  return { ...given, region: target.region, vpcId: target.vpcId };
 }

@@ -1,7 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import Fastify from "fastify";
+import fastifyAccepts from "@fastify/accepts";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
+import type { VpcrouterConfig } from "../config/schema.js";
 import { formatSpecProblems, parseSpec } from "../spec/parse.js";
+import { VERSION } from "../version.js";
+import { sendNegotiated } from "./negotiate.js";
+import { buildPluginsView } from "./plugins-view.js";
+import type { VpcRouterState } from "./vpc-router-state.js";
+import {
+  buildIpsView,
+  buildRootView,
+  buildRouteInfoView,
+  buildVpcView,
+  serverVersionLine,
+} from "./vpc-router-views.js";
 
 /** What the HTTP API reads and does; the daemon provides it. */
 export interface ApiBackend {
@@ -15,12 +28,36 @@ export interface ApiBackend {
   maxRoutes(): number;
   /** Serves Prometheus text for `GET /metrics`. */
   metrics(request: IncomingMessage, response: ServerResponse): void;
+  /**
+   * The configuration in force with secrets redacted (`redactedConfig` of src/config/load.ts):
+   * `GET /` shows it as `params`; the spec mode, health check and ignored routes come from it.
+   */
+  config(): VpcrouterConfig;
+  /** When this process started, ISO 8601 (`GET /` `SERVER.start_time`). */
+  readonly startedAt: string;
+  /** Live state of vpc-router's views (`vpcRouterStateOf(replica)`); undefined while starting. */
+  vpcRouterState(): VpcRouterState | undefined;
+}
+
+/** Why `POST /route_spec` is refused in a spec mode whose spec does not come from etcd, if it is. */
+export function postRefusal(spec: VpcrouterConfig["spec"]): string | undefined {
+  switch (spec.mode) {
+    case "configfile":
+      return `the route spec comes from the file ${spec.file} (spec.mode configfile): edit the file instead`;
+    case "fixedconf":
+      return "the route spec is fixed by the configuration (spec.mode fixedconf: spec.fixedCidr, spec.fixedHosts)";
+    default:
+      return undefined;
+  }
 }
 
 /**
- * The HTTP API (default 127.0.0.1:33289, vpc-router's port): `GET /status`, `GET /route_spec`,
- * `POST /route_spec`, `GET /healthz`, `GET /readyz`, `GET /metrics`. Error bodies are JSON
- * `{ error, problems? }`.
+ * The HTTP API (default 127.0.0.1:33289, vpc-router's port):
+ * - vpc-router's state endpoints, content-negotiated (see negotiate.ts): `GET /` (with `_href`
+ *   links), `/ips`, `/plugins`, `/route_info`, `/vpc` (shapes in vpc-router-views.ts, plugins-view.ts);
+ * - `GET /status` (JSON), `GET /route_spec`, `POST /route_spec` (modes etcd and http; 409 in
+ *   configfile and fixedconf), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+ * Error bodies are JSON `{ error, problems? }` (vpc-router sent text).
  */
 export function createApiServer(backend: ApiBackend, logger: Logger) {
   // Per-request logs (info) are noise for a status API: only warnings and errors get through.
@@ -34,6 +71,38 @@ export function createApiServer(backend: ApiBackend, logger: Logger) {
     (_request, body, done) => done(null, body),
   );
 
+  app.register(fastifyAccepts);
+
+  app.get("/", async (request, reply) => {
+    const config = backend.config();
+    const body = buildRootView({
+      version: serverVersionLine(VERSION, config.spec.mode, config.probe.health),
+      startedAt: backend.startedAt,
+      now: new Date(),
+      params: config,
+    });
+    return sendNegotiated(request, reply, body, "vpcrouter state");
+  });
+  app.get("/ips", async (request, reply) =>
+    sendNegotiated(request, reply, buildIpsView(backend.vpcRouterState()), "vpcrouter state: ips"),
+  );
+  app.get("/plugins", async (request, reply) => {
+    const state = backend.vpcRouterState();
+    const body = buildPluginsView(backend.config(), {
+      probes: state?.probes ?? new Map(),
+      ...(state?.specSourceUpdatedAt !== undefined ? { specSourceUpdatedAt: state.specSourceUpdatedAt } : {}),
+    });
+    return sendNegotiated(request, reply, body, "vpcrouter state: plugins");
+  });
+  app.get("/route_info", async (request, reply) => {
+    const body = buildRouteInfoView(backend.vpcRouterState(), backend.config().reconcile.ignoreRoutes);
+    return sendNegotiated(request, reply, body, "vpcrouter state: route_info");
+  });
+  app.get("/vpc", async (request, reply) => {
+    const body = buildVpcView(backend.vpcRouterState(), backend.config().reconcile.ignoreRoutes);
+    return sendNegotiated(request, reply, body, "vpcrouter state: vpc");
+  });
+
   app.get("/status", async () => backend.status());
 
   app.get("/route_spec", async (_request, reply) => {
@@ -42,7 +111,16 @@ export function createApiServer(backend: ApiBackend, logger: Logger) {
     return reply.header("x-spec-revision", inForce.revision).send(inForce.spec);
   });
 
-  app.post("/route_spec", async (request, reply) => {
+  // vpc-router accepted POSTs only in its http mode; here the spec lives in etcd in modes etcd and
+  // http, while in configfile and fixedconf the leader would overwrite a POSTed spec at once. The
+  // refusal comes first (onRequest), before the body is even parsed.
+  const refuseInSourceModes = async (_request: FastifyRequest, reply: FastifyReply) => {
+    const { spec } = backend.config();
+    const refusal = postRefusal(spec);
+    if (refusal) return reply.code(409).send({ error: refusal, mode: spec.mode });
+  };
+
+  app.post("/route_spec", { onRequest: refuseInSourceModes }, async (request, reply) => {
     const text = typeof request.body === "string" ? request.body : "";
     const parsed = parseSpec(text, { maxRoutes: backend.maxRoutes() });
     if (!parsed.ok) {

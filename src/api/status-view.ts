@@ -1,5 +1,6 @@
 import type { MemberRecord } from "../cluster/records.js";
 import type { Replica } from "../replica/replica.js";
+import type { RouterEni } from "../vpc/model.js";
 
 /**
  * The body of `GET /status`: everything an operator needs to see what this replica and the
@@ -49,5 +50,17 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
       ? { reason: report.reason, at: report.at, durationMs: report.durationMs, error: report.error ?? null }
       : null,
     routeTables: report?.tables ?? status?.routeTables ?? [],
+    sourceDestCheck: sourceDestCheckEnabled(report?.routers ?? status?.routers ?? []),
   };
+}
+
+/**
+ * Router IPs whose ENI has the source/destination check enabled, sorted: such a router drops the
+ * traffic routed through it (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck).
+ * Routers whose check is unknown are left out.
+ */
+export function sourceDestCheckEnabled(routers: readonly RouterEni[]): string[] {
+  return [
+    ...new Set(routers.filter((router) => router.sourceDestCheck === true).map((router) => router.ip)),
+  ].sort();
 }

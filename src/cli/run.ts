@@ -4,12 +4,14 @@
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
-import { startDaemon } from "../daemon.js";
+import { StartupConfigError, startDaemon } from "../daemon.js";
+import { EXIT } from "./exit-codes.js";
 
 /**
  * Runs one replica with `config`, logging through `logger`.
- * @returns the process exit code: 0 after a requested stop, 1 when the daemon cannot start
- *   (e.g. the API port is in use).
+ * @returns the process exit code: 0 after a requested stop, 2 when the configuration cannot run
+ *   (no VPC id given or detectable), 1 when the daemon cannot start otherwise (e.g. the API port is
+ *   in use).
  */
 export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promise<number> {
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
@@ -17,7 +19,7 @@ export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promis
     daemon = await startDaemon(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    return 1;
+    return error instanceof StartupConfigError ? EXIT.usage : EXIT.failure;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -25,5 +27,5 @@ export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promis
   });
   logger.info({ signal }, "signal received");
   await daemon.stop();
-  return 0;
+  return EXIT.ok;
 }
