@@ -27,6 +27,14 @@ export interface ReplicaProcessOptions {
   readonly electionTtlSeconds?: number;
   /** Extra environment variables, e.g. `{ VPCROUTER_SPEC_MODE: "configfile" }` (they win over the test's). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A whole command line to run as is (e.g. vpc-router's `-m configfile -f spec.conf …`, no `run`):
+   * the harness's own settings (id, zone, etcd, prefix, API address and port, election TTL) then go
+   * through `VPCROUTER_*` variables, and `extraArgs`, `vpcId` are not passed as flags.
+   */
+  readonly commandLine?: readonly string[];
+  /** Working directory of the process (default: the repository root). */
+  readonly cwd?: string;
 }
 
 /** Replica processes alive in this test process, killed when it exits (even on a test timeout). */
@@ -71,6 +79,27 @@ export class ReplicaProcess {
   /** Spawns the replica and waits (up to 30 s) until its API answers `GET /healthz`. */
   static async start(options: ReplicaProcessOptions): Promise<ReplicaProcess> {
     const port = await freePort();
+    const ttl = String(options.electionTtlSeconds ?? 3);
+    if (options.commandLine) {
+      // An absolute loader URL: the working directory may be outside the repository.
+      const args = [
+        "--import",
+        import.meta.resolve("tsx"),
+        join(repoRoot, "src/cli/main.ts"),
+        ...options.commandLine,
+      ];
+      const env = {
+        VPCROUTER_REPLICA_ID: options.id,
+        VPCROUTER_REPLICA_ZONE: options.zone,
+        VPCROUTER_ETCD_ENDPOINTS: options.etcdEndpoints.join(","),
+        VPCROUTER_ETCD_PREFIX: options.prefix,
+        VPCROUTER_API_ADDRESS: "127.0.0.1",
+        VPCROUTER_API_PORT: String(port),
+        VPCROUTER_ELECTION_TTL_SECONDS: ttl,
+        ...options.env,
+      };
+      return ReplicaProcess.spawnAndWait(options, args, port, env);
+    }
     const args = [
       "--import",
       "tsx",
@@ -93,11 +122,20 @@ export class ReplicaProcess {
       "--port",
       String(port),
       "--election-ttl",
-      String(options.electionTtlSeconds ?? 3),
+      ttl,
       ...(options.extraArgs ?? []),
     ];
+    return ReplicaProcess.spawnAndWait(options, args, port, options.env ?? {});
+  }
+
+  private static async spawnAndWait(
+    options: ReplicaProcessOptions,
+    args: readonly string[],
+    port: number,
+    extraEnv: Readonly<Record<string, string>>,
+  ): Promise<ReplicaProcess> {
     const child = spawn(process.execPath, args, {
-      cwd: repoRoot,
+      cwd: options.cwd ?? repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
@@ -106,7 +144,7 @@ export class ReplicaProcess {
         AWS_SECRET_ACCESS_KEY: "test-secret",
         AWS_REGION: "us-east-1",
         AWS_EC2_METADATA_DISABLED: "true",
-        ...options.env,
+        ...extraEnv,
       },
     });
     const replica = new ReplicaProcess(options.id, `http://127.0.0.1:${port}`, child);

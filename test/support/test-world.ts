@@ -26,6 +26,8 @@ export interface TestWorldOptions {
   readonly routeTables: number;
   /** etcd key prefix (default `/vpcrouter-<tag>`). */
   readonly prefix?: string;
+  /** The emulated VPC's id (default: derived from the tag). */
+  readonly vpcId?: string;
 }
 
 /** EC2 actions that change route tables. */
@@ -49,7 +51,7 @@ export class TestWorld {
     readonly routers: RouterWorld,
   ) {
     this.prefix = prefixFor(options);
-    this.vpcId = vpcIdFor(options.tag);
+    this.vpcId = vpcIdFor(options);
   }
 
   /** Starts etcd, the namespaces and the emulator; on any failure removes what was started. */
@@ -59,7 +61,7 @@ export class TestWorld {
     await run("pkill", ["-KILL", "-f", `cli/main.ts run .*--prefix ${prefixFor(options)}( |$)`]).catch(
       () => undefined,
     );
-    const vpcId = vpcIdFor(options.tag);
+    const vpcId = vpcIdFor(options);
     let etcd: EtcdCluster | undefined;
     let routers: RouterWorld | undefined;
     try {
@@ -106,6 +108,31 @@ export class TestWorld {
       electionTtlSeconds: options.electionTtlSeconds,
       ...(options.env ? { env: options.env } : {}),
       extraArgs: [...(options.defaults ? [] : fast), ...extraArgs],
+    });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /**
+   * Starts a replica from a complete command line, exactly as an operator types it after
+   * `vpcrouter` (e.g. vpc-router's `-m configfile -f spec.conf -v vpc-…`); the world's etcd, prefix
+   * and API port go through `VPCROUTER_*` variables.
+   */
+  async startCommandLine(
+    id: string,
+    zone: string,
+    commandLine: readonly string[],
+    options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>> } = {},
+  ): Promise<ReplicaProcess> {
+    const replica = await ReplicaProcess.start({
+      id,
+      zone,
+      etcdEndpoints: this.etcd.endpoints,
+      prefix: this.prefix,
+      vpcId: this.vpcId,
+      ec2Endpoint: this.ec2.url,
+      commandLine,
+      ...options,
     });
     this.replicas.push(replica);
     return replica;
@@ -214,8 +241,8 @@ export class TestWorld {
 }
 
 /** A well-formed VPC id (vpc- and 17 hex digits) derived from the world's tag. */
-function vpcIdFor(tag: string): string {
-  return `vpc-${Buffer.from(tag).toString("hex").padEnd(17, "0").slice(0, 17)}`;
+function vpcIdFor(options: TestWorldOptions): string {
+  return options.vpcId ?? `vpc-${Buffer.from(options.tag).toString("hex").padEnd(17, "0").slice(0, 17)}`;
 }
 
 /** The etcd prefix of a world: its own, or `/vpcrouter-<tag>`. */
