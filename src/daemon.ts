@@ -63,7 +63,10 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   const client = createEtcdClient(config.etcd);
   const store = new ClusterStore(client, clusterKeys(config.etcd.prefix));
   const { instruments } = telemetry;
-  const probe = createProbe(config.probe.health, { tcpCheckPort: config.probe.tcpCheckPort });
+  const probe = createProbe(config.probe.health, {
+    tcpCheckPort: config.probe.tcpCheckPort,
+    multiPlugins: config.probe.multiPlugins,
+  });
   const monitor = new HealthMonitor({
     intervalMs: config.probe.intervalMs,
     timeoutMs: config.probe.timeoutMs,
@@ -128,6 +131,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         safetyMarginMs: config.election.safetyMarginMs,
         prune: config.reconcile.prune,
         ignoreRoutes: config.reconcile.ignoreRoutes,
+        allowEmptySpec: config.reconcile.allowEmptySpec,
         fixSourceDestCheck: config.aws.fixSourceDestCheck,
         retryDelayMs: 2000,
       },

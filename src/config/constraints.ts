@@ -51,21 +51,28 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
   return problems;
 }
 
-/** The settings each spec mode needs (vpc-router's -f, --fixed_cidr, --fixed_hosts). */
+/**
+ * The settings each spec mode needs (vpc-router's -f, --fixed_cidr, --fixed_hosts), worded like
+ * vpc-router's own checks (watcher/plugins/configfile.py, fixedconf.py) after the setting's name.
+ */
 function specModeProblems(spec: VpcrouterConfig["spec"]): string[] {
   const problems: string[] = [];
   if (spec.mode === "configfile" && spec.file === "") {
-    problems.push("spec.file: a route spec file must be given (-f/--file) in configfile mode");
+    problems.push("spec.file: A config file needs to be specified (-f/--file) in configfile mode");
   }
   if (spec.mode === "fixedconf") {
     if (spec.fixedCidr === "") {
-      problems.push("spec.fixedCidr: a CIDR must be given (--fixed_cidr) in fixedconf mode");
+      problems.push(
+        "spec.fixedCidr: A CIDR needs to be specified (--fixed_cidr/--fixed-cidr) in fixedconf mode",
+      );
     } else {
       const cidr = parseIpv4Cidr(spec.fixedCidr);
-      if (!cidr.ok) problems.push(`spec.fixedCidr: ${cidr.message}`);
+      if (!cidr.ok) problems.push(`spec.fixedCidr: Not a valid CIDR: ${cidr.message}`);
     }
     if (spec.fixedHosts.length === 0) {
-      problems.push("spec.fixedHosts: router IPs must be given (--fixed_hosts a:b) in fixedconf mode");
+      problems.push(
+        "spec.fixedHosts: A hosts list needs to be specified as IP addresses separated by ':' (--fixed_hosts/--fixed-hosts) in fixedconf mode",
+      );
     }
   }
   return problems;

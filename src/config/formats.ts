@@ -6,7 +6,7 @@
  */
 import convict from "convict";
 import ipaddr from "ipaddr.js";
-import { parseIpv4Cidr } from "../spec/cidr.js";
+import { normaliseIgnoredCidr } from "../spec/ignored-cidr.js";
 import { parseIpv4 } from "../spec/ipv4.js";
 import { parseRouteTableSelection } from "../vpc/route-table-selection.js";
 
@@ -134,18 +134,37 @@ export const ETCD_ENDPOINTS = register(
   listFromText,
 );
 
-/** List of IPv4 CIDRs (`a.b.c.d/n`, host bits clear); text is a comma list. */
+/**
+ * Reads each ignore-route entry with vpc-router's rules ({@link normaliseIgnoredCidr}): text is a comma
+ * list; a bare IP becomes `/32` and `0.0.0.0` becomes `0.0.0.0/0`. Entries that do not parse are
+ * kept as written so that validation names them. Lists from a JSON file are not coerced by convict
+ * (it coerces only text); `loadConfig` normalises them after validation.
+ */
+function ignoreRoutesFromText(value: unknown): unknown {
+  const list = listFromText(value);
+  if (!Array.isArray(list)) return list;
+  return list.map((item: unknown) => {
+    if (typeof item !== "string") return item;
+    const parsed = normaliseIgnoredCidr(item);
+    return parsed.ok ? parsed.cidr.text : item;
+  });
+}
+
+/**
+ * List of ignore routes: IPv4 CIDRs (host bits clear) or bare IPv4 addresses (vpc-router's
+ * `--ignore_routes`: an address means `/32`, `0.0.0.0` means `0.0.0.0/0`); text is a comma list.
+ */
 export const IPV4_CIDR_LIST = register(
   "vpcrouter-ipv4-cidr-list",
   (value) => {
-    if (!Array.isArray(value)) fail("must be a list of IPv4 CIDRs");
+    if (!Array.isArray(value)) fail("must be a list of IPv4 CIDRs or addresses");
     for (const item of value) {
       if (typeof item !== "string") fail(`${JSON.stringify(item)} is not a string`);
-      const parsed = parseIpv4Cidr(item);
+      const parsed = normaliseIgnoredCidr(item);
       if (!parsed.ok) fail(parsed.message);
     }
   },
-  listFromText,
+  ignoreRoutesFromText,
 );
 
 /** etcd key prefix: starts with `/`, no trailing `/`, no empty segment, no spaces. */
@@ -182,7 +201,9 @@ export const REGION_FORMAT = register("vpcrouter-region", (value) => {
 export const LISTEN_ADDRESS = register("vpcrouter-listen-address", (value) => {
   if (typeof value !== "string") fail("must be a string");
   if (value !== "localhost" && !ipaddr.IPv4.isValidFourPartDecimal(value) && !ipaddr.IPv6.isValid(value)) {
-    fail('must be an IP address (e.g. "127.0.0.1", "0.0.0.0", "::1") or "localhost"');
+    fail(
+      'Not a valid IP address: must be an IPv4 or IPv6 address (e.g. "127.0.0.1", "0.0.0.0", "::1") or "localhost"',
+    );
   }
 });
 
@@ -202,7 +223,7 @@ export const IPV4_LIST = register(
     if (!Array.isArray(value)) fail("must be a list of IPv4 addresses");
     for (const item of value) {
       if (typeof item !== "string" || !parseIpv4(item).ok)
-        fail(`${JSON.stringify(item)} is not a valid IP address`);
+        fail(`Not a valid IP address (${JSON.stringify(item)})`);
     }
   },
   listFromColonText,

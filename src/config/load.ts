@@ -5,10 +5,11 @@
  * environment `VPCROUTER_*` < overrides (CLI flags). convict 6.2.5 applies environment values after
  * every file it loads, which gives exactly this order.
  */
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import convict from "convict";
+import { normaliseIgnoredCidr } from "../spec/ignored-cidr.js";
 import { crossSettingProblems } from "./constraints.js";
 import { SETTING_PATHS } from "./paths.js";
 import { configSchema, type VpcrouterConfig } from "./schema.js";
@@ -33,7 +34,33 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Values by dotted setting path (e.g. `"probe.intervalMs"`); text is coerced like env values. */
   overrides?: Record<string, unknown>;
+  /**
+   * Settings computed from the others, applied after the overrides and before validation (the CLI
+   * uses it to turn vpc-router's `--icmp_check_interval`/`--tcp_check_interval` into
+   * `probe.intervalMs` according to the health check in force). `draft` is the merged, not yet
+   * validated configuration. Returns values by dotted path (text is coerced like overrides) and
+   * problems, each starting with the setting it concerns; both join the ConfigError's list.
+   */
+  derive?: (draft: Readonly<VpcrouterConfig>) => DerivedSettings;
 }
+
+/** What a {@link ConfigSources.derive} hook contributes. */
+export interface DerivedSettings {
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly problems: readonly string[];
+}
+
+/**
+ * vpc-router's words for a bad value of these settings (main/__init__.py `_parse_args`,
+ * plugin_framework `load_plugin`), put after the setting name so that operators who grep for
+ * vpc-router's messages find ours: e.g. `api.port: Invalid listen port: must be an integer …`.
+ */
+const VPC_ROUTER_WORDING: Readonly<Record<string, string>> = {
+  "api.port": "Invalid listen port",
+  "probe.health": "Unknown health-check plugin",
+  "probe.tcpCheckPort": "Invalid port for the TCP health-test",
+  "spec.mode": "Unknown mode",
+};
 
 /** config/default.json, found relative to this module both in src/ (tsx) and in dist/ (built). */
 const DEFAULT_FILE = fileURLToPath(new URL("../../config/default.json", import.meta.url));
@@ -59,14 +86,26 @@ export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
     if (!SETTING_PATHS.includes(path)) throw new ConfigError([`${path}: unknown setting`]);
     config.set(path, value);
   }
+  const derived = sources.derive?.(config.getProperties()) ?? { values: {}, problems: [] };
+  for (const [path, value] of Object.entries(derived.values)) config.set(path, value);
   try {
     config.validate({ allowed: "strict" });
   } catch (error) {
-    throw new ConfigError(convictProblems(error));
+    throw new ConfigError([...convictProblems(error), ...derived.problems]);
   }
   const loaded = config.getProperties();
   if (loaded.replica.id === "") loaded.replica.id = hostReplicaId();
-  const problems = [...crossSettingProblems(loaded), ...unreadableFiles(loaded)];
+  // Text was normalised by the format's coercion; lists from a JSON file arrive as written.
+  loaded.reconcile.ignoreRoutes = loaded.reconcile.ignoreRoutes.map((entry) => {
+    const parsed = normaliseIgnoredCidr(entry);
+    return parsed.ok ? parsed.cidr.text : entry;
+  });
+  const problems = [
+    ...derived.problems,
+    ...crossSettingProblems(loaded),
+    ...unreadableFiles(loaded),
+    ...unreadableSpecFile(loaded),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return loaded;
 }
@@ -110,8 +149,16 @@ function convictProblems(error: unknown): string[] {
       if (undeclared) return `${undeclared[1]}: unknown setting`;
       const missing = /^configuration param '(.+)' missing from config/.exec(line);
       if (missing) return `${missing[1]}: missing (its parent was set to a non-object value)`;
-      return line;
+      return withVpcRouterWording(line);
     });
+}
+
+function withVpcRouterWording(problem: string): string {
+  for (const [path, words] of Object.entries(VPC_ROUTER_WORDING)) {
+    const head = `${path}: `;
+    if (problem.startsWith(head)) return `${head}${words}: ${problem.slice(head.length)}`;
+  }
+  return problem;
 }
 
 function hostReplicaId(): string {
@@ -137,6 +184,28 @@ function unreadableFiles(config: VpcrouterConfig): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * configfile mode reads `spec.file` at start, as vpc-router does (watcher/plugins/configfile.py
+ * `check_arguments`: "Cannot open config file '<path>': <reason>"). A directory cannot be read
+ * as a file either.
+ */
+function unreadableSpecFile(config: VpcrouterConfig): string[] {
+  const { mode, file } = config.spec;
+  if (mode !== "configfile" || file === "") return [];
+  let reason: string | undefined;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      if (fstatSync(fd).isDirectory()) reason = "is a directory";
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    reason = errorText(error);
+  }
+  return reason === undefined ? [] : [`spec.file: Cannot open config file '${file}': ${reason}`];
 }
 
 function errorText(error: unknown): string {

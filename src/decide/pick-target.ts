@@ -13,48 +13,68 @@ export interface CidrTargetInput {
 }
 
 /**
- * Picks the ONE router a spec CIDR should point at in every table (DESIGN.md rules 3 and 4).
+ * Picks the ONE router a spec CIDR should point at in every table (DESIGN.md rules 1, 3 and 4).
  *
- * 1. Keep what works: among the routers that active routes point at today and that have not failed
- *    (questionable ones included: no failback, no needless moves), keep the one most tables use;
- *    ties go to the earlier one in spec order.
- * 2. Otherwise the route must move: {@link chooseTarget} over the resolved routers, preferring
- *    healthy ones. A router behind a blackholed route is treated as questionable here, since the
- *    route's state says its ENI or instance is gone.
+ * 1. Keep what works: among the routers that active routes point at today and that have not
+ *    failed, keep a healthy one (neither failed nor questionable) if any, else a questionable one;
+ *    in each group the one most tables use, ties to the earlier in spec order. A questionable
+ *    router is one that fewer than a quorum of replicas see failed: rule 1 says one replica's
+ *    partial view never moves a route, so being questionable alone moves nothing (vpc-router,
+ *    with a single view, moved such routes). No failback either: a live router is never left for
+ *    a "better" one.
+ * 2. Otherwise the route must move: {@link chooseTarget} over the resolved routers (vpc-router's
+ *    `_choose_different_host` order): the first healthy one, else a questionable one. A router
+ *    behind a blackholed route counts as questionable here, since the route's state says its ENI
+ *    or instance is gone; one that is also questionable comes last.
  *
  * @returns the router, or `undefined` when every resolved router has failed (or none resolved).
  */
 export function pickCidrTarget(input: CidrTargetInput): RouterEni | undefined {
-  return keepCurrentTarget(input) ?? chooseNewTarget(input);
+  const inUse = routersInUse(input);
+  const healthyInUse = mostUsed(input.routers, inUse, (router) => !input.questionable.has(router.ip));
+  return healthyInUse ?? mostUsed(input.routers, inUse, () => true) ?? chooseNewTarget(input);
 }
 
-function keepCurrentTarget({ routers, routes, failed }: CidrTargetInput): RouterEni | undefined {
+/** How many tables' active routes point at each live (not failed) spec router. */
+function routersInUse({ routers, routes, failed, questionable }: CidrTargetInput): Map<RouterEni, number> {
   const tablesUsing = new Map<RouterEni, number>();
   for (const route of routes) {
     if (!isRouterRoute(route) || route.state !== "active") continue;
-    const current = currentRouter(route, routers, failed);
+    const current = currentRouter(route, routers, failed, questionable);
     if (current === undefined || failed.has(current.ip)) continue;
     tablesUsing.set(current, (tablesUsing.get(current) ?? 0) + 1);
   }
+  return tablesUsing;
+}
+
+/** The router of `routers` (spec order) that most tables use among those `eligible`; ties: earliest. */
+function mostUsed(
+  routers: readonly RouterEni[],
+  tablesUsing: ReadonlyMap<RouterEni, number>,
+  eligible: (router: RouterEni) => boolean,
+): RouterEni | undefined {
   let kept: RouterEni | undefined;
   for (const router of routers) {
     const count = tablesUsing.get(router) ?? 0;
-    if (count > 0 && (kept === undefined || count > (tablesUsing.get(kept) ?? 0))) kept = router;
+    if (count > 0 && eligible(router) && (kept === undefined || count > (tablesUsing.get(kept) ?? 0))) {
+      kept = router;
+    }
   }
   return kept;
 }
 
 function chooseNewTarget({ routers, routes, failed, questionable }: CidrTargetInput): RouterEni | undefined {
-  const suspect = new Set(questionable);
+  const behindBlackhole = new Set<string>();
   for (const route of routes) {
     if (!isRouterRoute(route) || route.state !== "blackhole") continue;
-    const current = currentRouter(route, routers, failed);
-    if (current !== undefined) suspect.add(current.ip);
+    const router = currentRouter(route, routers, failed, questionable);
+    if (router !== undefined) behindBlackhole.add(router.ip);
   }
-  const ip = chooseTarget(
-    routers.map((router) => router.ip),
-    failed,
-    suspect,
-  );
+  const suspect = new Set([...questionable, ...behindBlackhole]);
+  // Among suspects, one with both signals against it (questionable and behind a blackhole) comes last.
+  const doublySuspect = (ip: string) => questionable.has(ip) && behindBlackhole.has(ip);
+  const ips = routers.map((router) => router.ip);
+  const ordered = [...ips.filter((ip) => !doublySuspect(ip)), ...ips.filter(doublySuspect)];
+  const ip = chooseTarget(ordered, failed, suspect);
   return routers.find((router) => router.ip === ip);
 }

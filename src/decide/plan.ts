@@ -1,6 +1,7 @@
 import type { RouteSpec } from "../spec/route-spec.js";
 import type { Route, RouterEni, RouteTable } from "../vpc/model.js";
 import { cidrKey } from "./cidr-key.js";
+import { findIgnoringCidr } from "./ignore-routes.js";
 import { orderActions } from "./order-actions.js";
 import { pickCidrTarget } from "./pick-target.js";
 import { planPrune } from "./prune.js";
@@ -23,8 +24,19 @@ export interface PlanInput {
   readonly options: {
     /** `managed`: delete only managed CIDRs not in the spec; `all`: any ENI/instance route not in it. */
     readonly prune: "managed" | "all";
-    /** CIDRs (and what they contain) never deleted; `0.0.0.0/0` protects only itself. */
+    /**
+     * vpc-router's `ignore_routes`: CIDRs (or bare IPs) whose routes, and routes inside them, are
+     * never replaced nor deleted; `0.0.0.0/0` protects only itself. A spec CIDR inside one is still
+     * created where missing, as vpc-router 1.8 does.
+     */
     readonly ignoreRoutes: readonly string[];
+    /**
+     * Let an empty spec `{}` delete routes (subject to `prune`). Default false: an empty spec is
+     * far more often a mistake (a truncated file, a bad template) than a wish to remove every
+     * route, so it deletes nothing and each route it would have deleted gets a warning.
+     * (vpc-router ignores an empty spec altogether.)
+     */
+    readonly allowEmptySpec?: boolean;
   };
 }
 
@@ -41,7 +53,9 @@ export interface PlanInput {
  * - points outside the spec: replace;
  * - points at another live spec router (tables disagree): replace to align;
  * and when no router is left (all failed or unresolved) the route keeps its target: never blackhole.
- * Finally, ENI/instance routes outside the spec are deleted if {@link planPrune} allows.
+ * An existing route inside an `ignoreRoutes` CIDR is never replaced: the replace becomes a warning.
+ * Finally, ENI/instance routes outside the spec are deleted if {@link planPrune} allows, and not at
+ * all when the spec is empty unless `allowEmptySpec` (each such route gets a warning instead).
  *
  * @returns actions ordered failovers first, other creates/replaces next, deletes last (each group by
  *   CIDR, then table id), and warnings for everything left alone on purpose. Pure; never throws.
@@ -64,16 +78,50 @@ export function planReconcile(input: PlanInput): Plan {
     const { failed, questionable } = input;
     const target = pickCidrTarget({ routers, routes: existing, failed, questionable });
 
+    const ignoredBy = findIgnoringCidr(cidr, input.options.ignoreRoutes);
     for (const table of tables) {
-      const decision = decideRoute({ table, cidr, route: routeIn(table), routers, target, failed });
+      const situation = { table, cidr, route: routeIn(table), routers, target, failed, questionable };
+      const decision = respectIgnoreRoutes(situation, decideRoute(situation), ignoredBy);
       if (decision.action) actions.push(decision.action);
       if (decision.warning) warnings.push(decision.warning);
     }
   }
 
-  const { prune, ignoreRoutes } = input.options;
-  actions.push(...planPrune({ tables, specCidrs, managedCidrs: input.managedCidrs, prune, ignoreRoutes }));
+  const { prune, ignoreRoutes, allowEmptySpec = false } = input.options;
+  const deletions = planPrune({ tables, specCidrs, managedCidrs: input.managedCidrs, prune, ignoreRoutes });
+  if (specCidrs.size > 0 || allowEmptySpec) actions.push(...deletions);
+  else warnings.push(...deletions.map(emptySpecWarning));
   return { actions: orderActions(actions), warnings };
+}
+
+/**
+ * vpc-router 1.8's `ignore_routes` (vpcrouter/vpc/__init__.py, `_update_existing_routes` and the
+ * `_is_cidr_in_ignore_routes` docstring: "Only used to govern cleanup of routes, is not consulted when
+ * creating routes"): an existing route inside an ignored CIDR is never changed, whatever happened to
+ * its router, but a missing one is still created. We keep that, say so in the create's reason, and
+ * turn every change of an existing ignored route into a warning that names the reason it was left.
+ */
+function respectIgnoreRoutes(
+  situation: RouteSituation,
+  decision: Decision,
+  ignoredBy: string | undefined,
+): Decision {
+  const { action } = decision;
+  if (ignoredBy === undefined || action === undefined) return decision;
+  const inside = `${situation.cidr} lies inside ignored CIDR ${ignoredBy} (ignore_routes)`;
+  if (action.kind === "create") {
+    return { action: { ...action, reason: `${action.reason}; ${inside}: created, never replaced` } };
+  }
+  return warn(situation, `${action.reason}, but ${inside}; not touched`);
+}
+
+function emptySpecWarning(deletion: RouteAction): PlanWarning {
+  return {
+    routeTableId: deletion.routeTableId,
+    destinationCidrBlock: deletion.destinationCidrBlock,
+    message:
+      "not deleted: the spec is empty (set reconcile.allowEmptySpec to let an empty spec delete routes)",
+  };
 }
 
 /** One table's route for one spec CIDR, and the router picked for that CIDR. */
@@ -86,6 +134,7 @@ interface RouteSituation {
   /** The router every table should use, or `undefined` when none is left. */
   readonly target: RouterEni | undefined;
   readonly failed: ReadonlySet<string>;
+  readonly questionable: ReadonlySet<string>;
 }
 
 interface Decision {
@@ -114,20 +163,21 @@ function decideRoute(situation: RouteSituation): Decision {
     if (target === undefined) return warn(situation, `route is blackhole and ${noRouterLeft}; keeping it`);
     return replace(situation, target, { failover: true }, `route is blackhole (target ${held} is gone)`);
   }
-  const current = currentRouter(route, situation.routers, situation.failed);
+  const { failed, questionable } = situation;
+  const current = currentRouter(route, situation.routers, failed, questionable);
   if (current === undefined) {
     if (target === undefined)
       return warn(situation, `target ${held} is not in spec but ${noRouterLeft}; keeping it`);
     return replace(situation, target, { failover: false }, "target not in spec");
   }
-  if (situation.failed.has(current.ip)) {
+  if (failed.has(current.ip)) {
     if (target === undefined) {
       return warn(situation, `every router for ${cidr} failed; keeping current target ${current.ip}`);
     }
     return replace(situation, target, { failover: true }, `router ${current.ip} failed`);
   }
-  // A live spec router, but not the one the other tables use (pickCidrTarget never leaves
-  // `target` undefined while a live router is in use; the guard keeps the function total).
+  // A live spec router, but not the one picked (pickCidrTarget never leaves `target` undefined
+  // while a live router is in use; the guard keeps the function total).
   if (target === undefined) return {};
   return replace(situation, target, { failover: false }, "align with other tables");
 }

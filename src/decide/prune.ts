@@ -1,6 +1,6 @@
-import { cidrContains, parseIpv4Cidr } from "../spec/cidr.js";
 import type { RouteTable } from "../vpc/model.js";
 import { cidrKey } from "./cidr-key.js";
+import { findIgnoringCidr } from "./ignore-routes.js";
 import type { RouteAction } from "./route-action.js";
 import { isRouterRoute } from "./route-target.js";
 
@@ -32,7 +32,7 @@ export function planPrune(input: PruneInput): RouteAction[] {
     for (const route of table.routes) {
       const cidr = cidrKey(route.destinationCidrBlock);
       if (!isRouterRoute(route) || input.specCidrs.has(cidr)) continue;
-      if (isIgnored(cidr, input.ignoreRoutes)) continue;
+      if (findIgnoringCidr(cidr, input.ignoreRoutes) !== undefined) continue;
       const isManaged = managed.has(cidr);
       if (input.prune !== "all" && !isManaged) continue;
       deletions.push({
@@ -45,18 +45,4 @@ export function planPrune(input: PruneInput): RouteAction[] {
     }
   }
   return deletions;
-}
-
-/**
- * True when some `ignoreRoutes` CIDR contains `cidr`. As in vpc-router, `0.0.0.0/0` protects only the
- * default route itself, not every route. Entries that are not valid CIDRs match only themselves.
- */
-export function isIgnored(cidr: string, ignoreRoutes: readonly string[]): boolean {
-  const route = parseIpv4Cidr(cidr);
-  return ignoreRoutes.some((entry) => {
-    const ignored = parseIpv4Cidr(entry);
-    if (!ignored.ok || !route.ok) return cidrKey(entry) === cidr;
-    if (ignored.cidr.prefixLength === 0) return route.cidr.prefixLength === 0;
-    return cidrContains(ignored.cidr, route.cidr);
-  });
 }

@@ -22,17 +22,21 @@ export function pointsAt(route: Route, router: RouterEni): boolean {
 
 /**
  * The router a route currently points at, among `routers` (spec order). When several router IPs
- * share the ENI or instance (secondary IPs), the first one that has not failed speaks for it.
+ * share the ENI or instance (secondary IPs), the best-placed one speaks for it: the first healthy
+ * one, else the first that has not failed, else the first.
  *
+ * @param questionable - routers some replicas see as failed (optional: none when absent).
  * @returns the router, or `undefined` when the route points at none of them ("target not in spec").
  */
 export function currentRouter(
   route: Route,
   routers: readonly RouterEni[],
   failed: ReadonlySet<string>,
+  questionable: ReadonlySet<string> = new Set(),
 ): RouterEni | undefined {
   const matching = routers.filter((router) => pointsAt(route, router));
-  return matching.find((router) => !failed.has(router.ip)) ?? matching[0];
+  const alive = matching.filter((router) => !failed.has(router.ip));
+  return alive.find((router) => !questionable.has(router.ip)) ?? alive[0] ?? matching[0];
 }
 
 /** Short human text for a route target, for reasons and warnings (e.g. `eni-0abc`, `local`). */

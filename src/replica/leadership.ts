@@ -39,6 +39,8 @@ export interface LeadershipOptions {
   readonly safetyMarginMs: number;
   readonly prune: "managed" | "all";
   readonly ignoreRoutes: readonly string[];
+  /** Let an empty spec `{}` delete routes (setting `reconcile.allowEmptySpec`); default false. */
+  readonly allowEmptySpec?: boolean;
   /** Delay before retrying a reconcile whose changes partly failed, ms. */
   readonly retryDelayMs: number;
   /**
@@ -261,7 +263,11 @@ export class Leadership {
         tables,
         routers: resolved,
         managedCidrs: managed,
-        options: { prune: this.options.prune, ignoreRoutes: this.options.ignoreRoutes },
+        options: {
+          prune: this.options.prune,
+          ignoreRoutes: this.options.ignoreRoutes,
+          allowEmptySpec: this.options.allowEmptySpec ?? false,
+        },
       });
       for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
       const checksToFix = this.options.fixSourceDestCheck

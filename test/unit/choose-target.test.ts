@@ -10,11 +10,11 @@ describe("chooseTarget", () => {
     hosts: string[];
     failed?: string[];
     questionable?: string[];
-    exclude?: string;
+    current?: string;
     expected: string | undefined;
   }[] = [
     { name: "first host in spec order when all healthy", hosts: [a, b, c], expected: a },
-    { name: "skips the excluded host", hosts: [a, b, c], exclude: a, expected: b },
+    { name: "a healthy current host is a fine answer", hosts: [a, b, c], current: b, expected: a },
     { name: "skips failed hosts", hosts: [a, b, c], failed: [a, b], expected: c },
     {
       name: "prefers a healthy host over an earlier questionable one",
@@ -39,24 +39,32 @@ describe("chooseTarget", () => {
     },
     { name: "undefined when all failed", hosts: [a, b], failed: [a, b], expected: undefined },
     {
-      name: "undefined when only the excluded host is left",
+      name: "undefined when the current host is questionable and only questionable ones are left",
+      hosts: [a, b],
+      questionable: [a, b],
+      current: b,
+      expected: undefined,
+    },
+    {
+      name: "a questionable host when the current one failed and no healthy one is left",
       hosts: [a, b],
       failed: [b],
-      exclude: a,
-      expected: undefined,
+      questionable: [a],
+      current: b,
+      expected: a,
     },
     { name: "undefined for no hosts", hosts: [], expected: undefined },
     {
-      name: "excluded questionable skipped for healthy",
+      name: "a questionable current host is left for a healthy one",
       hosts: [a, b, c],
-      questionable: [b],
-      exclude: a,
+      questionable: [a, b],
+      current: a,
       expected: c,
     },
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const chosen = chooseTarget(row.hosts, new Set(row.failed), new Set(row.questionable), row.exclude);
+      const chosen = chooseTarget(row.hosts, new Set(row.failed), new Set(row.questionable), row.current);
       assert.equal(chosen, row.expected);
     });
   }

@@ -1,6 +1,52 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { createLogger } from "../../src/log/logger.js";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runDaemonCommand } from "../../src/cli/program.js";
+import { loadConfig } from "../../src/config/load.js";
+import { createLogger, LogFileError } from "../../src/log/logger.js";
+
+const LOGGER_MODULE = fileURLToPath(new URL("../../src/log/logger.ts", import.meta.url));
+
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vpcrouter-logger-test-"));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs an ES module snippet with tsx; `LOGGER` in it is the logger module's path. */
+function runSnippet(code: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        code.replaceAll("LOGGER", JSON.stringify(LOGGER_MODULE)),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ code: exitCode, stdout, stderr }));
+  });
+}
 
 /** A pino destination that keeps the lines it receives. */
 function capture(): { lines: () => Record<string, unknown>[]; write(line: string): void } {
@@ -47,5 +93,71 @@ describe("createLogger", () => {
     const text = JSON.stringify(out.lines());
     assert.doesNotMatch(text, /hunter2|hunter3/);
     assert.match(text, /"username":"root"/);
+  });
+});
+
+describe("log destinations (log.file, vpc-router's -l/--logfile)", () => {
+  it("appends to a file, each line written before the call returns", async () => {
+    const file = join(dir, "append.log");
+    await writeFile(file, "earlier line\n");
+    const logger = createLogger({ level: "info", file });
+    logger.info({ n: 1 }, "first");
+    logger.info({ n: 2 }, "second");
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    assert.equal(lines[0], "earlier line");
+    assert.deepEqual(
+      lines.slice(1).map((line) => (JSON.parse(line) as { msg: string }).msg),
+      ["first", "second"],
+    );
+  });
+
+  it("refuses a file it cannot open, naming it", () => {
+    const file = join(dir, "missing-dir", "x.log");
+    assert.throws(
+      () => createLogger({ level: "info", file }),
+      (error: unknown) =>
+        error instanceof LogFileError && error.message.startsWith(`Cannot open log file '${file}': ENOENT`),
+    );
+  });
+
+  it("- writes to standard error, empty to standard output", async () => {
+    const toStderr = await runSnippet(
+      'const { createLogger } = await import(LOGGER); createLogger({ level: "info", file: "-" }).info("to stderr");',
+    );
+    assert.equal(toStderr.code, 0, toStderr.stderr);
+    assert.equal(toStderr.stdout, "");
+    assert.equal((JSON.parse(toStderr.stderr.trim()) as { msg: string }).msg, "to stderr");
+    const toStdout = await runSnippet(
+      'const { createLogger } = await import(LOGGER); createLogger({ level: "info", file: "" }).info("to stdout");',
+    );
+    assert.equal(toStdout.code, 0, toStdout.stderr);
+    assert.equal((JSON.parse(toStdout.stdout.trim()) as { msg: string }).msg, "to stdout");
+  });
+
+  it("loses no line when the process exits with process.exit right after logging", async () => {
+    const file = join(dir, "exit.log");
+    const count = 5000;
+    const result = await runSnippet(
+      `const { createLogger } = await import(LOGGER);
+       const logger = createLogger({ level: "info", file: ${JSON.stringify(file)} });
+       for (let i = 0; i < ${count}; i++) logger.info({ i }, "line");
+       logger.info("stopped");
+       process.exit(0);`,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    assert.equal(lines.length, count + 1);
+    assert.equal((JSON.parse(lines.at(-1) ?? "{}") as { msg: string }).msg, "stopped");
+  });
+
+  it("run exits 2 before starting anything when the log file cannot be opened", async () => {
+    const errors: string[] = [];
+    const io = { out: () => {}, err: (line: string) => errors.push(line), readStdin: async () => "" };
+    const config = loadConfig({ overrides: { "log.file": join(dir, "no-such-dir", "vpcrouter.log") } });
+    assert.equal(await runDaemonCommand(config, io), 2);
+    assert.match(
+      errors.join("\n"),
+      /^vpcrouter: invalid configuration: log\.file: Cannot open log file '.*vpcrouter\.log': ENOENT/,
+    );
   });
 });

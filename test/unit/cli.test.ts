@@ -35,7 +35,17 @@ describe("vpcrouter usage", () => {
     const result = await runCli(["--help"]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Usage: vpcrouter/);
-    for (const word of ["run", "spec", "status", "--etcd-endpoints", "--probe-interval", "Exit codes"]) {
+    for (const word of [
+      "run",
+      "spec",
+      "status",
+      "--etcd-endpoints",
+      "--probe-interval",
+      "-m, --mode",
+      "-l, --log-file",
+      "--fixed_cidr",
+      "Exit codes",
+    ]) {
       assert.ok(result.stdout.includes(word), `help lacks ${word}`);
     }
   });
@@ -79,7 +89,7 @@ describe("vpcrouter configuration errors exit 2 naming the setting", () => {
   it("a bad environment value", async () => {
     const result = await runCli(["run"], { env: { VPCROUTER_API_PORT: "99999" } });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /api\.port: must be an integer from 1 to 65535/);
+    assert.match(result.stderr, /api\.port: Invalid listen port: must be an integer from 1 to 65535/);
   });
 
   it("a bad CIDR in --ignore-routes", async () => {
@@ -102,6 +112,44 @@ describe("vpcrouter configuration errors exit 2 naming the setting", () => {
     const result = await runCli(["spec", "validate", goodSpec], { env: { VPCROUTER_CONFIG: file } });
     assert.equal(result.code, 2, "two routes exceed maxRoutes 1 from the file");
     assert.match(result.stderr, /not a valid route spec/);
+  });
+});
+
+describe("vpc-router's command line without a run command", () => {
+  it("a bare vpc-router line is the daemon's: a missing route spec file exits 2 before anything starts", async () => {
+    const result = await runCli([
+      "-m",
+      "configfile",
+      "-f",
+      join(dir, "route-spec.conf"),
+      "-r",
+      "us-east-1",
+      "-v",
+      "vpc-350d6a51",
+      "--health",
+      "tcp",
+      "--tcp_check_port",
+      "22",
+    ]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /^vpcrouter: invalid configuration: spec\.file: Cannot open config file '.*route-spec\.conf': ENOENT/m,
+    );
+  });
+
+  it("a bad listen port exits 2 with vpc-router's words", async () => {
+    const result = await runCli(["-m", "http", "-p", "99999"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /api\.port: Invalid listen port/);
+  });
+
+  it("an unopenable log file exits 2 before anything starts", async () => {
+    const result = await runCli(["-l", join(dir, "no-such-dir", "vpcrouter.log")], {
+      env: { VPCROUTER_ETCD_ENDPOINTS: "127.0.0.1:1" },
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /log\.file: Cannot open log file/);
   });
 });
 

@@ -47,17 +47,21 @@ describe("loadConfig defaults", () => {
       fall: 3,
       rise: 5,
       tcpCheckPort: 22,
+      multiPlugins: ["icmpecho", "tcp"],
     });
     assert.deepEqual(config.election, { ttlSeconds: 5, safetyMarginMs: 1000 });
     assert.deepEqual(config.reconcile, {
       routeRecheckIntervalSeconds: 30,
       prune: "managed",
       ignoreRoutes: [],
+      allowEmptySpec: false,
     });
-    assert.deepEqual(config.spec, { maxRoutes: 200 });
+    assert.deepEqual(config.spec, { maxRoutes: 200, mode: "etcd", file: "", fixedCidr: "", fixedHosts: [] });
     assert.deepEqual(config.aws, {
       region: "",
       vpcId: "",
+      routeTables: "all",
+      fixSourceDestCheck: false,
       callTimeoutMs: 5000,
       maxRetries: 4,
       initialBackoffMs: 200,
@@ -66,7 +70,7 @@ describe("loadConfig defaults", () => {
       breakerHalfOpenAfterMs: 10000,
     });
     assert.deepEqual(config.api, { address: "127.0.0.1", port: 33289 });
-    assert.deepEqual(config.log, { level: "info" });
+    assert.deepEqual(config.log, { level: "info", file: "" });
     assert.deepEqual(config.telemetry, { traces: "none", serviceName: "vpcrouter" });
     assert.equal(config.replica.zone, "");
   });
@@ -192,10 +196,40 @@ describe("loadConfig rejects invalid values, naming the setting", () => {
       setting: "reconcile.ignoreRoutes",
     },
     {
-      name: "ignore route not CIDR",
-      overrides: { "reconcile.ignoreRoutes": "10.0.0.0" },
+      name: "ignore route prefix length 33",
+      overrides: { "reconcile.ignoreRoutes": "10.0.0.0/33" },
       setting: "reconcile.ignoreRoutes",
     },
+    {
+      name: "ignore route not an address",
+      env: { VPCROUTER_RECONCILE_IGNORE_ROUTES: "10.1.2" },
+      setting: "reconcile.ignoreRoutes",
+    },
+    { name: "mode enum", overrides: { "spec.mode": "foo" }, setting: "spec.mode" },
+    { name: "configfile without file", overrides: { "spec.mode": "configfile" }, setting: "spec.file" },
+    {
+      name: "configfile with a missing file",
+      overrides: { "spec.mode": "configfile", "spec.file": "/_does_not_exist" },
+      setting: "spec.file",
+    },
+    { name: "fixedconf without cidr", overrides: { "spec.mode": "fixedconf" }, setting: "spec.fixedCidr" },
+    { name: "fixedconf without hosts", overrides: { "spec.mode": "fixedconf" }, setting: "spec.fixedHosts" },
+    {
+      name: "fixedconf bad cidr",
+      overrides: { "spec.mode": "fixedconf", "spec.fixedCidr": "10.0.0.0", "spec.fixedHosts": "10.1.1.1" },
+      setting: "spec.fixedCidr",
+    },
+    {
+      name: "fixed host not an IP",
+      overrides: { "spec.fixedHosts": "10.1.1.1:999.9" },
+      setting: "spec.fixedHosts",
+    },
+    {
+      name: "multi plugin unknown",
+      overrides: { "probe.multiPlugins": "icmpecho:http" },
+      setting: "probe.multiPlugins",
+    },
+    { name: "route table selection", overrides: { "aws.routeTables": "rtb-x" }, setting: "aws.routeTables" },
     { name: "prune enum", overrides: { "reconcile.prune": "some" }, setting: "reconcile.prune" },
     { name: "health enum", env: { VPCROUTER_PROBE_HEALTH: "http" }, setting: "probe.health" },
     { name: "log level enum", overrides: { "log.level": "verbose" }, setting: "log.level" },
@@ -308,6 +342,93 @@ describe("loadConfig file handling", () => {
   });
 });
 
+describe("vpc-router semantics in loadConfig", () => {
+  it("reads ignore routes like vpc-router: a bare IP is /32, 0.0.0.0 is 0.0.0.0/0, from flags, env and file", async () => {
+    const fromFlag = loadConfig({ overrides: { "reconcile.ignoreRoutes": "10.1.2.3, 0.0.0.0,10.9.0.0/16" } });
+    assert.deepEqual(fromFlag.reconcile.ignoreRoutes, ["10.1.2.3/32", "0.0.0.0/0", "10.9.0.0/16"]);
+    const fromEnv = loadConfig({ env: { VPCROUTER_RECONCILE_IGNORE_ROUTES: "192.168.1.1" } });
+    assert.deepEqual(fromEnv.reconcile.ignoreRoutes, ["192.168.1.1/32"]);
+    const file = await writeJson("ignore.json", {
+      reconcile: { ignoreRoutes: ["10.1.2.3", "0.0.0.0", "10.2.0.0/16"] },
+    });
+    assert.deepEqual(loadConfig({ file }).reconcile.ignoreRoutes, [
+      "10.1.2.3/32",
+      "0.0.0.0/0",
+      "10.2.0.0/16",
+    ]);
+  });
+
+  it("refuses host bits in an ignore route, naming it", () => {
+    const error = configErrorOf(() => loadConfig({ overrides: { "reconcile.ignoreRoutes": "10.0.0.1/8" } }));
+    assert.match(error.message, /reconcile\.ignoreRoutes: 10\.0\.0\.1\/8 has host bits set/);
+  });
+
+  it("words bad values like vpc-router after the setting name", () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ "api.port": "99999" }, /api\.port: Invalid listen port: must be an integer from 1 to 65535/],
+      [{ "api.address": "999.9" }, /api\.address: Not a valid IP address/],
+      [{ "probe.health": "foo" }, /probe\.health: Unknown health-check plugin/],
+      [{ "spec.mode": "foo" }, /spec\.mode: Unknown mode/],
+      [{ "spec.fixedHosts": "10.1.1.1:999.9" }, /spec\.fixedHosts: Not a valid IP address \("999\.9"\)/],
+      [{ "spec.mode": "configfile" }, /spec\.file: A config file needs to be specified \(-f\/--file\)/],
+      [
+        { "spec.mode": "configfile", "spec.file": "/_does_not_exists" },
+        /spec\.file: Cannot open config file '\/_does_not_exists': ENOENT/,
+      ],
+    ];
+    for (const [overrides, expected] of cases) {
+      assert.match(configErrorOf(() => loadConfig({ overrides })).message, expected);
+    }
+  });
+
+  it("refuses a directory as the configfile spec file, and accepts a readable file", async () => {
+    const error = configErrorOf(() =>
+      loadConfig({ overrides: { "spec.mode": "configfile", "spec.file": dir } }),
+    );
+    assert.match(error.message, /spec\.file: Cannot open config file '.*': is a directory/);
+    const spec = await writeJson("route-spec.conf", { "10.0.0.0/8": ["10.1.1.1"] });
+    const config = loadConfig({ overrides: { "spec.mode": "configfile", "spec.file": spec } });
+    assert.equal(config.spec.file, spec);
+  });
+
+  it("reads fixedconf hosts separated by ':'", () => {
+    const config = loadConfig({
+      overrides: {
+        "spec.mode": "fixedconf",
+        "spec.fixedCidr": "10.55.16.0/24",
+        "spec.fixedHosts": "10.1.1.1:10.1.1.2",
+      },
+    });
+    assert.deepEqual(config.spec.fixedHosts, ["10.1.1.1", "10.1.1.2"]);
+  });
+});
+
+describe("loadConfig derive hook", () => {
+  it("sees the merged draft, sets values before validation and reports its problems with the others", () => {
+    let seenHealth: string | undefined;
+    const config = loadConfig({
+      env: { VPCROUTER_PROBE_HEALTH: "tcp" },
+      derive: (draft) => {
+        seenHealth = draft.probe.health;
+        return { values: { "probe.intervalMs": "5000" }, problems: [] };
+      },
+    });
+    assert.equal(seenHealth, "tcp");
+    assert.equal(config.probe.intervalMs, 5000);
+    const error = configErrorOf(() =>
+      loadConfig({
+        overrides: { "probe.fall": "0" },
+        derive: () => ({ values: {}, problems: ["probe.intervalMs: derived problem"] }),
+      }),
+    );
+    assert.ok(error.problems.includes("probe.intervalMs: derived problem"), error.message);
+    assert.ok(
+      error.problems.some((p) => p.startsWith("probe.fall: ")),
+      error.message,
+    );
+  });
+});
+
 describe("redactedConfig", () => {
   it("hides the etcd password and leaves the original intact", () => {
     const config = loadConfig({ overrides: { "etcd.username": "root", "etcd.password": "hunter2" } });
@@ -336,7 +457,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 35);
+    assert.equal(SETTING_PATHS.length, 44);
   });
 
   it("config/README.md documents every variable", async () => {

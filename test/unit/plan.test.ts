@@ -120,13 +120,43 @@ describe("planReconcile: keeping and moving", () => {
     assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B} (failover): router ${A} failed`]);
   });
 
-  it("keeps a questionable current target (no needless moves)", () => {
+  it("keeps a questionable current target although a healthy one exists (rule 1; vpc-router moved it)", () => {
     const result = plan({
       spec: { [NET]: [A, B] },
       tables: [table("rtb-1", eni(NET, A))],
       questionable: new Set([A]),
     });
     assert.deepEqual(result.actions, []);
+  });
+
+  it("aligns tables on the healthy router in use rather than on a questionable one", () => {
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A)), table("rtb-2", eni(NET, B))],
+      questionable: new Set([A]),
+    });
+    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B}: align with other tables`]);
+  });
+
+  it("keeps a questionable current target when only questionable routers are left (no flapping)", () => {
+    const result = plan({
+      spec: { [NET]: [A, B, C] },
+      tables: [table("rtb-1", eni(NET, B)), table("rtb-2", eni(NET, B))],
+      failed: new Set([C]),
+      questionable: new Set([A, B]),
+    });
+    assert.deepEqual(result.actions, []);
+    assert.deepEqual(result.warnings, []);
+  });
+
+  it("moves off a failed router to a questionable one only when no healthy one is left", () => {
+    const result = plan({
+      spec: { [NET]: [A, B, C] },
+      tables: [table("rtb-1", eni(NET, C))],
+      failed: new Set([C]),
+      questionable: new Set([A, B]),
+    });
+    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${A} (failover): router ${C} failed`]);
   });
 
   it("keeps the current target when every router for the CIDR failed (never blackhole)", () => {
@@ -198,6 +228,18 @@ describe("planReconcile: blackhole routes", () => {
     const result = plan({ spec: { [NET]: [A] }, tables: [table("rtb-1", eni(NET, A, "blackhole"))] });
     assert.deepEqual(result.actions, []);
     assert.match(result.warnings[0]?.message ?? "", /blackhole/);
+  });
+
+  it("prefers a router behind a blackhole over one also questionable", () => {
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A, "blackhole")), table("rtb-2", eni(NET, B, "blackhole"))],
+      questionable: new Set([A]),
+    });
+    assert.deepEqual(rows(result.actions), [
+      `replace rtb-1 ${NET} → ${B} (failover): route is blackhole (target eni-1 is gone)`,
+    ]);
+    assert.match(result.warnings[0]?.message ?? "", new RegExp(`blackhole but ${B} is the best router left`));
   });
 
   it("keeps a blackhole route when every router failed", () => {
@@ -284,7 +326,7 @@ describe("planReconcile: routes that are not ours", () => {
         ),
       ],
       managedCidrs: new Set(["10.9.0.0/16", "10.33.0.0/16"]),
-      options: { prune: "all", ignoreRoutes: [] },
+      options: { prune: "all", ignoreRoutes: [], allowEmptySpec: true },
     });
     assert.deepEqual(result.actions, []);
   });
@@ -327,7 +369,7 @@ describe("planReconcile: routes that are not ours", () => {
 
   it("ignore_routes protects the CIDRs they contain; 0.0.0.0/0 protects only itself", () => {
     const result = plan({
-      spec: {},
+      spec: { "10.200.0.0/16": [B] },
       tables: [
         table(
           "rtb-1",
@@ -340,7 +382,119 @@ describe("planReconcile: routes that are not ours", () => {
       ],
       options: { prune: "all", ignoreRoutes: ["10.1.0.0/16", "0.0.0.0/0", "172.16.0.0/16"] },
     });
-    assert.deepEqual(rows(result.actions), ["delete rtb-1 10.2.0.0/16", "delete rtb-1 172.16.0.0/12"]);
+    assert.deepEqual(rows(result.actions), [
+      `create rtb-1 10.200.0.0/16 → ${B}: missing route`,
+      "delete rtb-1 10.2.0.0/16",
+      "delete rtb-1 172.16.0.0/12",
+    ]);
+  });
+});
+
+describe("planReconcile: ignore_routes on every action", () => {
+  const ignoreRoutes = ["10.55.0.0/16"];
+
+  it("never replaces an existing route inside an ignored CIDR, even off a failed router, and says why", () => {
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A))],
+      failed: new Set([A]),
+      options: { prune: "managed", ignoreRoutes },
+    });
+    assert.deepEqual(result.actions, []);
+    assert.deepEqual(result.warnings, [
+      {
+        routeTableId: "rtb-1",
+        destinationCidrBlock: NET,
+        message: `router ${A} failed, but ${NET} lies inside ignored CIDR 10.55.0.0/16 (ignore_routes); not touched`,
+      },
+    ]);
+  });
+
+  it("never replaces a route to a router outside the spec, nor a blackhole, inside an ignored CIDR", () => {
+    const foreign = routeTo(NET, { kind: "eni", networkInterfaceId: "eni-elsewhere" });
+    const result = plan({
+      spec: { [NET]: [B], [NET2]: [B] },
+      tables: [table("rtb-1", foreign, eni(NET2, A, "blackhole"))],
+      options: { prune: "managed", ignoreRoutes: [NET, NET2] },
+    });
+    assert.deepEqual(result.actions, []);
+    assert.deepEqual(
+      result.warnings.map((warning) => warning.message),
+      [
+        `target not in spec, but ${NET} lies inside ignored CIDR ${NET} (ignore_routes); not touched`,
+        `route is blackhole (target eni-1 is gone), but ${NET2} lies inside ignored CIDR ${NET2} (ignore_routes); not touched`,
+      ],
+    );
+  });
+
+  it("still creates a missing spec route inside an ignored CIDR, as vpc-router 1.8 does, and says so", () => {
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A)), table("rtb-2")],
+      failed: new Set([A]),
+      options: { prune: "managed", ignoreRoutes },
+    });
+    assert.deepEqual(rows(result.actions), [
+      `create rtb-2 ${NET} → ${B}: missing route; ${NET} lies inside ignored CIDR 10.55.0.0/16 (ignore_routes): created, never replaced`,
+    ]);
+    assert.equal(result.warnings.length, 1, "the failed route in rtb-1 is left, with a warning");
+  });
+
+  it("a bare IP entry protects its /32 and 0.0.0.0 protects the default route only", () => {
+    const result = plan({
+      spec: { "10.1.2.3/32": [A, B], "0.0.0.0/0": [A, B], [NET]: [A, B] },
+      tables: [table("rtb-1", eni("10.1.2.3/32", A), eni("0.0.0.0/0", A), eni(NET, A))],
+      failed: new Set([A]),
+      options: { prune: "managed", ignoreRoutes: ["10.1.2.3", "0.0.0.0"] },
+    });
+    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B} (failover): router ${A} failed`]);
+    assert.equal(result.warnings.length, 2);
+  });
+});
+
+describe("planReconcile: an empty spec", () => {
+  const tables = [table("rtb-1", eni(NET, A), eni(NET2, B))];
+
+  it("deletes nothing by default, and warns for every route it would have deleted", () => {
+    const result = plan({
+      spec: {},
+      tables,
+      managedCidrs: new Set([NET, NET2]),
+      options: { prune: "all", ignoreRoutes: [] },
+    });
+    assert.deepEqual(result.actions, []);
+    assert.deepEqual(
+      result.warnings.map(
+        (warning) => `${warning.routeTableId} ${warning.destinationCidrBlock}: ${warning.message}`,
+      ),
+      [NET, NET2].map(
+        (cidr) =>
+          `rtb-1 ${cidr}: not deleted: the spec is empty (set reconcile.allowEmptySpec to let an empty spec delete routes)`,
+      ),
+    );
+  });
+
+  it("with allowEmptySpec, deletes the managed routes (prune managed) or all router routes (prune all)", () => {
+    const managed = plan({
+      spec: {},
+      tables,
+      managedCidrs: new Set([NET]),
+      options: { prune: "managed", ignoreRoutes: [], allowEmptySpec: true },
+    });
+    assert.deepEqual(rows(managed.actions), [`delete rtb-1 ${NET}`]);
+    const all = plan({ spec: {}, tables, options: { prune: "all", ignoreRoutes: [], allowEmptySpec: true } });
+    assert.deepEqual(rows(all.actions), [`delete rtb-1 ${NET}`, `delete rtb-1 ${NET2}`]);
+    assert.deepEqual(all.warnings, []);
+  });
+
+  it("a spec with at least one route prunes as usual, without the opt-in", () => {
+    const result = plan({
+      spec: { [NET]: [A] },
+      tables,
+      managedCidrs: new Set([NET2]),
+      options: { prune: "managed", ignoreRoutes: [] },
+    });
+    assert.deepEqual(rows(result.actions), [`delete rtb-1 ${NET2}`]);
   });
 });
 

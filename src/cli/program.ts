@@ -1,0 +1,193 @@
+/**
+ * The `vpcrouter` command line: the daemon (`run`, also what a bare `vpcrouter [options]` does, as
+ * with vpc-router), `spec validate|put|get`, `status`.
+ *
+ * Configuration flags are global: they apply to every command (`spec put` needs the etcd
+ * endpoints, `status` the API address). Exit codes: see {@link EXIT}.
+ *
+ * Heavy modules (the daemon, etcd's gRPC client) load lazily, so `--help`, `spec validate` and
+ * `status` stay fast.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import type { Logger } from "pino";
+import { ConfigError, loadConfig } from "../config/load.js";
+import type { VpcrouterConfig } from "../config/schema.js";
+import { createLogger, LogFileError } from "../log/logger.js";
+import { EXIT } from "./exit-codes.js";
+import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, configFlagOptions, flagSources } from "./flags.js";
+import { type CliIo, describeError } from "./io.js";
+import { specGet, specPut, specValidate } from "./spec-commands.js";
+import { showStatus } from "./status-command.js";
+
+const HELP_FOOTER = `
+Without a command, vpcrouter runs the daemon: an existing vpc-router command line such as
+  vpcrouter -m configfile -f route-spec.conf -r us-east-1 -v vpc-350d6a51 --health tcp
+runs unchanged. vpc-router's spellings are accepted too: --fixed_cidr, --fixed_hosts,
+--tcp_check_port, --multi_plugins, --ignore_routes, --route_recheck_interval, --logfile,
+--icmp_check_interval, --tcp_check_interval (config/README.md).
+
+Every flag also has a configuration file key and a VPCROUTER_* environment variable (config/README.md).
+Precedence: defaults < --config file (or $${CONFIG_FILE_ENV}) < environment < flags.
+
+Exit codes: 0 done (or daemon stopped), 1 runtime failure, 2 bad usage, configuration or spec.`;
+
+/** What the program does once the daemon's configuration is loaded; replaceable for tests. */
+export type DaemonRunner = (config: VpcrouterConfig, io: CliIo) => Promise<number>;
+
+/** Options of {@link runProgram}. */
+export interface RunProgramOptions {
+  readonly io: CliIo;
+  /** Environment for `VPCROUTER_*` settings and `VPCROUTER_CONFIG`. */
+  readonly env: NodeJS.ProcessEnv;
+  /** `"node"`: `args` starts with the node binary and the script; `"user"`: only the arguments. */
+  readonly from: "node" | "user";
+  /** Runs the daemon; default: the real one ({@link runDaemonCommand}). */
+  readonly runDaemon?: DaemonRunner;
+  /** Called on the program before parsing (e.g. to replace the other commands' actions). */
+  readonly adjust?: (program: Command) => void;
+}
+
+/**
+ * Parses `args` and runs the command.
+ * @returns the exit code: 0 ok, 1 runtime failure, 2 bad usage or configuration. Never throws:
+ *   commander's errors and {@link ConfigError}s are reported on `io.err`.
+ */
+export async function runProgram(args: readonly string[], options: RunProgramOptions): Promise<number> {
+  const { io } = options;
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(
+    io,
+    options.env,
+    (code) => {
+      exitCode = code;
+    },
+    options.runDaemon,
+  );
+  options.adjust?.(program);
+  try {
+    await program.parseAsync([...args], { from: options.from });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message (or the help/version text, with exit code 0).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    io.err(`vpcrouter: ${describeError(error)}`);
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failure;
+  }
+}
+
+/**
+ * Builds the commander program. Actions report their exit code through `setExit`; errors
+ * (including {@link ConfigError}) propagate to the caller.
+ *
+ * @param runDaemon - what `run` does with the loaded configuration (default {@link runDaemonCommand}).
+ */
+export function buildProgram(
+  io: CliIo,
+  env: NodeJS.ProcessEnv,
+  setExit: (code: number) => void,
+  runDaemon: DaemonRunner = runDaemonCommand,
+): Command {
+  const program = new Command("vpcrouter")
+    .description("Keeps AWS VPC route tables pointing at healthy routers (etcd-coordinated replicas).")
+    .version(packageVersion(), "-V, --version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, "")),
+      writeErr: (text) => io.err(text.replace(/\n$/, "")),
+      outputError: (text, write) => write(`vpcrouter: ${text.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("(see vpcrouter --help)")
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", HELP_FOOTER)
+    .addOption(new Option(CONFIG_FILE_FLAG.flags, CONFIG_FILE_FLAG.description));
+  for (const option of configFlagOptions()) program.addOption(option);
+
+  const config = (): VpcrouterConfig => {
+    const values = program.opts<Record<string, unknown>>();
+    const file = typeof values.config === "string" ? values.config : env[CONFIG_FILE_ENV];
+    return loadConfig({ ...(file ? { file } : {}), env, ...flagSources(values) });
+  };
+
+  program
+    .command("run", { isDefault: true })
+    .description("run the daemon (one replica) until SIGTERM or SIGINT; the default command")
+    // Operands reach the default command when the first one names no command: report it as one.
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      const [operand] = command.args;
+      if (operand !== undefined) {
+        program.error(`unknown command '${operand}'`, {
+          code: "commander.unknownCommand",
+          exitCode: EXIT.usage,
+        });
+      }
+      setExit(await runDaemon(config(), io));
+    });
+
+  const spec = program.command("spec").description("validate, store or show the route spec");
+  spec
+    .command("validate")
+    .description("check a route spec file (- for standard input) without storing it")
+    .argument("<file>", "JSON route spec, or - for standard input")
+    .action(async (file: string) => setExit(await specValidate(file, config(), io)));
+  spec
+    .command("put")
+    .description("validate a route spec and store it at <prefix>/spec in etcd")
+    .argument("<file>", "JSON route spec, or - for standard input")
+    .action(async (file: string) => setExit(await specPut(file, config(), io)));
+  spec
+    .command("get")
+    .description("print the route spec stored in etcd")
+    .action(async () => setExit(await specGet(config(), io)));
+
+  program
+    .command("status")
+    .description("print the status of the replica whose API is at --address:--port")
+    .action(async () => setExit(await showStatus(config(), io)));
+  return program;
+}
+
+/**
+ * `run`: opens the log destination (`log.file`), then loads the daemon module (etcd, AWS SDK,
+ * fastify) and runs it. The daemon starts its own telemetry; no OpenTelemetry
+ * auto-instrumentation is used, so nothing must be loaded before it.
+ * @returns the daemon's exit code; 2 when the log file cannot be opened; 1 when the daemon fails.
+ */
+export async function runDaemonCommand(config: VpcrouterConfig, io: CliIo): Promise<number> {
+  let logger: Logger;
+  try {
+    logger = createLogger(config.log);
+  } catch (error) {
+    if (!(error instanceof LogFileError)) throw error;
+    io.err(`vpcrouter: invalid configuration: log.file: ${error.message}`);
+    return EXIT.usage;
+  }
+  try {
+    const { runDaemon } = await import("./run.js");
+    return await runDaemon(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, "daemon failed");
+    return EXIT.failure;
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    const parsed: unknown = JSON.parse(text);
+    if (
+      typeof parsed === "object" &&
+      parsed !== null &&
+      "version" in parsed &&
+      typeof parsed.version === "string"
+    ) {
+      return parsed.version;
+    }
+  } catch {
+    // Fall through: a missing package.json must not break the command.
+  }
+  return "unknown";
+}
