@@ -5,6 +5,7 @@ import type { MemberRecord } from "../cluster/records.js";
 import type { Session } from "../cluster/session.js";
 import { type Candidate, type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
+import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import { routerIpsOf } from "../spec/route-spec.js";
 import {
@@ -63,8 +64,10 @@ export class Replica {
   private stopping = false;
   private stopSignal: () => void = () => undefined;
   private readonly stopped: Promise<void>;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
+  private readonly refresher = new CoalescedRun(
+    () => this.refreshOnce(),
+    () => !this.stopping,
+  );
   private lastRefreshError: string | undefined;
   private demoting: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -213,29 +216,19 @@ export class Replica {
 
   /** Coalesces refresh requests: at most one read in flight and one queued. */
   private requestRefresh(): void {
-    if (this.stopping) return;
-    this.refreshAgain = true;
-    this.refreshing ??= this.refreshLoop();
+    this.refresher.request();
   }
 
-  private async refreshLoop(): Promise<void> {
+  private async refreshOnce(): Promise<void> {
     try {
-      while (this.refreshAgain && !this.stopping) {
-        this.refreshAgain = false;
-        try {
-          await this.refresh();
-          this.lastRefreshError = undefined;
-        } catch (error) {
-          // Logged once per distinct error: etcd being down would otherwise log every resync.
-          const message = (error as Error).message;
-          if (message !== this.lastRefreshError)
-            this.deps.logger.warn({ err: error }, "cannot read the cluster state");
-          this.lastRefreshError = message;
-        }
-      }
-    } finally {
-      // Cleared in the same turn as the loop's last check, so no request can fall in between.
-      this.refreshing = undefined;
+      await this.refresh();
+      this.lastRefreshError = undefined;
+    } catch (error) {
+      // Logged once per distinct error: etcd being down would otherwise log every resync.
+      const message = (error as Error).message;
+      if (message !== this.lastRefreshError)
+        this.deps.logger.warn({ err: error }, "cannot read the cluster state");
+      this.lastRefreshError = message;
     }
   }
 

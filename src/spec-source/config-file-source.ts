@@ -12,6 +12,7 @@
 import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { CoalescedRun } from "../lib/coalesced-run.js";
 import { parseSpec, type SpecOptions } from "../spec/parse.js";
 import type { SpecParseResult } from "../spec/route-spec.js";
 import type { SpecReading, SpecSource } from "./spec-source.js";
@@ -61,8 +62,10 @@ export class ConfigFileSource implements SpecSource {
   private settleTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private watchedDirectoryInode: number | undefined;
-  private checking: Promise<void> | undefined;
-  private checkAgain = false;
+  private readonly checker = new CoalescedRun(
+    () => this.checkOnce(),
+    () => !this.closed,
+  );
   private closed = false;
   private checkCount = 0;
 
@@ -108,7 +111,7 @@ export class ConfigFileSource implements SpecSource {
     this.watcher?.close();
     this.watcher = undefined;
     this.listeners.clear();
-    await this.checking;
+    await this.checker.settled();
   }
 
   /** (Re)attaches the directory watch; a directory that cannot be watched leaves the poll alone. */
@@ -144,32 +147,23 @@ export class ConfigFileSource implements SpecSource {
 
   /** Coalesces checks: at most one read in flight and one queued. */
   private requestCheck(): void {
-    if (this.closed) return;
-    this.checkAgain = true;
-    this.checking ??= this.checkLoop();
+    this.checker.request();
   }
 
-  private async checkLoop(): Promise<void> {
-    try {
-      while (this.checkAgain && !this.closed) {
-        this.checkAgain = false;
-        // The directory may have been replaced (a volume remounted) or the watch lost: watch again.
-        this.watchDirectory();
-        const state = await this.read();
-        this.checkCount++;
-        if (this.closed || state.key === this.lastKey) continue;
-        this.lastKey = state.key;
-        this.latestReading = { origin: this.origin, result: state.result };
-        for (const listener of this.listeners) {
-          try {
-            listener(this.latestReading);
-          } catch {
-            // A failing listener must not stop the watch (listeners log their own errors).
-          }
-        }
+  private async checkOnce(): Promise<void> {
+    // The directory may have been replaced (a volume remounted) or the watch lost: watch again.
+    this.watchDirectory();
+    const state = await this.read();
+    this.checkCount++;
+    if (this.closed || state.key === this.lastKey) return;
+    this.lastKey = state.key;
+    this.latestReading = { origin: this.origin, result: state.result };
+    for (const listener of this.listeners) {
+      try {
+        listener(this.latestReading);
+      } catch {
+        // A failing listener must not stop the watch (listeners log their own errors).
       }
-    } finally {
-      this.checking = undefined;
     }
   }
 

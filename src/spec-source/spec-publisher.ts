@@ -10,6 +10,7 @@
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Candidate } from "../cluster/snapshot.js";
+import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { Role } from "../replica/replica.js";
 import type { SpecDecision } from "../replica/spec-in-force.js";
 import { formatSpecProblems } from "../spec/parse.js";
@@ -32,8 +33,10 @@ export interface PublisherReplica {
 export class SpecPublisher {
   private readonly unsubscribe: (() => void)[] = [];
   private readingSeq = 0;
-  private running: Promise<void> | undefined;
-  private runAgain = false;
+  private readonly evaluations = new CoalescedRun(
+    () => this.evaluate(),
+    () => !this.closed,
+  );
   private closed = false;
   /** The revision of our last write, until the replica's snapshot has caught up with it. */
   private pending: { readonly term: string; readonly revision: bigint } | undefined;
@@ -65,7 +68,7 @@ export class SpecPublisher {
   async close(): Promise<void> {
     this.closed = true;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
-    await this.running;
+    await this.evaluations.settled();
   }
 
   private logReading(reading: SpecReading): void {
@@ -85,20 +88,7 @@ export class SpecPublisher {
 
   /** Coalesces evaluations: at most one in flight and one queued. */
   private request(): void {
-    if (this.closed) return;
-    this.runAgain = true;
-    this.running ??= this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.runAgain && !this.closed) {
-        this.runAgain = false;
-        await this.evaluate();
-      }
-    } finally {
-      this.running = undefined;
-    }
+    this.evaluations.request();
   }
 
   private async evaluate(): Promise<void> {

@@ -16,6 +16,7 @@ import { planReconcile } from "../../src/decide/plan.js";
 import { Leadership, type ReconcileReport } from "../../src/replica/leadership.js";
 import type { RouteSpec } from "../../src/spec/route-spec.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
+import { emulatorAwsSettings } from "../support/aws-settings.js";
 import {
   type DemoWorldOptions,
   demoRouteTableId,
@@ -47,19 +48,7 @@ function portFor(
   settings: Partial<VpcrouterConfig["aws"]> = {},
   routerCacheTtlMs?: number,
 ): Ec2VpcPort {
-  const aws: VpcrouterConfig["aws"] = {
-    region: "us-east-1",
-    vpcId: VPC,
-    routeTables: "all",
-    fixSourceDestCheck: false,
-    callTimeoutMs: 2_000,
-    maxRetries: 1,
-    initialBackoffMs: 1,
-    maxBackoffMs: 5,
-    breakerThreshold: 50,
-    breakerHalfOpenAfterMs: 60_000,
-    ...settings,
-  };
+  const aws = emulatorAwsSettings(VPC, { maxRetries: 1, maxBackoffMs: 5, breakerThreshold: 50, ...settings });
   // Explicit endpoint and credentials: the SDK's default chain (which may ask IMDS) is never used.
   const port = createEc2VpcPort(aws, silent, {
     endpoint: emulator.url,

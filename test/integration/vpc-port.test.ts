@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import type { VpcrouterConfig } from "../../src/config/schema.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
+import { emulatorAwsSettings } from "../support/aws-settings.js";
 import {
   demoRouteTableId,
   demoWorld,
@@ -35,18 +35,7 @@ describe("EC2 VPC port", () => {
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ACCESS_KEY_ID = "AKIDPORTFROMENV";
     process.env.AWS_SECRET_ACCESS_KEY = "not-a-secret";
-    const aws: VpcrouterConfig["aws"] = {
-      region: "us-east-1",
-      vpcId: VPC,
-      routeTables: "all",
-      fixSourceDestCheck: false,
-      callTimeoutMs: 2_000,
-      maxRetries: 2,
-      initialBackoffMs: 1,
-      maxBackoffMs: 10,
-      breakerThreshold: 5,
-      breakerHalfOpenAfterMs: 60_000,
-    };
+    const aws = emulatorAwsSettings(VPC);
     port = createEc2VpcPort(aws, pino({ level: "silent" }));
   });
   after(async () => {

@@ -11,22 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { TestWorld } from "../support/test-world.js";
+import { vpcRouterExampleArgs } from "../support/vpc-router-example.js";
 import { waitFor } from "../support/wait.js";
 
-const VPC_ROUTER_COMMAND_LINE = [
-  "-m",
-  "configfile",
-  "-f",
-  "route-spec.conf",
-  "-r",
-  "us-east-1",
-  "-v",
-  "vpc-350d6a51",
-  "--health",
-  "tcp",
-  "--tcp_check_port",
-  "22",
-];
+const VPC_ROUTER_COMMAND_LINE = vpcRouterExampleArgs("route-spec.conf");
 
 describe("an unchanged vpc-router command line", () => {
   let world: TestWorld;

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { pino } from "pino";
-import type { VpcrouterConfig } from "../../src/config/schema.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
+import { emulatorAwsSettings } from "../support/aws-settings.js";
 import { demoRouteTableId, type Ec2Emulator, startEc2Emulator } from "../support/ec2-emulator/index.js";
 import {
   type HandEdit,
@@ -21,18 +21,7 @@ import {
   scenarioWorld,
 } from "../support/vpc-router-scenarios.js";
 
-const AWS: VpcrouterConfig["aws"] = {
-  region: "us-east-1",
-  vpcId: "vpc-0scenario",
-  routeTables: "all",
-  fixSourceDestCheck: false,
-  callTimeoutMs: 2_000,
-  maxRetries: 2,
-  initialBackoffMs: 1,
-  maxBackoffMs: 10,
-  breakerThreshold: 5,
-  breakerHalfOpenAfterMs: 60_000,
-};
+const AWS = emulatorAwsSettings("vpc-0scenario");
 
 /** A scenario's VPC: a fresh emulator world, reached only through the daemon's EC2 port. */
 async function emulatedVpc(scenario: Scenario): Promise<ScenarioVpc & { close(): Promise<void> }> {

@@ -99,12 +99,7 @@ export class TestWorld {
   ): Promise<ReplicaProcess> {
     const fast = ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3"];
     const replica = await ReplicaProcess.start({
-      id,
-      zone,
-      etcdEndpoints: this.etcd.endpoints,
-      prefix: this.prefix,
-      vpcId: this.vpcId,
-      ec2Endpoint: this.ec2.url,
+      ...this.processOptions(id, zone),
       electionTtlSeconds: options.electionTtlSeconds,
       ...(options.env ? { env: options.env } : {}),
       extraArgs: [...(options.defaults ? [] : fast), ...extraArgs],
@@ -124,18 +119,21 @@ export class TestWorld {
     commandLine: readonly string[],
     options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>> } = {},
   ): Promise<ReplicaProcess> {
-    const replica = await ReplicaProcess.start({
+    const replica = await ReplicaProcess.start({ ...this.processOptions(id, zone), commandLine, ...options });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** What every replica process of this world is told: who it is, and where etcd, EC2 and the VPC are. */
+  private processOptions(id: string, zone: string) {
+    return {
       id,
       zone,
       etcdEndpoints: this.etcd.endpoints,
       prefix: this.prefix,
       vpcId: this.vpcId,
       ec2Endpoint: this.ec2.url,
-      commandLine,
-      ...options,
-    });
-    this.replicas.push(replica);
-    return replica;
+    };
   }
 
   /** Puts the spec the way an operator does: `etcdctl put <prefix>/spec '<json>'`. */

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { runDaemonCommand } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createLogger, LogFileError } from "../../src/log/logger.js";
+import { type CliResult, runTsx } from "./cli-process.js";
 
 const LOGGER_MODULE = fileURLToPath(new URL("../../src/log/logger.ts", import.meta.url));
 
@@ -22,30 +22,8 @@ after(async () => {
 });
 
 /** Runs an ES module snippet with tsx; `LOGGER` in it is the logger module's path. */
-function runSnippet(code: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        code.replaceAll("LOGGER", JSON.stringify(LOGGER_MODULE)),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (exitCode) => resolve({ code: exitCode, stdout, stderr }));
-  });
+function runSnippet(code: string): Promise<CliResult> {
+  return runTsx(["--input-type=module", "-e", code.replaceAll("LOGGER", JSON.stringify(LOGGER_MODULE))]);
 }
 
 /** A pino destination that keeps the lines it receives. */

@@ -15,17 +15,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** Options of {@link runCli} and {@link runTsx}. */
+export interface ChildOptions {
+  /** Added to a clean environment (only PATH and HOME are inherited, no `VPCROUTER_*`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, which is then closed. */
+  readonly input?: string;
+  /** The child is killed after this long, ms (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+/** Runs `vpcrouter <args>` from source with a clean environment plus `options.env`. */
+export function runCli(args: readonly string[], options: ChildOptions = {}): Promise<CliResult> {
+  return runTsx([MAIN, ...args], options);
+}
+
 /**
- * Runs `vpcrouter <args>` with a clean environment (no inherited `VPCROUTER_*`) plus `env`.
- * @param options.input - written to the child's stdin, which is then closed.
- * @param options.timeoutMs - the child is killed after this long (default 30 s).
+ * Runs `node --import tsx <nodeArgs>` in the repository root (e.g. a script, or `-e` with a snippet).
+ * @returns its exit code (null when killed) and everything it wrote.
  */
-export function runCli(
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export function runTsx(nodeArgs: readonly string[], options: ChildOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs], {
       cwd: REPO,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

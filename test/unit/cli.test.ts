@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../support/free-port.js";
+import { vpcRouterExampleArgs } from "../support/vpc-router-example.js";
 import { runCli } from "./cli-process.js";
 
 let dir: string;
@@ -117,20 +118,7 @@ describe("vpcrouter configuration errors exit 2 naming the setting", () => {
 
 describe("vpc-router's command line without a run command", () => {
   it("a bare vpc-router line is the daemon's: a missing route spec file exits 2 before anything starts", async () => {
-    const result = await runCli([
-      "-m",
-      "configfile",
-      "-f",
-      join(dir, "route-spec.conf"),
-      "-r",
-      "us-east-1",
-      "-v",
-      "vpc-350d6a51",
-      "--health",
-      "tcp",
-      "--tcp_check_port",
-      "22",
-    ]);
+    const result = await runCli(vpcRouterExampleArgs(join(dir, "route-spec.conf")));
     assert.equal(result.code, 2, result.stderr);
     assert.match(
       result.stderr,

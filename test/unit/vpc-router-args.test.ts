@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseRunConfig, type RunConfigParse } from "../../src/cli/parse-run-config.js";
 import type { VpcrouterConfig } from "../../src/config/schema.js";
+import { vpcRouterExampleArgs } from "../support/vpc-router-example.js";
 
 let dir: string;
 let specFile: string;
@@ -166,8 +167,7 @@ describe("vpc-router's test_main.py argument table", () => {
 
 describe("the issue's example command line", () => {
   it("vpcrouter -m configfile -f route-spec.conf -r us-east-1 -v vpc-350d6a51 --health tcp --tcp_check_port 22", async () => {
-    const args = ["-m", "configfile", "-f", specFile, "-r", "us-east-1", "-v", "vpc-350d6a51"];
-    const result = await parseRunConfig([...args, "--health", "tcp", "--tcp_check_port", "22"]);
+    const result = await parseRunConfig(vpcRouterExampleArgs(specFile));
     assert.equal(result.code, 0, result.err);
     const config = result.config;
     assert.ok(config !== undefined);
@@ -180,20 +180,7 @@ describe("the issue's example command line", () => {
   });
 
   it("the same line with the explicit run command and our spellings gives the same configuration", async () => {
-    const vpcRouter = await parseRunConfig([
-      "-m",
-      "configfile",
-      "-f",
-      specFile,
-      "-r",
-      "us-east-1",
-      "-v",
-      "vpc-350d6a51",
-      "--health",
-      "tcp",
-      "--tcp_check_port",
-      "2222",
-    ]);
+    const vpcRouter = await parseRunConfig(vpcRouterExampleArgs(specFile, "2222"));
     const ours = await parseRunConfig([
       "run",
       "--mode=configfile",
