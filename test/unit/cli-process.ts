@@ -17,7 +17,7 @@ export interface CliResult {
 
 /** Options of {@link runCli} and {@link runTsx}. */
 export interface ChildOptions {
-  /** Added to a clean environment (only PATH and HOME are inherited, no `VPCROUTER_*`). */
+  /** Added to a clean environment (PATH, HOME and AWS_EC2_METADATA_DISABLED=true; no `VPCROUTER_*`). */
   readonly env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin, which is then closed. */
   readonly input?: string;
@@ -38,7 +38,13 @@ export function runTsx(nodeArgs: readonly string[], options: ChildOptions = {}):
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
+      // No instance metadata service is ever asked from a test (network safety), unless a test says so.
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        AWS_EC2_METADATA_DISABLED: "true",
+        ...options.env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 30_000,
     });
