@@ -16,12 +16,12 @@ export interface CidrTargetInput {
  * Picks the ONE router a spec CIDR should point at in every table (DESIGN.md rules 1, 3 and 4).
  *
  * 1. Keep what works: among the routers that active routes point at today and that have not
- *    failed, keep a healthy one (neither failed nor questionable) if any, else a questionable one;
- *    in each group the one most tables use, ties to the earlier in spec order. A questionable
- *    router is one that fewer than a quorum of replicas see failed: rule 1 says one replica's
- *    partial view never moves a route, so being questionable alone moves nothing (vpc-router,
- *    with a single view, moved such routes). No failback either: a live router is never left for
- *    a "better" one.
+ *    failed, keep the one most tables use (the fewest moves to align the tables); a tie goes to a
+ *    healthy router (neither failed nor questionable) over a questionable one, then to the earlier
+ *    in spec order. A questionable router is one that fewer than a quorum of replicas see failed:
+ *    rule 1 says one replica's partial view never moves a route, so being questionable never adds
+ *    a move, it only breaks ties where the number of moves is the same (vpc-router, with a single
+ *    view, moved such routes). No failback either: a live router is never left for a "better" one.
  * 2. Otherwise the route must move: {@link chooseTarget} over the resolved routers (vpc-router's
  *    `_choose_different_host` order): the first healthy one, else a questionable one. A router
  *    behind a blackholed route counts as questionable here, since the route's state says its ENI
@@ -30,9 +30,7 @@ export interface CidrTargetInput {
  * @returns the router, or `undefined` when every resolved router has failed (or none resolved).
  */
 export function pickCidrTarget(input: CidrTargetInput): RouterEni | undefined {
-  const inUse = routersInUse(input);
-  const healthyInUse = mostUsed(input.routers, inUse, (router) => !input.questionable.has(router.ip));
-  return healthyInUse ?? mostUsed(input.routers, inUse, () => true) ?? chooseNewTarget(input);
+  return mostUsed(input.routers, routersInUse(input), input.questionable) ?? chooseNewTarget(input);
 }
 
 /** How many tables' active routes point at each live (not failed) spec router. */
@@ -47,17 +45,25 @@ function routersInUse({ routers, routes, failed, questionable }: CidrTargetInput
   return tablesUsing;
 }
 
-/** The router of `routers` (spec order) that most tables use among those `eligible`; ties: earliest. */
+/**
+ * The router of `routers` that most tables use; ties go to one that is not questionable, then to
+ * the earliest in spec order. `undefined` when no table uses any.
+ */
 function mostUsed(
   routers: readonly RouterEni[],
   tablesUsing: ReadonlyMap<RouterEni, number>,
-  eligible: (router: RouterEni) => boolean,
+  questionable: ReadonlySet<string>,
 ): RouterEni | undefined {
   let kept: RouterEni | undefined;
+  let keptCount = 0;
   for (const router of routers) {
     const count = tablesUsing.get(router) ?? 0;
-    if (count > 0 && eligible(router) && (kept === undefined || count > (tablesUsing.get(kept) ?? 0))) {
+    if (count === 0) continue;
+    const healthierTie =
+      count === keptCount && kept !== undefined && questionable.has(kept.ip) && !questionable.has(router.ip);
+    if (count > keptCount || healthierTie) {
       kept = router;
+      keptCount = count;
     }
   }
   return kept;

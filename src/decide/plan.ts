@@ -46,7 +46,7 @@ export interface PlanInput {
  * this input, never on history.
  *
  * For each spec CIDR one router is picked for all tables ({@link pickCidrTarget}); then each table:
- * - no route: create it to that router;
+ * - no route: create it to that router (unless the table is closed to new routes);
  * - a local, gateway or other route holds the CIDR: never touched;
  * - points at that router: nothing to do;
  * - blackholed, or its router failed: replace (a failover);
@@ -148,6 +148,8 @@ function decideRoute(situation: RouteSituation): Decision {
   const noRouterLeft = `no usable router for ${cidr} is left (all failed or unresolved)`;
 
   if (route === undefined) {
+    // The table selection keeps new routes out of this table (`subnets`): nothing to create here.
+    if (situation.table.newRoutesAllowed === false) return {};
     if (target === undefined) return warn(situation, `${noRouterLeft}; route not created`);
     return create(situation, target, "missing route");
   }

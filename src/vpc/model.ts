@@ -27,6 +27,12 @@ export interface RouteTable {
   /** Subnets explicitly associated with this table. */
   readonly subnetIds: readonly string[];
   readonly routes: readonly Route[];
+  /**
+   * `false` when the table selection keeps new routes out of this table (`subnets`: only the
+   * routers' subnets' tables get new routes, while existing routes of spec CIDRs are kept up to
+   * date in every table, so a dead router's table still fails over). Absent: new routes allowed.
+   */
+  readonly newRoutesAllowed?: false;
 }
 
 /** A router IP resolved to the ENI that owns it (primary or secondary private IP). */

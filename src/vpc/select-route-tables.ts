@@ -36,10 +36,13 @@ export function routeTableFilters(selection: RouteTableSelection): RouteTableFil
 /**
  * The tables of `tables` (read with {@link routeTableFilters}) that the selection manages, in their
  * order:
- * - `subnets`: each table explicitly associated with a router's subnet, plus the VPC's main table
- *   when some router's subnet has no explicit association (it uses the main table implicitly;
- *   vpc-router 1.8 missed this case). Routers without a known subnet count for nothing, so with no
- *   resolved router no table is selected. `tables` must be every table of the VPC;
+ * - `subnets`: every table, but new routes only in each table explicitly associated with a
+ *   router's subnet, plus the VPC's main table when some router's subnet has no explicit
+ *   association (it uses the main table implicitly; vpc-router 1.8 missed this case); the others
+ *   are marked `newRoutesAllowed: false`. Existing routes are maintained in every table, as
+ *   vpc-router 1.8 did: a dead router's ENI no longer resolves, so its subnet is unknown, and its
+ *   table must still fail over. Routers without a known subnet open no table to new routes.
+ *   `tables` must be every table of the VPC;
  * - `ids`: the tables with those ids (EC2 already filtered; kept as a second check);
  * - `all`, `tag`: every table given (EC2 did the filtering).
  * @param routers the spec's resolved routers (their `subnetId`s matter)
@@ -50,8 +53,10 @@ export function selectRouteTables(
   routers: Iterable<RouterEni>,
 ): RouteTable[] {
   switch (selection.kind) {
-    case "subnets":
-      return tablesOfSubnets(tables, routers);
+    case "subnets": {
+      const open = new Set(tablesOfSubnets(tables, routers));
+      return tables.map((table) => (open.has(table) ? table : { ...table, newRoutesAllowed: false }));
+    }
     case "ids": {
       const wanted = new Set(selection.ids);
       return tables.filter((table) => wanted.has(table.routeTableId));

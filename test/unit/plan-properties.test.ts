@@ -122,6 +122,55 @@ function destinationOf(r: Route, routers: ReadonlyMap<string, RouterEni>): strin
 const runs = { numRuns: 1000 };
 
 describe("planReconcile properties", () => {
+  it("questionable routers never add a route change (DESIGN.md rule 1: a partial view moves nothing)", () => {
+    // One CIDR, routers A B C, up to 5 tables each routing it (actively) to one of them or not at all.
+    const [a = "", b = "", c = ""] = routerIps;
+    const cidr = cidrs[0] ?? "";
+    const oneCidrInput = fc
+      .record({
+        targets: fc.array(fc.constantFrom(a, b, c, undefined), { minLength: 1, maxLength: 5 }),
+        failed: fc.subarray([a, b, c]),
+        questionable: fc.subarray([a, b, c], { minLength: 1 }),
+      })
+      .map(
+        ({ targets, failed, questionable }): PlanInput => ({
+          spec: { [cidr]: [a, b, c] },
+          failed: new Set(failed),
+          questionable: new Set(questionable),
+          tables: targets.map((ip, i) => ({
+            routeTableId: `rtb-${i}`,
+            vpcId: "vpc-1",
+            main: i === 0,
+            subnetIds: [],
+            routes:
+              ip === undefined
+                ? []
+                : [
+                    {
+                      destinationCidrBlock: cidr,
+                      target: { kind: "eni", networkInterfaceId: eniFor(ip).networkInterfaceId },
+                      state: "active",
+                    },
+                  ],
+          })),
+          routers: new Map([a, b, c].map((ip) => [ip, eniFor(ip)])),
+          managedCidrs: new Set([cidr]),
+          options: { prune: "managed", ignoreRoutes: [] },
+        }),
+      );
+    fc.assert(
+      fc.property(oneCidrInput, (input) => {
+        const withQuestionable = planReconcile(input).actions.length;
+        const without = planReconcile({ ...input, questionable: new Set() }).actions.length;
+        assert.ok(
+          withQuestionable <= without,
+          `${withQuestionable} changes with questionable routers, ${without} without`,
+        );
+      }),
+      runs,
+    );
+  });
+
   // vpc-router 1.8 could create a route to its "none-healthy" marker (_update_existing_routes then
   // _add_missing_routes); every target here is a resolved, not failed router of that CIDR's spec.
   it("a plan never targets a router that is failed, unresolved or not in the CIDR's spec", () => {

@@ -129,7 +129,16 @@ describe("planReconcile: keeping and moving", () => {
     assert.deepEqual(result.actions, []);
   });
 
-  it("aligns tables on the healthy router in use rather than on a questionable one", () => {
+  it("aligns tables on the router most tables use, even a questionable one (rule 1: no extra move)", () => {
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [table("rtb-1", eni(NET, A)), table("rtb-2", eni(NET, B)), table("rtb-3", eni(NET, B))],
+      questionable: new Set([B]),
+    });
+    assert.deepEqual(rows(result.actions), [`replace rtb-1 ${NET} → ${B}: align with other tables`]);
+  });
+
+  it("breaks an alignment tie towards the healthy router, whatever the spec order", () => {
     const result = plan({
       spec: { [NET]: [A, B] },
       tables: [table("rtb-1", eni(NET, A)), table("rtb-2", eni(NET, B))],
@@ -207,6 +216,25 @@ describe("planReconcile: keeping and moving", () => {
 });
 
 describe("planReconcile: blackhole routes", () => {
+  it("repairs routes in a table closed to new routes, but creates nothing there (--route-tables subnets)", () => {
+    const closed = (t: RouteTable): RouteTable => ({ ...t, newRoutesAllowed: false });
+    const result = plan({
+      spec: { [NET]: [A, B] },
+      tables: [
+        closed(table("rtb-1", eni(NET, A, "blackhole"))),
+        closed(table("rtb-2")),
+        table("rtb-3", eni(NET, A, "blackhole")),
+        table("rtb-4"),
+      ],
+    });
+    assert.deepEqual(rows(result.actions), [
+      `replace rtb-1 ${NET} → ${B} (failover): route is blackhole (target eni-1 is gone)`,
+      `replace rtb-3 ${NET} → ${B} (failover): route is blackhole (target eni-1 is gone)`,
+      `create rtb-4 ${NET} → ${B}: missing route`,
+    ]);
+    assert.deepEqual(result.warnings, []);
+  });
+
   it("repairs a blackhole route as a failover", () => {
     const result = plan({ spec: { [NET]: [A, B] }, tables: [table("rtb-1", eni(NET, A, "blackhole"))] });
     assert.deepEqual(rows(result.actions), [

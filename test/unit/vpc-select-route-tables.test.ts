@@ -21,6 +21,11 @@ const router = (ip: string, subnetId?: string): RouterEni => ({
   ...(subnetId ? { subnetId } : {}),
 });
 
+/** Ids of the tables new routes may go to. */
+function openTables(tables: readonly RouteTable[]): string[] {
+  return tables.filter((t) => t.newRoutesAllowed !== false).map((t) => t.routeTableId);
+}
+
 describe("selectRouteTables", () => {
   const subnets: RouteTableSelection = { kind: "subnets" };
   const cases: { name: string; selection: RouteTableSelection; routers: RouterEni[]; expected: string[] }[] =
@@ -75,19 +80,22 @@ describe("selectRouteTables", () => {
     ];
   for (const { name, selection, routers, expected } of cases) {
     it(name, () => {
-      assert.deepEqual(
-        selectRouteTables(TABLES, selection, routers).map((t) => t.routeTableId),
-        expected,
-      );
+      assert.deepEqual(openTables(selectRouteTables(TABLES, selection, routers)), expected);
     });
   }
 
+  it("subnets keeps every table, closing the others to new routes only (existing ones still fail over)", () => {
+    const selected = selectRouteTables(TABLES, subnets, [router("10.0.0.1", "subnet-a")]);
+    assert.deepEqual(
+      selected.map((t) => t.routeTableId),
+      TABLES.map((t) => t.routeTableId),
+    );
+    assert.deepEqual(openTables(selected), ["rtb-a"]);
+  });
+
   it("accepts the routers as any iterable (the resolver's map values)", () => {
     const resolved = new Map([["10.0.0.1", router("10.0.0.1", "subnet-a")]]);
-    assert.deepEqual(
-      selectRouteTables(TABLES, subnets, resolved.values()).map((t) => t.routeTableId),
-      ["rtb-a"],
-    );
+    assert.deepEqual(openTables(selectRouteTables(TABLES, subnets, resolved.values())), ["rtb-a"]);
   });
 });
 
