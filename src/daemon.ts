@@ -88,7 +88,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   let replica: Replica | undefined;
   let member: MemberRecord | undefined;
   const startedAt = new Date().toISOString();
-  const shownConfig = redactedConfig(config);
+  // What GET / shows as vpc-router's params: the configuration in force, detected region/VPC included.
+  const shownConfig = redactedConfig({ ...config, aws });
   // When the configfile/fixedconf source last gave a valid spec (vpc-router's last_route_spec_update).
   let specSourceUpdatedAt: string | undefined;
   const api = createApiServer(
@@ -192,8 +193,14 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   };
 }
 
-/** The `aws` settings with region and VPC id completed from the instance metadata service. */
-async function resolveAws(given: VpcrouterConfig["aws"], log: Logger): Promise<VpcrouterConfig["aws"]> {
+/**
+ * The `aws` settings with region and VPC id completed from the instance metadata service. A region
+ * the SDK would take from the environment (`AWS_REGION`, `AWS_DEFAULT_REGION`) counts as given: the
+ * instance's own region must not replace the one the operator chose for a VPC elsewhere.
+ */
+async function resolveAws(configured: VpcrouterConfig["aws"], log: Logger): Promise<VpcrouterConfig["aws"]> {
+  const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
+  const given = { ...configured, region: configured.region || envRegion };
   if (!needsInstanceIdentity(given)) return given;
   const target = resolveAwsTarget(given, await detectInstanceIdentity({ timeoutMs: IMDS_TIMEOUT_MS }));
   if (!target.ok) throw new StartupConfigError(target.message);

@@ -22,7 +22,7 @@
  */
 import { findIgnoringCidr } from "../decide/ignore-routes.js";
 import { currentRouter, isRouterRoute } from "../decide/route-target.js";
-import { normaliseIgnoredCidr } from "../spec/ignored-cidr.js";
+import { compareIpv4Text } from "../spec/ipv4.js";
 import { type RouteSpec, routerIpsOf } from "../spec/route-spec.js";
 import type { Route, RouterEni, RouteTable } from "../vpc/model.js";
 import type { VpcReading, VpcRouterState } from "./vpc-router-state.js";
@@ -63,15 +63,16 @@ export function serverVersionLine(version: string, mode: string, health: string)
 }
 
 /**
- * `GET /ips`: `{ failed_ips, questionable_ips, working_set }`, each a sorted list of router IPs.
+ * `GET /ips`: `{ failed_ips, questionable_ips, working_set }`, each a list of router IPs in numeric
+ * order (`10.0.0.2` before `10.0.0.10`).
  * `working_set` is every router IP of the spec in force (what the probes watch), as in vpc-router,
  * where it is the IP list handed to the health monitor. With no state yet all three are empty.
  */
 export function buildIpsView(state: VpcRouterState | undefined): Record<string, string[]> {
   return {
-    failed_ips: [...(state?.failed ?? [])].sort(),
-    questionable_ips: [...(state?.questionable ?? [])].sort(),
-    working_set: state?.spec ? routerIpsOf(state.spec.spec).sort() : [],
+    failed_ips: [...(state?.failed ?? [])].sort(compareIpv4Text),
+    questionable_ips: [...(state?.questionable ?? [])].sort(compareIpv4Text),
+    working_set: state?.spec ? routerIpsOf(state.spec.spec).sort(compareIpv4Text) : [],
   };
 }
 
@@ -88,10 +89,8 @@ export function buildRouteInfoView(
   return {
     route_spec: spec,
     routes: state?.vpc ? currentRoutes(spec, state.vpc, state.failed, state.questionable) : {},
-    ignore_routes: ignoreRoutes.map((entry) => {
-      const normalised = normaliseIgnoredCidr(entry);
-      return normalised.ok ? normalised.cidr.text : entry;
-    }),
+    // The configuration loader already made every entry a canonical CIDR.
+    ignore_routes: [...ignoreRoutes],
   };
 }
 

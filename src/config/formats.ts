@@ -135,24 +135,9 @@ export const ETCD_ENDPOINTS = register(
 );
 
 /**
- * Reads each ignore-route entry with vpc-router's rules ({@link normaliseIgnoredCidr}): text is a comma
- * list; a bare IP becomes `/32` and `0.0.0.0` becomes `0.0.0.0/0`. Entries that do not parse are
- * kept as written so that validation names them. Lists from a JSON file are not coerced by convict
- * (it coerces only text); `loadConfig` normalises them after validation.
- */
-function ignoreRoutesFromText(value: unknown): unknown {
-  const list = listFromText(value);
-  if (!Array.isArray(list)) return list;
-  return list.map((item: unknown) => {
-    if (typeof item !== "string") return item;
-    const parsed = normaliseIgnoredCidr(item);
-    return parsed.ok ? parsed.cidr.text : item;
-  });
-}
-
-/**
  * List of ignore routes: IPv4 CIDRs (host bits clear) or bare IPv4 addresses (vpc-router's
  * `--ignore_routes`: an address means `/32`, `0.0.0.0` means `0.0.0.0/0`); text is a comma list.
+ * `loadConfig` turns every entry into its canonical CIDR after validation.
  */
 export const IPV4_CIDR_LIST = register(
   "vpcrouter-ipv4-cidr-list",
@@ -164,7 +149,7 @@ export const IPV4_CIDR_LIST = register(
       if (!parsed.ok) fail(parsed.message);
     }
   },
-  ignoreRoutesFromText,
+  listFromText,
 );
 
 /** etcd key prefix: starts with `/`, no trailing `/`, no empty segment, no spaces. */

@@ -95,7 +95,7 @@ export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
   }
   const loaded = config.getProperties();
   if (loaded.replica.id === "") loaded.replica.id = hostReplicaId();
-  // Text was normalised by the format's coercion; lists from a JSON file arrive as written.
+  // vpc-router's ignore_routes rules, once for every source (file, env, flags): canonical CIDRs.
   loaded.reconcile.ignoreRoutes = loaded.reconcile.ignoreRoutes.map((entry) => {
     const parsed = normaliseIgnoredCidr(entry);
     return parsed.ok ? parsed.cidr.text : entry;

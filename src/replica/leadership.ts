@@ -6,13 +6,14 @@ import type { Session } from "../cluster/session.js";
 import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
-import type { Plan } from "../decide/route-action.js";
+import type { Plan, PlanWarning } from "../decide/route-action.js";
 import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
 import { routerIpsOf } from "../spec/route-spec.js";
 import { withSpan } from "../telemetry/with-span.js";
 import type { RouterEni, RouteTable } from "../vpc/model.js";
+import type { MutationGuard } from "../vpc/mutation-guard.js";
 import { nextManagedCidrs, nextStatus, type StatusInputs } from "./status-record.js";
-import type { ChangeResult, SourceDestCheckResult, VpcMutationGuard, VpcPort } from "./vpc-port.js";
+import type { ChangeResult, SourceDestCheckResult, VpcPort } from "./vpc-port.js";
 
 /** The etcd operations the leader needs (implemented by ClusterStore). */
 export type LeaderStore = Pick<ClusterStore, "holdsTerm" | "writeStatus">;
@@ -103,6 +104,10 @@ export class Leadership {
   private writtenStatus: StatusRecord | undefined;
   /** Router IP → the ENI whose enabled source/destination check was last reported (warn once per change). */
   private readonly sourceDestWarned = new Map<string, string>();
+  /** The plan warnings last logged, as one key: the same warnings are not logged every reconcile. */
+  private loggedWarnings = "";
+  /** ENI id → the error code of its last failed source/destination fix, logged once per code. */
+  private readonly sourceDestFixFailures = new Map<string, string>();
 
   constructor(
     readonly candidate: Candidate,
@@ -197,7 +202,7 @@ export class Leadership {
           report.error !== undefined ||
           report.stoppedByFence ||
           report.results.some((r) => !r.ok) ||
-          (report.sourceDestFixes ?? []).some((r) => !r.ok);
+          (report.sourceDestFixes ?? []).some((r) => !r.ok && !isPermanentFixFailure(r));
         this.consecutiveFailures = unfinished ? this.consecutiveFailures + 1 : 0;
         if (unfinished) this.scheduleRetry();
       }
@@ -269,7 +274,7 @@ export class Leadership {
           allowEmptySpec: this.options.allowEmptySpec ?? false,
         },
       });
-      for (const warning of plan.warnings) this.logger.warn({ ...warning }, "plan warning");
+      this.logPlanWarnings(plan.warnings);
       const checksToFix = this.options.fixSourceDestCheck
         ? routers.filter((router) => router.sourceDestCheck === true)
         : [];
@@ -293,7 +298,7 @@ export class Leadership {
         this.applying = undefined;
       });
       for (const result of applied.results) logChange(this.logger, result);
-      for (const result of fixes.results) logSourceDestFix(this.logger, result);
+      for (const result of fixes.results) this.logSourceDestFix(result);
       const routersNow = withFixedChecks(routers, fixes.results);
       // Skipped once leadership ended: a slow read must not hold up the hand-over.
       const after =
@@ -337,7 +342,7 @@ export class Leadership {
     plan: Plan,
     checksToFix: readonly RouterEni[],
   ): Promise<{ applied: MutationOutcome<ChangeResult>; fixes: MutationOutcome<SourceDestCheckResult> }> {
-    const guard: VpcMutationGuard = {
+    const guard: MutationGuard = {
       mayMutate: () => this.mayMutate(),
       remainingMs: () => this.session.validUntil() - this.options.safetyMarginMs - this.now(),
     };
@@ -354,6 +359,36 @@ export class Leadership {
    * Warns about each router whose ENI has the source/destination check enabled, once per change
    * (a router IP on a new ENI is a change), not on every reconcile.
    */
+  /**
+   * Logs the plan's warnings when they differ from the last reconcile's (a CIDR whose routers all
+   * failed, or an empty spec, would otherwise log the same lines at every recheck).
+   */
+  private logPlanWarnings(warnings: readonly PlanWarning[]): void {
+    const key = JSON.stringify(warnings);
+    if (key === this.loggedWarnings) return;
+    this.loggedWarnings = key;
+    for (const warning of warnings) this.logger.warn({ ...warning }, "plan warning");
+  }
+
+  /** Logs a fix's outcome; the same failure of the same ENI is logged at error level once only. */
+  private logSourceDestFix(result: SourceDestCheckResult): void {
+    const eni = result.networkInterfaceId;
+    const fields = { networkInterfaceId: eni, routerIps: result.routerIps, durationMs: result.durationMs };
+    if (result.ok) {
+      this.sourceDestFixFailures.delete(eni);
+      this.logger.info(fields, "source/destination check disabled");
+      return;
+    }
+    const failure = { ...fields, error: result.error, errorCode: result.errorCode };
+    const code = result.errorCode ?? "Unknown";
+    if (this.sourceDestFixFailures.get(eni) === code) {
+      this.logger.debug(failure, "could not disable source/destination check (again)");
+      return;
+    }
+    this.sourceDestFixFailures.set(eni, code);
+    this.logger.error(failure, "could not disable source/destination check; retrying later");
+  }
+
   private reportSourceDestChecks(routers: readonly RouterEni[]): void {
     const enabled = new Map<string, RouterEni>();
     for (const router of routers) if (router.sourceDestCheck === true) enabled.set(router.ip, router);
@@ -444,18 +479,17 @@ function logChange(logger: Logger, result: ChangeResult): void {
     );
 }
 
-function logSourceDestFix(logger: Logger, result: SourceDestCheckResult): void {
-  const fields = {
-    networkInterfaceId: result.networkInterfaceId,
-    routerIps: result.routerIps,
-    durationMs: result.durationMs,
-  };
-  if (result.ok) logger.info(fields, "source/destination check disabled");
-  else
-    logger.error(
-      { ...fields, error: result.error, errorCode: result.errorCode },
-      "could not disable source/destination check; retrying later",
-    );
+/**
+ * Failures of a source/destination fix that retrying soon cannot cure (missing IAM permission, the
+ * ENI gone): they are tried again at the next reconcile, but trigger no early retry.
+ * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+ */
+const PERMANENT_FIX_ERROR =
+  /^(UnauthorizedOperation|AuthFailure|OperationNotPermitted|InvalidNetworkInterfaceID\.)/;
+
+/** True for a failed fix whose error code is one of {@link PERMANENT_FIX_ERROR}'s. */
+export function isPermanentFixFailure(result: SourceDestCheckResult): boolean {
+  return !result.ok && PERMANENT_FIX_ERROR.test(result.errorCode ?? "");
 }
 
 /** `routers` with the check recorded as off on every ENI where disabling it succeeded. */

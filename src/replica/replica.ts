@@ -67,6 +67,7 @@ export class Replica {
   private readonly refresher = new CoalescedRun(
     () => this.refreshOnce(),
     () => !this.stopping,
+    (error) => this.deps.logger.warn({ err: error }, "refreshing the cluster state failed"),
   );
   private lastRefreshError: string | undefined;
   private demoting: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import type { StatusRecord } from "../cluster/records.js";
 import type { Plan } from "../decide/route-action.js";
 import { isRouterRoute } from "../decide/route-target.js";
+import { compareIpv4Text } from "../spec/ipv4.js";
 import type { RevisionedSpec, RouteSpec, SpecError } from "../spec/route-spec.js";
 import type { RouterEni, RouteTable } from "../vpc/model.js";
 import type { ChangeResult } from "./vpc-port.js";
@@ -80,7 +81,7 @@ function statusRouters(routers: readonly RouterEni[]): RouterEni[] {
   const byIp = new Map<string, RouterEni>();
   for (const router of routers) if (!byIp.has(router.ip)) byIp.set(router.ip, router);
   return [...byIp.values()]
-    .sort((a, b) => ipv4Order(a.ip) - ipv4Order(b.ip) || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+    .sort((a, b) => compareIpv4Text(a.ip, b.ip))
     .map((router) => ({
       ip: router.ip,
       networkInterfaceId: router.networkInterfaceId,
@@ -88,13 +89,6 @@ function statusRouters(routers: readonly RouterEni[]): RouterEni[] {
       ...(router.subnetId !== undefined ? { subnetId: router.subnetId } : {}),
       ...(router.sourceDestCheck !== undefined ? { sourceDestCheck: router.sourceDestCheck } : {}),
     }));
-}
-
-/** A dotted-quad IPv4 address as a number for sorting (anything else sorts first, as 0). */
-function ipv4Order(ip: string): number {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part))) return 0;
-  return parts.reduce((value, part) => value * 256 + part, 0);
 }
 
 function describeWarning(warning: Plan["warnings"][number]): string {

@@ -1,5 +1,6 @@
 import type { RouteAction } from "../decide/route-action.js";
 import type { RouterEni, RouteTable } from "../vpc/model.js";
+import type { MutationGuard } from "../vpc/mutation-guard.js";
 
 /** Outcome of one route change sent to EC2. */
 export interface ChangeResult {
@@ -23,15 +24,6 @@ export interface SourceDestCheckResult {
 }
 
 /**
- * The leader's fencing check for EC2 mutations: `mayMutate()` is asked before each attempt (retries
- * included) and a refusal stops the batch; no attempt outlives `remainingMs()` (ms) when given.
- */
-export interface VpcMutationGuard {
-  mayMutate(): boolean | Promise<boolean>;
-  remainingMs?(): number;
-}
-
-/**
  * What the leader needs from the VPC, bound to one VPC id. The daemon implements it with the EC2
  * API (src/vpc); unit tests may use a fake. Reads reject on EC2 errors (the leader reports and
  * retries); mutations never throw: failures are in their results.
@@ -52,7 +44,7 @@ export interface VpcPort {
    */
   apply(
     actions: readonly RouteAction[],
-    guard: VpcMutationGuard,
+    guard: MutationGuard,
   ): Promise<{ readonly results: readonly ChangeResult[]; readonly stoppedByGuard: boolean }>;
   /**
    * Turns the source/destination check off on the ENIs of `routers` (one call per ENI), under the
@@ -61,6 +53,6 @@ export interface VpcPort {
    */
   disableSourceDestCheck(
     routers: readonly RouterEni[],
-    guard: VpcMutationGuard,
+    guard: MutationGuard,
   ): Promise<{ readonly results: readonly SourceDestCheckResult[]; readonly stoppedByGuard: boolean }>;
 }

@@ -29,8 +29,6 @@ import { admitAttempt, attemptSignal, type MutationGuard } from "./mutation-guar
 /** Outcome of one action. `durationMs` covers every call made for it, retries and fallbacks included. */
 export type ApplyResult = ChangeResult;
 
-export type { MutationGuard } from "./mutation-guard.js";
-
 /** Outcome of {@link applyActions}. Actions after a guard refusal are not attempted and have no result. */
 export interface ApplyOutcome {
   readonly results: ApplyResult[];

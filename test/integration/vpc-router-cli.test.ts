@@ -10,6 +10,7 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { startImdsEmulator } from "../support/imds-emulator.js";
 import { TestWorld } from "../support/test-world.js";
 import { vpcRouterExampleArgs } from "../support/vpc-router-example.js";
 import { waitFor } from "../support/wait.js";
@@ -62,7 +63,11 @@ describe("an unchanged vpc-router command line", () => {
       timeoutMs: 20_000,
       message: () => `route not created\n${world.tails()}`,
     });
-    const leader = await world.leader();
+    let leader: Awaited<ReturnType<TestWorld["leader"]>>;
+    await waitFor(async () => (leader = await world.leader()) !== undefined, {
+      timeoutMs: 10_000,
+      message: "the replicas do not agree on one leader",
+    });
     assert.ok(leader, "one replica leads");
     const writers = new Set(world.mutatingCalls().map((call) => call.accessKeyId));
     assert.deepEqual([...writers], [leader.id], "only the leader wrote to EC2");
@@ -119,5 +124,39 @@ describe("an unchanged vpc-router command line", () => {
     );
     const stored = JSON.parse((await world.etcdGet(`${world.prefix}/spec`)) ?? "null");
     assert.deepEqual(stored, { "10.66.17.0/24": [r2] }, "the leader published the file to etcd");
+  });
+
+  it("without -r and -v, takes region and VPC from the instance metadata service (IMDSv2)", async () => {
+    const imds = await startImdsEmulator({ region: "us-east-1", vpcId: "vpc-350d6a51" });
+    try {
+      const withoutRegionAndVpc = VPC_ROUTER_COMMAND_LINE.filter(
+        (_arg, i, all) => !["-r", "-v"].includes(all[i] ?? "") && !["-r", "-v"].includes(all[i - 1] ?? ""),
+      );
+      const replica = await world.startCommandLine("cli-c", "az-c", withoutRegionAndVpc, {
+        cwd: dir,
+        env: {
+          AWS_EC2_METADATA_DISABLED: "false",
+          AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+          AWS_REGION: "",
+          AWS_DEFAULT_REGION: "",
+        },
+      });
+      const root = (await (
+        await fetch(`${replica.apiUrl}/`, { headers: { accept: "application/json" } })
+      ).json()) as { params: { aws: { region: string; vpcId: string } } };
+      assert.deepEqual([root.params.aws.region, root.params.aws.vpcId], ["us-east-1", "vpc-350d6a51"]);
+      assert.ok(
+        imds.requests.some((r) => r.method === "PUT" && r.path === "/latest/api/token"),
+        "asked for an IMDSv2 session token",
+      );
+      assert.ok(imds.requests.filter((r) => r.method === "GET").every((r) => r.validToken));
+      // It joined the same cluster and sees the same spec in force.
+      await waitFor(async () => (await replica.status())?.ready === true, {
+        timeoutMs: 15_000,
+        message: () => `cli-c not ready\n${replica.tail()}`,
+      });
+    } finally {
+      await imds.close();
+    }
   });
 });

@@ -92,6 +92,23 @@ describe("/ips", () => {
       working_set: ["10.1.0.1", "10.1.0.2"],
     });
   });
+
+  it("lists every IP in numeric order, not as text (10.1.0.9 before 10.1.0.10)", () => {
+    const state: VpcRouterState = {
+      spec: {
+        spec: { "10.9.0.0/16": ["10.1.0.10", "10.1.0.9", "9.1.0.1"], "10.8.0.0/16": ["10.1.0.100"] },
+        revision: "3",
+      },
+      failed: new Set(["10.1.0.100", "10.1.0.9"]),
+      questionable: new Set(["10.1.0.10", "9.1.0.1"]),
+      probes: new Map(),
+    };
+    assert.deepEqual(buildIpsView(state), {
+      failed_ips: ["10.1.0.9", "10.1.0.100"],
+      questionable_ips: ["9.1.0.1", "10.1.0.10"],
+      working_set: ["9.1.0.1", "10.1.0.9", "10.1.0.10", "10.1.0.100"],
+    });
+  });
 });
 
 describe("/route_info routes", () => {
@@ -153,7 +170,7 @@ describe("/route_info routes", () => {
     });
   });
 
-  it("buildRouteInfoView: route_spec, routes and ignore_routes (bare IPs as /32)", () => {
+  it("buildRouteInfoView: route_spec, routes and ignore_routes (as configured: canonical CIDRs)", () => {
     const state: VpcRouterState = {
       spec: { spec, revision: "5" },
       failed: new Set(),
@@ -165,7 +182,7 @@ describe("/route_info routes", () => {
       },
       probes: new Map(),
     };
-    assert.deepEqual(buildRouteInfoView(state, ["10.5.0.0/16", "10.6.0.1"]), {
+    assert.deepEqual(buildRouteInfoView(state, ["10.5.0.0/16", "10.6.0.1/32"]), {
       route_spec: spec,
       routes: { "10.7.0.0/16": ["10.1.0.1", "i-1", "eni-1"] },
       ignore_routes: ["10.5.0.0/16", "10.6.0.1/32"],

@@ -5,7 +5,12 @@ import type { StatusRecord } from "../../src/cluster/records.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { RouteAction } from "../../src/decide/route-action.js";
-import { type LeaderInputs, Leadership, type ReconcileReport } from "../../src/replica/leadership.js";
+import {
+  isPermanentFixFailure,
+  type LeaderInputs,
+  Leadership,
+  type ReconcileReport,
+} from "../../src/replica/leadership.js";
 import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../../src/replica/vpc-port.js";
 import type { RouterEni, RouteTable } from "../../src/vpc/model.js";
 import { waitFor } from "../support/wait.js";
@@ -21,8 +26,9 @@ class FakeVpc implements VpcPort {
   ];
   /** ENIs whose source/destination check was disabled, in call order. */
   checkFixes: string[] = [];
-  /** How many of the next source/destination check calls fail. */
+  /** How many of the next source/destination check calls fail, and with which EC2 error code. */
   failingFixes = 0;
+  failingFixCode = "InternalError";
   /** The routers the last readRouteTables was given. */
   tablesReadFor: ReadonlyMap<string, RouterEni> | undefined;
   constructor(tableCount: number, eni: string) {
@@ -64,7 +70,7 @@ class FakeVpc implements VpcPort {
       const base = { networkInterfaceId: router.networkInterfaceId, routerIps: [router.ip], durationMs: 0 };
       if (this.failingFixes > 0) {
         this.failingFixes--;
-        results.push({ ...base, ok: false, error: "boom", errorCode: "InternalError" });
+        results.push({ ...base, ok: false, error: "boom", errorCode: this.failingFixCode });
         continue;
       }
       this.checkFixes.push(router.networkInterfaceId);
@@ -375,4 +381,73 @@ describe("Leadership", () => {
     assert.equal(reports.at(-1)?.error, undefined);
     await leadership.stop();
   });
+
+  it("logs the same plan warnings once, not at every reconcile", async () => {
+    const { logger, lines } = capturingLogger();
+    const { reports, leadership } = setUp({ logger });
+    const allFailed = (questionable: string[]): FailureView => ({
+      confirmed: new Set(["198.18.0.10", "198.18.0.11"]),
+      questionable: new Set(questionable),
+      votesByRouter: new Map(),
+    });
+    leadership.update({ spec, failure: allFailed([]) });
+    leadership.start();
+    await waitFor(() => reports.length >= 1, { timeoutMs: 5000, message: "no reconcile" });
+    // Another input (a questionable router) asks for another reconcile with the same warnings.
+    leadership.update({ spec, failure: allFailed(["198.18.0.12"]) });
+    await waitFor(() => reports.length >= 2, { timeoutMs: 5000, message: "no second reconcile" });
+    await leadership.stop();
+    assert.ok(
+      reports.every((r) => (r.plan?.warnings.length ?? 0) > 0),
+      "every router failed: warnings",
+    );
+    const warned = lines.filter((l) => l.msg === "plan warning");
+    assert.equal(warned.length, reports[0]?.plan?.warnings.length);
+  });
+
+  it("does not retry early, and logs once, a fix EC2 refuses for good (e.g. no IAM permission)", async () => {
+    const { logger, lines } = capturingLogger();
+    const { vpc, reports, leadership } = setUp({
+      sourceDestCheckOn: ["198.18.0.10"],
+      fixSourceDestCheck: true,
+      retryDelayMs: 1,
+      logger,
+    });
+    vpc.failingFixes = 1000;
+    vpc.failingFixCode = "UnauthorizedOperation";
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 5000, message: "no first reconcile" });
+    // Two more reconciles, each asked for by an input change: without them nothing would run.
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.length === 2, { timeoutMs: 5000, message: "no second reconcile" });
+    leadership.update({ spec, failure: healthy });
+    await waitFor(() => reports.length === 3, { timeoutMs: 5000, message: "no third reconcile" });
+    await leadership.stop();
+    assert.equal(reports.length, 3, "a permanent refusal schedules no retry of its own");
+    assert.ok(reports.every((r) => r.sourceDestFixes?.every((f) => f.errorCode === "UnauthorizedOperation")));
+    const errors = lines.filter((l) => l.msg.startsWith("could not disable source/destination check"));
+    assert.equal(errors.length, 1, "logged once per ENI and error code");
+  });
+});
+
+describe("isPermanentFixFailure", () => {
+  const result = (errorCode: string): SourceDestCheckResult => ({
+    networkInterfaceId: "eni-1",
+    routerIps: ["198.18.0.10"],
+    ok: false,
+    errorCode,
+    durationMs: 0,
+  });
+  for (const code of ["UnauthorizedOperation", "AuthFailure", "InvalidNetworkInterfaceID.NotFound"]) {
+    it(`${code} is permanent`, () => assert.equal(isPermanentFixFailure(result(code)), true));
+  }
+  for (const code of [
+    "RequestLimitExceeded",
+    "InternalError",
+    "Ec2CallTimeout",
+    "CircuitOpen",
+    "ECONNRESET",
+  ]) {
+    it(`${code} is retried`, () => assert.equal(isPermanentFixFailure(result(code)), false));
+  }
 });
