@@ -6,7 +6,8 @@
  * fits (vpc-router answered 407, which is "Proxy Authentication Required").
  *
  * Unlike vpc-router's substring tests, `Accept` is parsed (RFC 9110 §12.5.1): quality values count,
- * so `application/json;q=0.5, text/html` gets HTML and `text/html;q=0` never does.
+ * so `application/json;q=0.5, text/html` gets HTML and `text/html;q=0` never does. At equal quality
+ * the type the client lists first wins: `application/json, text/html` gets JSON (vpc-router: HTML).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { renderStateHtml } from "./html.js";

@@ -1,5 +1,6 @@
 import type { MemberRecord } from "../cluster/records.js";
 import type { Replica } from "../replica/replica.js";
+import { compareIpv4Text } from "../spec/ipv4.js";
 import type { RouterEni } from "../vpc/model.js";
 
 /**
@@ -33,10 +34,10 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
         }))
       : [],
     votes: snapshot ? Object.fromEntries(snapshot.votes) : {},
-    failedRouters: [...failures.confirmed].sort(),
-    questionableRouters: [...failures.questionable].sort(),
+    failedRouters: [...failures.confirmed].sort(compareIpv4Text),
+    questionableRouters: [...failures.questionable].sort(compareIpv4Text),
     probes: Object.fromEntries(replica.monitor.snapshot()),
-    localFailed: [...replica.monitor.failed()].sort(),
+    localFailed: [...replica.monitor.failed()].sort(compareIpv4Text),
     spec: {
       revision: spec.inForce?.revision ?? null,
       routes: spec.inForce?.spec ?? null,
@@ -62,5 +63,5 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
 export function sourceDestCheckEnabled(routers: readonly RouterEni[]): string[] {
   return [
     ...new Set(routers.filter((router) => router.sourceDestCheck === true).map((router) => router.ip)),
-  ].sort();
+  ].sort(compareIpv4Text);
 }

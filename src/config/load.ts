@@ -196,9 +196,10 @@ function unreadableSpecFile(config: VpcrouterConfig): string[] {
   if (mode !== "configfile" || file === "") return [];
   let reason: string | undefined;
   try {
-    const fd = openSync(file, "r");
+    // Non-blocking: a FIFO at that path must not hang the start (the watcher refuses it too).
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (fstatSync(fd).isDirectory()) reason = "is a directory";
+      if (!fstatSync(fd).isFile()) reason = "is not a regular file";
     } finally {
       closeSync(fd);
     }

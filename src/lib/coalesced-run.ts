@@ -9,13 +9,16 @@ export class CoalescedRun {
   private current: Promise<void> | undefined;
 
   /**
-   * @param task - the work; it must not throw (handle and log its own errors): a throw ends the
-   *   queued runs and rejects {@link settled}.
+   * @param task - the work. A throw or rejection ends that run only: it goes to `onError` and the
+   *   queued run, if any, still starts (the next run is the retry).
    * @param active - false once the owner stops: no new run starts, queued ones are dropped.
+   * @param onError - told of each failed run (typically logs it). It must not throw; if it does,
+   *   that error is dropped, so a failing run never becomes an unhandled rejection.
    */
   constructor(
     private readonly task: () => Promise<void>,
     private readonly active: () => boolean,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   /** Asks for a run: starts one now, or queues one behind the run in flight. Ignored when inactive. */
@@ -25,7 +28,7 @@ export class CoalescedRun {
     this.current ??= this.loop();
   }
 
-  /** Resolves when no run is in flight or queued (at once when idle). */
+  /** Resolves when no run is in flight or queued (at once when idle). Never rejects. */
   settled(): Promise<void> {
     return this.current ?? Promise.resolve();
   }
@@ -34,11 +37,31 @@ export class CoalescedRun {
     try {
       while (this.again && this.active()) {
         this.again = false;
-        await this.task();
+        try {
+          await this.runTask();
+        } catch (error) {
+          this.report(error);
+        }
       }
     } finally {
       // Cleared in the same turn as the loop's last check, so no request can fall in between.
       this.current = undefined;
+    }
+  }
+
+  /**
+   * Starts the task at once, but turns a synchronous throw into a rejection: the loop must always
+   * reach its first `await` unfinished, or it would clear `current` before `request` sets it.
+   */
+  private async runTask(): Promise<void> {
+    await this.task();
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.onError(error);
+    } catch {
+      // Nowhere left to report to; keeping the loop alive matters more.
     }
   }
 }

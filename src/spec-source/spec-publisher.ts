@@ -36,6 +36,7 @@ export class SpecPublisher {
   private readonly evaluations = new CoalescedRun(
     () => this.evaluate(),
     () => !this.closed,
+    (error) => this.logger.error({ err: error }, "evaluating the spec to publish failed"),
   );
   private closed = false;
   /** The revision of our last write, until the replica's snapshot has caught up with it. */

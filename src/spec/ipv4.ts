@@ -43,3 +43,16 @@ export function parseIpv4(text: string): Ipv4ParseResult {
 export function formatIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }
+
+/**
+ * Orders IPv4 addresses given as text by their numeric value (`10.0.0.2` before `10.0.0.10`), for
+ * `Array.prototype.sort`. Text that is not a dotted quad (see {@link parseIpv4}) comes first;
+ * equal values and such text are ordered by their text, so the order is total and stable.
+ * @returns negative when `a` comes first, positive when `b` does, 0 for the same text.
+ */
+export function compareIpv4Text(a: string, b: string): number {
+  const first = parseIpv4(a);
+  const second = parseIpv4(b);
+  const byValue = first.ok && second.ok ? first.value - second.value : Number(first.ok) - Number(second.ok);
+  return byValue !== 0 ? byValue : a < b ? -1 : a > b ? 1 : 0;
+}

@@ -8,6 +8,11 @@
  * Environment (the AWS SDKs' own variables): `AWS_EC2_METADATA_DISABLED=true` skips the lookup;
  * `AWS_EC2_METADATA_SERVICE_ENDPOINT` replaces the endpoint, `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`
  * selects the IPv6 one.
+ *
+ * The deadline bounds the whole lookup, not only the wait for it: each HTTP call gets the time left
+ * as its timeout, and no call starts once the deadline has passed. The SDK's `request` takes no
+ * `AbortSignal`, so a call in flight cannot be cancelled; it ends by its own timeout, at the
+ * deadline at the latest (for its token PUT; the GET after it gets the same timeout again).
  * Sources: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html,
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-categories.html,
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-imds-client.html
@@ -42,7 +47,10 @@ const AVAILABILITY_ZONE = /^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$/;
 const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
-/** The IMDS endpoint to use: the option, the SDK's variables, or AWS's address. */
+/**
+ * The IMDS endpoint to use: the option, the SDK's variables, or AWS's address. Not checked here:
+ * see {@link imdsEndpointProblem}.
+ */
 export function imdsEndpoint(
   env: Readonly<Record<string, string | undefined>>,
   endpoint: string | undefined,
@@ -54,10 +62,22 @@ export function imdsEndpoint(
 }
 
 /**
+ * Why `endpoint` cannot be used as the IMDS base URL, or undefined when it can: it must be an
+ * absolute `http:` or `https:` URL (the SDK's `new URL(endpoint)` would throw on anything else).
+ * @returns e.g. `the instance metadata service endpoint "x" (AWS_EC2_METADATA_SERVICE_ENDPOINT) is not an http(s) URL`
+ */
+export function imdsEndpointProblem(endpoint: string, origin: string): string | undefined {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (url && (url.protocol === "http:" || url.protocol === "https:")) return undefined;
+  return `the instance metadata service endpoint ${JSON.stringify(endpoint)} (${origin}) is not an http(s) URL`;
+}
+
+/**
  * Asks the metadata service for this instance's region and VPC. Never throws and never waits
  * longer than `timeoutMs`: what could not be found is absent and `problem` says why. A region or
- * VPC id of unexpected shape is treated as not found.
- * @returns `{}` with a `problem` when `AWS_EC2_METADATA_DISABLED` is `true` (nothing is sent)
+ * VPC id of unexpected shape is treated as not found. No call starts after the deadline.
+ * @returns `{ problem }` alone, with nothing sent, when `AWS_EC2_METADATA_DISABLED` is `true` or
+ *   the endpoint is not an http(s) URL
  */
 export async function detectInstanceIdentity(
   options: DetectInstanceIdentityOptions,
@@ -67,6 +87,10 @@ export async function detectInstanceIdentity(
     return { problem: "instance metadata lookups are disabled (AWS_EC2_METADATA_DISABLED)" };
   }
   const endpoint = imdsEndpoint(env, options.endpoint);
+  const origin = options.endpoint ? "endpoint option" : "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+  const problem = imdsEndpointProblem(endpoint, origin);
+  if (problem) return { problem };
+  const deadlineAt = performance.now() + options.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<InstanceIdentity>((resolve) => {
     timer = setTimeout(
@@ -76,23 +100,41 @@ export async function detectInstanceIdentity(
     );
   });
   try {
-    return await Promise.race([lookUp(endpoint, options.timeoutMs), deadline]);
+    return await Promise.race([lookUp(endpoint, deadlineAt), deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function lookUp(endpoint: string, timeoutMs: number): Promise<InstanceIdentity> {
-  const service = new MetadataService({
-    endpoint,
-    httpOptions: { timeout: timeoutMs },
-    // IMDSv2 only: a GET without a token is what IMDSv1 is; off-EC2 it would only cost time.
-    ec2MetadataV1Disabled: true,
-    retries: 0,
-  });
+/**
+ * No call starts with less time than this left, ms: it could not finish, and a timer of the SDK
+ * may fire a little before the deadline (timers run on the event loop's cached clock).
+ */
+const MIN_CALL_MS = 10;
+
+/** Thrown instead of starting a call after the deadline (never reported: the deadline answered). */
+class DeadlinePassed extends Error {}
+
+/**
+ * The lookups, one after the other, each call limited to the time left until `deadlineAt`
+ * (`performance.now()` clock, ms). `endpoint` must have passed {@link imdsEndpointProblem}.
+ */
+async function lookUp(endpoint: string, deadlineAt: number): Promise<InstanceIdentity> {
   // The SDK appends the path to the endpoint's own path ("/" for a bare host): no leading slash.
   const base = new URL(endpoint).pathname.endsWith("/") ? "" : "/";
-  const get = async (path: string) => (await service.request(`${base}latest/meta-data/${path}`, {})).trim();
+  const get = async (path: string) => {
+    const left = Math.ceil(deadlineAt - performance.now());
+    if (left < MIN_CALL_MS) throw new DeadlinePassed();
+    // A new client per call: its timeout is fixed when it is made (and 0 would mean none).
+    const service = new MetadataService({
+      endpoint,
+      httpOptions: { timeout: left },
+      // IMDSv2 only: a GET without a token is what IMDSv1 is; off-EC2 it would only cost time.
+      ec2MetadataV1Disabled: true,
+      retries: 0,
+    });
+    return (await service.request(`${base}latest/meta-data/${path}`, {})).trim();
+  };
   const problems: string[] = [];
   const attempt = async (what: string, read: () => Promise<string | undefined>) => {
     try {

@@ -4,11 +4,14 @@
  * may reach the real link-local metadata address.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { resolveAwsTarget } from "../../src/vpc/aws-target.js";
 import { detectInstanceIdentity } from "../../src/vpc/instance-identity.js";
 import { freePort } from "../support/free-port.js";
 import { type ImdsEmulator, type ImdsEmulatorOptions, startImdsEmulator } from "../support/imds-emulator.js";
+import { waitFor } from "../support/wait.js";
 
 describe("instance identity from IMDSv2", () => {
   const emulators: ImdsEmulator[] = [];
@@ -136,5 +139,53 @@ describe("instance identity from IMDSv2", () => {
       vpcId: "vpc-0given",
       detected: { region: true, vpcId: false },
     });
+  });
+
+  it("reports a malformed endpoint as a problem instead of throwing, and sends nothing", async () => {
+    const imds = await start();
+    for (const endpoint of ["not a url", "http://[::1", "ftp://127.0.0.1:21", "/latest"]) {
+      const fromEnv = await detectInstanceIdentity({
+        timeoutMs: 2000,
+        env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint },
+      });
+      assert.deepEqual(fromEnv, {
+        problem: `the instance metadata service endpoint ${JSON.stringify(endpoint)} (AWS_EC2_METADATA_SERVICE_ENDPOINT) is not an http(s) URL`,
+      });
+      const given = await detectInstanceIdentity({ endpoint, timeoutMs: 2000, env: envFor(imds) });
+      assert.match(given.problem ?? "", /\(endpoint option\) is not an http\(s\) URL$/);
+    }
+    assert.equal(imds.requests.length, 0);
+  });
+
+  it("starts no call after the deadline, and the call in flight ends at it", async () => {
+    // Answers the token PUT, never a GET: the region GET is in flight when the deadline passes.
+    const seen: string[] = [];
+    let inFlight = 0;
+    const server = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      inFlight++;
+      response.on("close", () => inFlight--);
+      request.resume();
+      if (request.method === "PUT") {
+        response.writeHead(200, { "content-type": "text/plain" });
+        response.end("token-for-the-deadline-test");
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const identity = await detectInstanceIdentity({
+        timeoutMs: 300,
+        env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` },
+      });
+      assert.match(identity.problem ?? "", /within 300 ms/);
+      // Without the deadline per call, the GET would run for its own full timeout and be followed
+      // by the availability-zone and mac lookups (a token PUT and a GET each).
+      await waitFor(() => inFlight === 0, { timeoutMs: 1000, message: "the GET in flight did not end" });
+      assert.deepEqual(seen, ["PUT /latest/api/token", "GET /latest/meta-data/placement/region"]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

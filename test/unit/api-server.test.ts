@@ -238,7 +238,7 @@ describe("state endpoints", () => {
     assert.deepEqual(body, {
       failed_ips: ["10.33.20.142"],
       questionable_ips: ["10.33.30.22"],
-      working_set: ["10.33.20.142", "10.33.20.93", "10.33.30.22"],
+      working_set: ["10.33.20.93", "10.33.20.142", "10.33.30.22"], // numeric order
     });
     await app.close();
   });

@@ -22,10 +22,15 @@ function gatedTask() {
   return { task, releaseNext, stats: () => ({ runs, maxInFlight }) };
 }
 
+/** For tasks that never fail: a reported error fails the test. */
+function failOnError(error: unknown): void {
+  assert.fail(`unexpected task error: ${String(error)}`);
+}
+
 describe("CoalescedRun", () => {
   it("runs at once, and folds every request made during a run into exactly one more run", async () => {
     const { task, releaseNext, stats } = gatedTask();
-    const run = new CoalescedRun(task, () => true);
+    const run = new CoalescedRun(task, () => true, failOnError);
     run.request();
     run.request();
     run.request();
@@ -39,7 +44,7 @@ describe("CoalescedRun", () => {
   it("starts nothing once inactive, and drops a queued run when the owner stops", async () => {
     let active = true;
     const { task, releaseNext, stats } = gatedTask();
-    const run = new CoalescedRun(task, () => active);
+    const run = new CoalescedRun(task, () => active, failOnError);
     run.request();
     run.request();
     active = false;
@@ -57,6 +62,7 @@ describe("CoalescedRun", () => {
         runs++;
       },
       () => true,
+      failOnError,
     );
     await run.settled();
     run.request();
@@ -64,5 +70,58 @@ describe("CoalescedRun", () => {
     run.request();
     await run.settled();
     assert.equal(runs, 2);
+  });
+
+  it("hands a failed run's error to onError and still runs the request queued behind it", async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    let release: () => void = () => undefined;
+    const run = new CoalescedRun(
+      async () => {
+        runs++;
+        if (runs === 1) {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          throw new Error("first run failed");
+        }
+      },
+      () => true,
+      (error) => errors.push(error),
+    );
+    run.request();
+    run.request(); // queued behind the failing run
+    release();
+    await run.settled();
+    assert.equal(runs, 2);
+    assert.deepEqual(
+      errors.map((error) => (error instanceof Error ? error.message : error)),
+      ["first run failed"],
+    );
+    // The helper is still usable after a failure.
+    run.request();
+    await run.settled();
+    assert.equal(runs, 3);
+  });
+
+  it("catches a task that throws synchronously, and survives an onError that throws", async () => {
+    let runs = 0;
+    let reported = 0;
+    const run = new CoalescedRun(
+      () => {
+        runs++;
+        throw new Error("not even a promise");
+      },
+      () => true,
+      () => {
+        reported++;
+        throw new Error("the logger failed too");
+      },
+    );
+    run.request();
+    await run.settled(); // resolves: neither error escapes as a rejection
+    run.request();
+    await run.settled();
+    assert.deepEqual({ runs, reported }, { runs: 2, reported: 2 });
   });
 });

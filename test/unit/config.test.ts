@@ -385,7 +385,7 @@ describe("vpc-router semantics in loadConfig", () => {
     const error = configErrorOf(() =>
       loadConfig({ overrides: { "spec.mode": "configfile", "spec.file": dir } }),
     );
-    assert.match(error.message, /spec\.file: Cannot open config file '.*': is a directory/);
+    assert.match(error.message, /spec\.file: Cannot open config file '.*': is not a regular file/);
     const spec = await writeJson("route-spec.conf", { "10.0.0.0/8": ["10.1.1.1"] });
     const config = loadConfig({ overrides: { "spec.mode": "configfile", "spec.file": spec } });
     assert.equal(config.spec.file, spec);

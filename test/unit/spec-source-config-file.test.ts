@@ -2,20 +2,28 @@
  * The configfile watcher on a real file system: the scenarios of vpc-router's test_watcher.py
  * (changes picked up, a malformed file ignored, other files in the directory no event) plus the
  * replacements vpc-router misses (rename-and-replace, a ConfigMap-style symlink swap, a symlink
- * target written in another directory) and a file that vanishes and comes back.
+ * target written in another directory) and a file that vanishes and comes back. Also what it
+ * refuses to read: a FIFO (without hanging), a directory, a file over the size limit.
  */
 import assert from "node:assert/strict";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { ConfigFileSource, type ConfigFileSourceOptions } from "../../src/spec-source/config-file-source.js";
+import { promisify } from "node:util";
+import {
+  ConfigFileSource,
+  type ConfigFileSourceOptions,
+  MAX_SPEC_FILE_BYTES,
+} from "../../src/spec-source/config-file-source.js";
 import type { SpecReading } from "../../src/spec-source/spec-source.js";
 import { waitFor } from "../support/wait.js";
 
 const S1 = { "10.1.0.0/16": ["1.1.1.1", "2.2.2.2"], "10.2.0.0/16": ["3.3.3.3"] };
 const S2 = { "10.1.0.0/16": ["4.4.4.4", "2.2.2.2"], "10.2.0.0/16": ["3.3.3.3"] };
 const S3 = { "10.9.0.0/16": ["9.9.9.9"] };
+const execFileAsync = promisify(execFile);
 /** Long enough that only the directory watch can explain a prompt pick-up. */
 const NO_POLL = 600_000;
 
@@ -180,5 +188,104 @@ describe("ConfigFileSource", () => {
     await checksPass(witness.source, 3);
     assert.deepEqual(readings, []);
     assert.equal(source.checks, checksAtClose);
+  });
+
+  describe("files it refuses to read", () => {
+    const problemOf = (reading: SpecReading | undefined): string =>
+      reading?.result.ok === false ? (reading.result.problems[0]?.message ?? "") : "";
+
+    /**
+     * A writer that opens the FIFO once and closes it at once. It never matters to a correct
+     * reader; a reader that blocked in open/read would get end of file from it and fail the
+     * assertions instead of hanging the test run.
+     */
+    function unblockingWriter(fifo: string): ChildProcess {
+      const writer = spawn("sh", ["-c", ': > "$1"', "sh", fifo], { stdio: "ignore" });
+      writer.on("error", () => undefined);
+      return writer;
+    }
+
+    it("reports a FIFO at the path without blocking, at open and on every later check (no writer at all)", async () => {
+      const fifo = join(dir, "spec.fifo");
+      execFileSync("mkfifo", [fifo]);
+      // In a child process: a read that blocked on the FIFO would hang it, not this test run.
+      const script = `
+        const { ConfigFileSource } = await import(process.env.SOURCE_URL);
+        const source = ConfigFileSource.open({ path: process.env.FIFO, maxRoutes: 10, pollIntervalMs: 10 });
+        const atOpen = source.latest.result.problems?.[0]?.message;
+        while (source.checks < 3) await new Promise((resolve) => setImmediate(resolve));
+        const later = source.latest.result.problems?.[0]?.message;
+        await source.close();
+        process.stdout.write(JSON.stringify({ atOpen, later }));
+      `;
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script],
+        {
+          timeout: 20_000,
+          env: {
+            ...process.env,
+            FIFO: fifo,
+            SOURCE_URL: new URL("../../src/spec-source/config-file-source.ts", import.meta.url).href,
+          },
+        },
+      );
+      const { atOpen, later } = JSON.parse(stdout) as { atOpen?: string; later?: string };
+      assert.match(
+        atOpen ?? "",
+        /^cannot read the file: '.*spec\.fifo' is a FIFO \(named pipe\), not a regular file$/,
+      );
+      assert.equal(later, atOpen);
+    });
+
+    it("reports a file replaced by a FIFO, and reads the file again once it is back", async () => {
+      const file = join(dir, "r.spec");
+      await writeFile(file, JSON.stringify(S1));
+      const { readings } = open(file, { pollIntervalMs: 30 });
+      await rm(file);
+      execFileSync("mkfifo", [file]);
+      const writer = unblockingWriter(file);
+      try {
+        await waitFor(() => /is a FIFO/.test(problemOf(readings.at(-1))), {
+          timeoutMs: 5000,
+          message: "FIFO not reported",
+        });
+      } finally {
+        writer.kill();
+      }
+      await rm(file);
+      await writeFile(file, JSON.stringify(S2));
+      await changedTo(readings, S2, "file back after the FIFO");
+    });
+
+    it("reports a directory at the path as a problem", () => {
+      const { source } = open(dir);
+      assert.match(problemOf(source.latest), /is a directory, not a regular file$/);
+    });
+
+    it(`reads a file of exactly ${MAX_SPEC_FILE_BYTES} bytes and refuses a larger one, once however it grows`, async () => {
+      const file = join(dir, "r.spec");
+      const padded = (bytes: number) => {
+        const text = JSON.stringify(S1);
+        return text + " ".repeat(bytes - text.length);
+      };
+      await writeFile(file, padded(MAX_SPEC_FILE_BYTES));
+      const { source, readings } = open(file, { pollIntervalMs: 30 });
+      assert.ok(source.latest.result.ok, problemOf(source.latest));
+      assert.deepEqual(source.latest.result.spec, S1);
+      await writeFile(file, padded(MAX_SPEC_FILE_BYTES + 1));
+      await waitFor(() => readings.length === 1, { timeoutMs: 5000, message: "large file not reported" });
+      assert.match(
+        problemOf(readings[0]),
+        new RegExp(
+          `is ${MAX_SPEC_FILE_BYTES + 1} bytes, more than the limit of ${MAX_SPEC_FILE_BYTES} bytes \\(1 MiB\\)$`,
+        ),
+      );
+      await writeFile(file, padded(MAX_SPEC_FILE_BYTES + 4096));
+      await checksPass(source, 3);
+      assert.equal(readings.length, 1, "a file that stays too large is one event");
+      await writeFile(file, JSON.stringify(S2));
+      await changedTo(readings, S2, "file back under the limit");
+    });
   });
 });

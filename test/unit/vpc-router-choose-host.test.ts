@@ -102,8 +102,4 @@ describe("_choose_different_host (test_vpc.py test_host_choices) → chooseTarge
       else assert.ok(row.allowed.includes(ours), `${ours} is among ${row.allowed}`);
     });
   }
-
-  it("ports all 18 rows", () => {
-    assert.equal(ROWS.length, 18);
-  });
 });
