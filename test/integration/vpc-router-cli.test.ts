@@ -64,10 +64,16 @@ describe("an unchanged vpc-router command line", () => {
       message: () => `route not created\n${world.tails()}`,
     });
     let leader: Awaited<ReturnType<TestWorld["leader"]>>;
-    await waitFor(async () => (leader = await world.leader()) !== undefined, {
-      timeoutMs: 10_000,
-      message: "the replicas do not agree on one leader",
-    });
+    await waitFor(
+      async () => {
+        leader = await world.leader();
+        return leader !== undefined;
+      },
+      {
+        timeoutMs: 10_000,
+        message: "the replicas do not agree on one leader",
+      },
+    );
     assert.ok(leader, "one replica leads");
     const writers = new Set(world.mutatingCalls().map((call) => call.accessKeyId));
     assert.deepEqual([...writers], [leader.id], "only the leader wrote to EC2");
