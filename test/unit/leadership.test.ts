@@ -200,6 +200,35 @@ describe("Leadership", () => {
     await leadership.stop();
   });
 
+  it("a timed route recheck still respects the failures: no move back, even when a table drifted", async () => {
+    // vpc-router lost its failure state between ticks; here every reconcile reads the current view.
+    const { vpc, reports, leadership } = setUp();
+    leadership.start();
+    await waitFor(() => reports.length >= 1, { timeoutMs: 2000 });
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => vpc.mutations.length === 3, { timeoutMs: 2000, message: "no failover" });
+    const before = reports.length;
+    // Someone points one table back at the failed router in the console.
+    const drifted = vpc.tables[0];
+    assert.ok(drifted);
+    vpc.tables[0] = {
+      ...drifted,
+      routes: drifted.routes.map((r) =>
+        r.destinationCidrBlock === CIDR ? { ...r, target: { kind: "eni", networkInterfaceId: "eni-10" } } : r,
+      ),
+    };
+    leadership.request("route recheck");
+    await waitFor(() => reports.length > before && vpc.mutations.length > 3, { timeoutMs: 2000 });
+    await leadership.stop();
+    assert.deepEqual(
+      vpc.mutations
+        .slice(3)
+        .map((a) => [a.routeTableId, a.kind === "delete" ? undefined : a.networkInterfaceId, a.failover]),
+      [["rtb-0", "eni-11", true]],
+      "the recheck repaired the drifted table, and moved nothing back to the failed router",
+    );
+  });
+
   it("makes no EC2 mutation when the etcd fence says the term is gone", async () => {
     const { vpc, reports, leadership } = setUp({ holdsTerm: () => false });
     leadership.start();
