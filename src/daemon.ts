@@ -19,7 +19,8 @@ import { startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
 import { VERSION } from "./version.js";
-import { needsInstanceIdentity, resolveAwsTarget } from "./vpc/aws-target.js";
+import { givenRegion, needsInstanceIdentity, resolveAwsTarget } from "./vpc/aws-target.js";
+import { sdkChainRegion } from "./vpc/ec2-client.js";
 import { createEc2VpcPort } from "./vpc/ec2-vpc-port.js";
 import { detectInstanceIdentity } from "./vpc/instance-identity.js";
 
@@ -194,13 +195,12 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
 }
 
 /**
- * The `aws` settings with region and VPC id completed from the instance metadata service. A region
- * the SDK would take from the environment (`AWS_REGION`, `AWS_DEFAULT_REGION`) counts as given: the
- * instance's own region must not replace the one the operator chose for a VPC elsewhere.
+ * The `aws` settings with region and VPC id completed from the instance metadata service; a region
+ * from the setting, the SDK chain or `AWS_DEFAULT_REGION` counts as given ({@link givenRegion}).
  */
 async function resolveAws(configured: VpcrouterConfig["aws"], log: Logger): Promise<VpcrouterConfig["aws"]> {
-  const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
-  const given = { ...configured, region: configured.region || envRegion };
+  const region = configured.region || givenRegion("", await sdkChainRegion(), process.env);
+  const given = { ...configured, region };
   if (!needsInstanceIdentity(given)) return given;
   const target = resolveAwsTarget(given, await detectInstanceIdentity({ timeoutMs: IMDS_TIMEOUT_MS }));
   if (!target.ok) throw new StartupConfigError(target.message);

@@ -176,7 +176,7 @@ export const VPC_ID_FORMAT = register("vpcrouter-vpc-id", (value) => {
     fail('must look like "vpc-0123456789abcdef0" (vpc- and 8 or 17 hex digits)');
 });
 
-/** An AWS region name, or `""` to use the SDK's default chain (AWS_REGION, profile, IMDS). */
+/** An AWS region name, or `""`: then `AWS_REGION`, the profile, `AWS_DEFAULT_REGION`, then IMDS. */
 export const REGION_FORMAT = register("vpcrouter-region", (value) => {
   if (typeof value !== "string") fail("must be a string");
   if (value !== "" && !REGION.test(value)) fail('must be an AWS region name such as "us-east-1"');

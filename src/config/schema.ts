@@ -285,7 +285,7 @@ export const configSchema: Schema<VpcrouterConfig> = {
       env: "VPCROUTER_AWS_VPC_ID",
     },
     routeTables: {
-      doc: "Route tables to manage: all, subnets (new routes only in the routers' subnets' tables, main table included; existing ones everywhere), tag:<key>=<value>, or rtb-… ids (comma list).",
+      doc: "Route tables to manage: all, subnets (new routes only in the routers' subnets' tables, main table included; existing ones repaired, and deleted by prune, everywhere), tag:<key>=<value>, or rtb-… ids (comma list).",
       format: ROUTE_TABLE_SELECTION,
       default: "all",
       env: "VPCROUTER_AWS_ROUTE_TABLES",

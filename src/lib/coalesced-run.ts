@@ -6,6 +6,8 @@
  */
 export class CoalescedRun {
   private again = false;
+  /** True from the moment a loop starts: a request made by the task itself only queues a run. */
+  private looping = false;
   private current: Promise<void> | undefined;
 
   /**
@@ -25,7 +27,9 @@ export class CoalescedRun {
   request(): void {
     if (!this.active()) return;
     this.again = true;
-    this.current ??= this.loop();
+    if (this.looping) return;
+    this.looping = true;
+    this.current = this.loop();
   }
 
   /** Resolves when no run is in flight or queued (at once when idle). Never rejects. */
@@ -45,14 +49,12 @@ export class CoalescedRun {
       }
     } finally {
       // Cleared in the same turn as the loop's last check, so no request can fall in between.
+      this.looping = false;
       this.current = undefined;
     }
   }
 
-  /**
-   * Starts the task at once, but turns a synchronous throw into a rejection: the loop must always
-   * reach its first `await` unfinished, or it would clear `current` before `request` sets it.
-   */
+  /** Starts the task at once, but turns a synchronous throw into a rejection the loop catches. */
   private async runTask(): Promise<void> {
     await this.task();
   }

@@ -356,10 +356,6 @@ export class Leadership {
   }
 
   /**
-   * Warns about each router whose ENI has the source/destination check enabled, once per change
-   * (a router IP on a new ENI is a change), not on every reconcile.
-   */
-  /**
    * Logs the plan's warnings when they differ from the last reconcile's (a CIDR whose routers all
    * failed, or an empty spec, would otherwise log the same lines at every recheck).
    */
@@ -389,6 +385,10 @@ export class Leadership {
     this.logger.error(failure, "could not disable source/destination check; retrying later");
   }
 
+  /**
+   * Warns about each router whose ENI has the source/destination check enabled, once per change
+   * (a router IP on a new ENI is a change), not on every reconcile.
+   */
   private reportSourceDestChecks(routers: readonly RouterEni[]): void {
     const enabled = new Map<string, RouterEni>();
     for (const router of routers) if (router.sourceDestCheck === true) enabled.set(router.ip, router);

@@ -13,13 +13,27 @@ export const VPC_NOT_DETECTABLE =
 export type AwsTargetResult =
   | {
       readonly ok: true;
-      /** Empty when neither given nor detected: the SDK's default chain decides (`AWS_REGION`, profile). */
+      /** Empty when neither given (see {@link givenRegion}) nor detected. */
       readonly region: string;
       readonly vpcId: string;
       /** Which values came from the metadata service. */
       readonly detected: { readonly region: boolean; readonly vpcId: boolean };
     }
   | { readonly ok: false; readonly message: string };
+
+/**
+ * The region that counts as given before the metadata service is asked, in this order: the
+ * setting (`-r/--region`), the SDK chain's (`AWS_REGION`, the shared config profile), then
+ * `AWS_DEFAULT_REGION` (which boto, and so vpc-router, honoured; the JS SDK does not). The
+ * instance's own region must never replace one the operator chose for a VPC elsewhere.
+ * @param configured `aws.region` (empty = not set)
+ * @param sdkChain what {@link sdkChainRegion} found (empty = none)
+ * @param env the process environment (only `AWS_DEFAULT_REGION` is read)
+ * @returns the region, or `""` when none is given anywhere (then IMDS may name it)
+ */
+export function givenRegion(configured: string, sdkChain: string, env: NodeJS.ProcessEnv): string {
+  return configured || sdkChain || env.AWS_DEFAULT_REGION || "";
+}
 
 /** True when the metadata service is worth asking: the region or the VPC id is not configured. */
 export function needsInstanceIdentity(given: { readonly region: string; readonly vpcId: string }): boolean {

@@ -16,6 +16,24 @@ export interface Ec2ClientOptions {
 }
 
 /**
+ * The region the SDK's default chain names without asking IMDS: `AWS_REGION`, then the shared
+ * config file's profile (`AWS_PROFILE`, `~/.aws/config`). The JS SDK v3 region chain never asks
+ * the instance metadata service.
+ * Source: https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html
+ * @returns the region, or `""` when the chain has none. Never throws.
+ */
+export async function sdkChainRegion(): Promise<string> {
+  const client = new EC2Client({});
+  try {
+    return await client.config.region();
+  } catch {
+    return "";
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
  * Creates an EC2 client with `maxAttempts: 1` (SDK retries off; our policy retries).
  * Region, credentials and endpoint follow the SDK's default chain unless given.
  * Source: https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html (AWS_ENDPOINT_URL_EC2)

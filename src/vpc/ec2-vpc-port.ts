@@ -78,10 +78,21 @@ export function createEc2VpcPort(
     options.routerCacheTtlMs !== undefined ? { cacheTtlMs: options.routerCacheTtlMs } : {},
   );
 
+  let warnedNoTables = false;
   return {
     policy,
     async readRouteTables(routers) {
       const tables = await readRouteTables(client, policy, aws.vpcId, { filters });
+      // A wrong region or VPC id reads as an empty VPC: say so once, or nothing would ever happen silently.
+      if (tables.length === 0 && !warnedNoTables) {
+        warnedNoTables = true;
+        log.warn(
+          { vpcId: aws.vpcId, region: aws.region || "(SDK default)", routeTables: aws.routeTables },
+          "no route table found: check the region, the VPC id and the route table selection",
+        );
+      } else if (tables.length > 0) {
+        warnedNoTables = false;
+      }
       return selectRouteTables(tables, selection, routers.values());
     },
     resolveRouters: (ips) => resolver.resolve(ips),

@@ -29,8 +29,8 @@ export interface RouteTable {
   readonly routes: readonly Route[];
   /**
    * `false` when the table selection keeps new routes out of this table (`subnets`: only the
-   * routers' subnets' tables get new routes, while existing routes of spec CIDRs are kept up to
-   * date in every table, so a dead router's table still fails over). Absent: new routes allowed.
+   * routers' subnets' tables get new routes, while existing routes are repaired, and deleted by
+   * prune, in every table, so a dead router's table still fails over). Absent: new routes allowed.
    */
   readonly newRoutesAllowed?: false;
 }

@@ -7,8 +7,8 @@
  * - `all`: every route table of the VPC (the default);
  * - `subnets`: vpc-router 1.8's rule: new routes go only to the tables associated with the
  *   routers' subnets (explicit associations, and the main table for every router subnet without
- *   one: its implicit association, which vpc-router 1.8 misses), while existing routes of spec
- *   CIDRs are kept up to date in every table.
+ *   one: its implicit association, which vpc-router 1.8 misses), while existing routes are
+ *   repaired, and deleted by prune, in every table.
  *   Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html
  * - `tag`: tables carrying the tag `key` = `value`;
  * - `ids`: exactly these tables (`rtb-…`), those of other VPCs ignored.

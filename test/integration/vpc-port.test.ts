@@ -61,6 +61,22 @@ describe("EC2 VPC port", () => {
     assert.deepEqual(port.breakerStates(), { DescribeRouteTables: "closed" });
   });
 
+  it("warns once when the VPC has no route table (a wrong region or VPC id would otherwise be silent)", async () => {
+    const lines: { msg: string; vpcId?: string }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const empty = createEc2VpcPort(emulatorAwsSettings("vpc-0000dead"), logger);
+    try {
+      assert.deepEqual(await empty.readRouteTables(new Map()), []);
+      assert.deepEqual(await empty.readRouteTables(new Map()), []);
+    } finally {
+      empty.close();
+    }
+    const warnings = lines.filter((line) => line.msg.startsWith("no route table found"));
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.vpcId, "vpc-0000dead");
+    assert.equal((await port.readRouteTables(new Map())).length, 2, "the real VPC is not affected");
+  });
+
   it("forgets a router's cached ENI when EC2 says it does not exist", async () => {
     const ip = "198.18.3.10";
     const first = await port.resolveRouters([ip]);

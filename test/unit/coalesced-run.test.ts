@@ -125,3 +125,28 @@ describe("CoalescedRun", () => {
     assert.deepEqual({ runs, reported }, { runs: 2, reported: 2 });
   });
 });
+
+describe("CoalescedRun, re-entrant requests", () => {
+  it("a task that asks for another run before its first await gets it after itself, not beside it", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let runs = 0;
+    const run: CoalescedRun = new CoalescedRun(
+      async () => {
+        runs++;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (runs === 1) run.request();
+        await Promise.resolve();
+        inFlight--;
+      },
+      () => true,
+      () => undefined,
+    );
+    run.request();
+    await run.settled();
+    // settled() may resolve before the queued run has been registered: wait for it too.
+    await run.settled();
+    assert.deepEqual({ runs, maxInFlight }, { runs: 2, maxInFlight: 1 });
+  });
+});

@@ -213,7 +213,7 @@ describe("ConfigFileSource", () => {
         const { ConfigFileSource } = await import(process.env.SOURCE_URL);
         const source = ConfigFileSource.open({ path: process.env.FIFO, maxRoutes: 10, pollIntervalMs: 10 });
         const atOpen = source.latest.result.problems?.[0]?.message;
-        while (source.checks < 3) await new Promise((resolve) => setImmediate(resolve));
+        while (source.checks < 3) await new Promise((resolve) => setTimeout(resolve, 10));
         const later = source.latest.result.problems?.[0]?.message;
         await source.close();
         process.stdout.write(JSON.stringify({ atOpen, later }));
@@ -269,11 +269,17 @@ describe("ConfigFileSource", () => {
         const text = JSON.stringify(S1);
         return text + " ".repeat(bytes - text.length);
       };
+      // Each later version lands at once (rename over the file): a half-written file read by the
+      // 30 ms poll would otherwise be a reading of its own.
+      const replaceWith = async (text: string) => {
+        await writeFile(`${file}.next`, text);
+        await rename(`${file}.next`, file);
+      };
       await writeFile(file, padded(MAX_SPEC_FILE_BYTES));
       const { source, readings } = open(file, { pollIntervalMs: 30 });
       assert.ok(source.latest.result.ok, problemOf(source.latest));
       assert.deepEqual(source.latest.result.spec, S1);
-      await writeFile(file, padded(MAX_SPEC_FILE_BYTES + 1));
+      await replaceWith(padded(MAX_SPEC_FILE_BYTES + 1));
       await waitFor(() => readings.length === 1, { timeoutMs: 5000, message: "large file not reported" });
       assert.match(
         problemOf(readings[0]),
@@ -281,10 +287,10 @@ describe("ConfigFileSource", () => {
           `is ${MAX_SPEC_FILE_BYTES + 1} bytes, more than the limit of ${MAX_SPEC_FILE_BYTES} bytes \\(1 MiB\\)$`,
         ),
       );
-      await writeFile(file, padded(MAX_SPEC_FILE_BYTES + 4096));
+      await replaceWith(padded(MAX_SPEC_FILE_BYTES + 4096));
       await checksPass(source, 3);
       assert.equal(readings.length, 1, "a file that stays too large is one event");
-      await writeFile(file, JSON.stringify(S2));
+      await replaceWith(JSON.stringify(S2));
       await changedTo(readings, S2, "file back under the limit");
     });
   });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { needsInstanceIdentity, resolveAwsTarget, VPC_NOT_DETECTABLE } from "../../src/vpc/aws-target.js";
+import {
+  givenRegion,
+  needsInstanceIdentity,
+  resolveAwsTarget,
+  VPC_NOT_DETECTABLE,
+} from "../../src/vpc/aws-target.js";
 import { imdsEndpoint } from "../../src/vpc/instance-identity.js";
 
 describe("resolveAwsTarget", () => {
@@ -67,4 +72,40 @@ describe("imdsEndpoint", () => {
       "http://[fd00:ec2::254]",
     );
   });
+});
+
+describe("givenRegion", () => {
+  const cases: {
+    name: string;
+    configured: string;
+    sdkChain: string;
+    env: NodeJS.ProcessEnv;
+    expected: string;
+  }[] = [
+    {
+      name: "the setting wins",
+      configured: "eu-west-1",
+      sdkChain: "us-east-2",
+      env: {},
+      expected: "eu-west-1",
+    },
+    {
+      name: "then the SDK chain (AWS_REGION, profile)",
+      configured: "",
+      sdkChain: "us-east-2",
+      env: { AWS_DEFAULT_REGION: "ap-south-1" },
+      expected: "us-east-2",
+    },
+    {
+      name: "then AWS_DEFAULT_REGION (boto's variable)",
+      configured: "",
+      sdkChain: "",
+      env: { AWS_DEFAULT_REGION: "ap-south-1" },
+      expected: "ap-south-1",
+    },
+    { name: "none: empty, IMDS may name it", configured: "", sdkChain: "", env: {}, expected: "" },
+  ];
+  for (const { name, configured, sdkChain, env, expected } of cases) {
+    it(name, () => assert.equal(givenRegion(configured, sdkChain, env), expected));
+  }
 });
