@@ -108,6 +108,8 @@ export class Leadership {
   private loggedWarnings = "";
   /** ENI id → the error code of its last failed source/destination fix, logged once per code. */
   private readonly sourceDestFixFailures = new Map<string, string>();
+  /** ENI id → when (ms, monotonic) EC2 last refused its fix for good (e.g. no IAM permission). */
+  private readonly refusedFixes = new Map<string, number>();
 
   constructor(
     readonly candidate: Candidate,
@@ -276,7 +278,7 @@ export class Leadership {
       });
       this.logPlanWarnings(plan.warnings);
       const checksToFix = this.options.fixSourceDestCheck
-        ? routers.filter((router) => router.sourceDestCheck === true)
+        ? routers.filter((router) => router.sourceDestCheck === true && !this.fixRecentlyRefused(router))
         : [];
       if (plan.actions.length === 0 && checksToFix.length === 0) {
         const outcome = { plan, tables, results: [], stoppedByFence: false };
@@ -366,11 +368,23 @@ export class Leadership {
     for (const warning of warnings) this.logger.warn({ ...warning }, "plan warning");
   }
 
+  /**
+   * True while a fix EC2 refused for good is not worth asking again: each attempt would be one more
+   * denied call (and CloudTrail entry) every recheck. Asked again after {@link REFUSED_FIX_PAUSE_MS},
+   * e.g. once the IAM policy has been attached.
+   */
+  private fixRecentlyRefused(router: RouterEni): boolean {
+    const at = this.refusedFixes.get(router.networkInterfaceId);
+    return at !== undefined && this.now() - at < REFUSED_FIX_PAUSE_MS;
+  }
+
   /** Logs a fix's outcome; the same failure of the same ENI is logged at error level once only. */
   private logSourceDestFix(result: SourceDestCheckResult): void {
     const eni = result.networkInterfaceId;
     const fields = { networkInterfaceId: eni, routerIps: result.routerIps, durationMs: result.durationMs };
+    if (isPermanentFixFailure(result)) this.refusedFixes.set(eni, this.now());
     if (result.ok) {
+      this.refusedFixes.delete(eni);
       this.sourceDestFixFailures.delete(eni);
       this.logger.info(fields, "source/destination check disabled");
       return;
@@ -486,6 +500,9 @@ function logChange(logger: Logger, result: ChangeResult): void {
  */
 const PERMANENT_FIX_ERROR =
   /^(UnauthorizedOperation|AuthFailure|OperationNotPermitted|InvalidNetworkInterfaceID\.)/;
+
+/** How long a fix EC2 refused for good is not tried again, ms. */
+const REFUSED_FIX_PAUSE_MS = 10 * 60_000;
 
 /** True for a failed fix whose error code is one of {@link PERMANENT_FIX_ERROR}'s. */
 export function isPermanentFixFailure(result: SourceDestCheckResult): boolean {

@@ -163,9 +163,19 @@ function setUp(
     fixSourceDestCheck: opts.fixSourceDestCheck ?? false,
   };
   const logger = opts.logger ?? silent;
-  const leadership = new Leadership(candidate, session, store, vpc, settings, logger, inputs, {
-    onReconciled: (report) => reports.push(report),
-  });
+  // The leader's monotonic clock, which a test may move forward (the lease deadline stays put).
+  let clockOffsetMs = 0;
+  const leadership = new Leadership(
+    candidate,
+    session,
+    store,
+    vpc,
+    settings,
+    logger,
+    inputs,
+    { onReconciled: (report) => reports.push(report) },
+    () => performance.now() + clockOffsetMs,
+  );
   return {
     vpc,
     written,
@@ -173,6 +183,10 @@ function setUp(
     leadership,
     expireLease: () => {
       validUntil = 0;
+    },
+    advanceClock: (ms: number) => {
+      clockOffsetMs += ms;
+      validUntil += ms;
     },
   };
 }
@@ -434,9 +448,9 @@ describe("Leadership", () => {
     assert.equal(warned.length, reports[0]?.plan?.warnings.length);
   });
 
-  it("does not retry early, and logs once, a fix EC2 refuses for good (e.g. no IAM permission)", async () => {
+  it("does not retry early, asks again only after a pause, and logs once, a fix EC2 refuses for good (e.g. no IAM permission)", async () => {
     const { logger, lines } = capturingLogger();
-    const { vpc, reports, leadership } = setUp({
+    const { vpc, reports, leadership, advanceClock } = setUp({
       sourceDestCheckOn: ["198.18.0.10"],
       fixSourceDestCheck: true,
       retryDelayMs: 1,
@@ -451,9 +465,17 @@ describe("Leadership", () => {
     await waitFor(() => reports.length === 2, { timeoutMs: 5000, message: "no second reconcile" });
     leadership.update({ spec, failure: healthy });
     await waitFor(() => reports.length === 3, { timeoutMs: 5000, message: "no third reconcile" });
+    // Ten minutes later the fix is asked for again (the IAM policy may have been attached since).
+    advanceClock(10 * 60_000 + 1);
+    leadership.request("route recheck");
+    await waitFor(() => reports.length === 4, { timeoutMs: 5000, message: "no fourth reconcile" });
     await leadership.stop();
-    assert.equal(reports.length, 3, "a permanent refusal schedules no retry of its own");
-    assert.ok(reports.every((r) => r.sourceDestFixes?.every((f) => f.errorCode === "UnauthorizedOperation")));
+    assert.equal(reports.length, 4, "a permanent refusal schedules no retry of its own");
+    assert.deepEqual(
+      reports.map((r) => r.sourceDestFixes?.map((f) => f.errorCode) ?? []),
+      [["UnauthorizedOperation"], [], [], ["UnauthorizedOperation"]],
+      "refused, not asked again at every reconcile, asked again after the pause",
+    );
     const errors = lines.filter((l) => l.msg.startsWith("could not disable source/destination check"));
     assert.equal(errors.length, 1, "logged once per ENI and error code");
   });
