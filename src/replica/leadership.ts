@@ -152,8 +152,6 @@ export class Leadership {
     this.inputs = { ...inputs, status: this.writtenStatus ?? inputs.status };
     if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
     else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
-    else if (!sameSet(previous.failure.questionable, inputs.failure.questionable))
-      this.request("questionable changed");
     else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
   }
 

@@ -247,6 +247,8 @@ export class ConfigFileSource implements SpecSource {
   private stateOf(bytes: Buffer): FileState {
     if (bytes.length > MAX_SPEC_FILE_BYTES) return tooLarge(this.options.path, bytes.length, "at least ");
     const key = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    // The same content as last time: the poll's common case, no need to parse it again.
+    if (key === this.lastKey) return { key, result: this.latestReading.result };
     return { key, result: parseSpecFile(bytes.toString("utf8"), { maxRoutes: this.options.maxRoutes }) };
   }
 

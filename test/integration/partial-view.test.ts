@@ -18,9 +18,11 @@ describe("a vote from only one replica", () => {
   before(async () => {
     world = await TestWorld.create({ tag: "part", subnet: 214, etcdMembers: 1, routers: 2, routeTables: 2 });
     [r1, r2] = world.routers.routerIps as [string, string];
-    await world.startReplica("part-a", "az-a");
-    await world.startReplica("part-b", "az-b");
-    await world.startReplica("part-c", "az-c", ["--health", "tcp", "--tcp-check-port", "9"]);
+    // A full route recheck every 5 s: the leader reconciles with the partial view in mind.
+    const recheck = ["--route-recheck-interval", "5"];
+    await world.startReplica("part-a", "az-a", recheck);
+    await world.startReplica("part-b", "az-b", recheck);
+    await world.startReplica("part-c", "az-c", [...recheck, "--health", "tcp", "--tcp-check-port", "9"]);
     await world.putSpecAndWait({ [A]: [r1, r2] });
   });
 
@@ -48,11 +50,15 @@ describe("a vote from only one replica", () => {
       },
       { timeoutMs: 10_000, message: "leader does not report the routers questionable" },
     );
+    // A questionable router changes no decision, so it asks for no reconcile of its own: wait for
+    // a full recheck that started after the leader saw the vote.
+    const sawVoteAt = new Date().toISOString();
     await waitFor(
-      async () =>
-        ((await leader.status())?.lastReconcile as { reason: string } | null)?.reason ===
-        "questionable changed",
-      { timeoutMs: 10_000, message: "no reconcile after the vote" },
+      async () => {
+        const last = (await leader.status())?.lastReconcile as { reason: string; at: string } | null;
+        return last?.reason === "route recheck" && last.at > sawVoteAt;
+      },
+      { timeoutMs: 15_000, message: "no route recheck after the vote" },
     );
     assert.deepEqual(
       world.mutatingCalls().map((c) => c.action),

@@ -436,8 +436,8 @@ describe("Leadership", () => {
     leadership.update({ spec, failure: allFailed([]) });
     leadership.start();
     await waitFor(() => reports.length >= 1, { timeoutMs: 5000, message: "no reconcile" });
-    // Another input (a questionable router) asks for another reconcile with the same warnings.
-    leadership.update({ spec, failure: allFailed(["198.18.0.12"]) });
+    // A route recheck: another reconcile with the same warnings.
+    leadership.request("route recheck");
     await waitFor(() => reports.length >= 2, { timeoutMs: 5000, message: "no second reconcile" });
     await leadership.stop();
     assert.ok(
