@@ -33,6 +33,8 @@ export interface EtcdClusterOptions {
 /** A running etcd cluster on loopback. */
 export class EtcdCluster {
   private readonly processes: (ChildProcess | undefined)[];
+  /** The end of each member's standard error, for the message when it exits while starting. */
+  private readonly stderrTails: string[] = [];
   private destroyed = false;
 
   private constructor(
@@ -44,10 +46,22 @@ export class EtcdCluster {
   }
 
   /**
-   * Starts the members and waits (up to 30 s) until every member reports healthy.
+   * Starts the members and waits (up to 30 s) until every member reports healthy. A member that
+   * exits while starting (typically: another process took one of its ports between the port pick
+   * and etcd's bind) makes the whole cluster start again on fresh ports, up to 3 times.
    * @throws Error when `etcd` is not installed or the cluster does not become healthy.
    */
   static async start(options: EtcdClusterOptions): Promise<EtcdCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdCluster.startOnce(options);
+      } catch (error) {
+        if (!(error instanceof MemberExitedError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
     const root = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
     const baseDir = await mkdtemp(join(root, "vpcrouter-etcd-"));
     const plans: MemberPlan[] = [];
@@ -142,19 +156,34 @@ export class EtcdCluster {
       child.stderr?.pipe(process.stderr);
     } else {
       child.stdout?.resume();
-      child.stderr?.resume();
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        this.stderrTails[index] = ((this.stderrTails[index] ?? "") + chunk).slice(-2000);
+      });
     }
     this.processes[index] = child;
   }
 
   private async waitHealthy(timeoutMs: number): Promise<void> {
+    const exitedIndex = () =>
+      this.processes.findIndex((c) => c !== undefined && (c.exitCode !== null || c.signalCode !== null));
     await waitFor(
       async () => {
+        // A member that exited will never be healthy: stop waiting at once.
+        if (exitedIndex() >= 0) return true;
         const states = await Promise.all(this.plans.map((p) => isHealthy(p.clientPort)));
         return states.every(Boolean);
       },
-      { timeoutMs, intervalMs: 100, message: "etcd cluster did not become healthy" },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        message: () => `etcd cluster did not become healthy; etcd said: ${this.stderrTails.join(" | ")}`,
+      },
     );
+    const exited = exitedIndex();
+    if (exited >= 0) {
+      const name = this.plans[exited]?.name;
+      throw new MemberExitedError(`etcd ${name} exited while starting: ${this.stderrTails[exited] ?? ""}`);
+    }
   }
 }
 
@@ -166,5 +195,13 @@ async function isHealthy(port: number): Promise<boolean> {
     return body.health === "true";
   } catch {
     return false;
+  }
+}
+
+/** A member process ended before the cluster became healthy (e.g. its port was taken). */
+class MemberExitedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MemberExitedError";
   }
 }
