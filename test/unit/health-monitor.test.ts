@@ -192,11 +192,12 @@ describe("HealthMonitor", () => {
     for (const gap of gaps.slice(0, 3))
       assert.ok(gap >= 65, `slow round gaps ${gaps.map((g) => g.toFixed(1))}`);
     // Then the cadence resumes; missed ticks are skipped, not caught up in a burst.
-    // (Counted rather than timed gap by gap: a late timer may shorten one gap, never add rounds;
-    // 5 ms of slack for timer granularity.)
+    // (Counted rather than timed gap by gap: rounds start on a 20 ms grid, so a late first timer
+    // shortens the measured span by up to one interval, never adds rounds; a catch-up burst of the
+    // ticks missed while slow would add several.)
     const fast = starts.slice(3);
     const span = (fast.at(-1) ?? 0) - (fast[0] ?? 0);
-    assert.ok(fast.length <= Math.floor((span + 5) / 20) + 1, `round gaps ${gaps.map((g) => g.toFixed(1))}`);
+    assert.ok(fast.length <= Math.floor((span + 20) / 20) + 1, `round gaps ${gaps.map((g) => g.toFixed(1))}`);
   });
 
   it("keeps its cadence on absolute deadlines instead of drifting by the round duration", async () => {
@@ -208,8 +209,9 @@ describe("HealthMonitor", () => {
     await m.stop();
     const starts = probe.calls.map((c) => c.at);
     const tenRounds = (starts[10] ?? 0) - (starts[0] ?? 0);
-    // Drift-free: 10 × 20 = 200 ms. Rescheduling 20 ms after each 8 ms round would give ≥ 280 ms.
-    assert.ok(tenRounds >= 195 && tenRounds < 250, `10 rounds took ${tenRounds.toFixed(1)} ms`);
+    // Drift-free: 10 × 20 = 200 ms, less up to one interval when the first timer fired late (a busy
+    // machine). Rescheduling 20 ms after each 8 ms round would give ≥ 280 ms.
+    assert.ok(tenRounds >= 180 && tenRounds < 250, `10 rounds took ${tenRounds.toFixed(1)} ms`);
   });
 
   it("stop() waits for the round in flight and nothing is probed afterwards", async () => {
