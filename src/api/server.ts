@@ -3,7 +3,7 @@ import fastifyAccepts from "@fastify/accepts";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
-import { formatSpecProblems, parseSpec } from "../spec/parse.js";
+import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
 import { VERSION } from "../version.js";
 import { sendNegotiated } from "./negotiate.js";
 import { buildPluginsView } from "./plugins-view.js";

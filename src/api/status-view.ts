@@ -1,7 +1,7 @@
 import type { MemberRecord } from "../cluster/records.js";
+import type { RouterEni } from "../domain/route-table.js";
 import type { Replica } from "../replica/replica.js";
-import { compareIpv4Text } from "../spec/ipv4.js";
-import type { RouterEni } from "../vpc/model.js";
+import { compareIpv4Text } from "../route-spec/ipv4.js";
 
 /**
  * The body of `GET /status`: everything an operator needs to see what this replica and the

@@ -1,8 +1,8 @@
 import type { StatusRecord } from "../cluster/records.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
 import type { HostHealth } from "../probe/health-monitor.js";
 import type { Replica } from "../replica/replica.js";
-import type { RevisionedSpec } from "../spec/route-spec.js";
-import type { RouterEni, RouteTable } from "../vpc/model.js";
+import type { RevisionedSpec } from "../route-spec/route-spec.js";
 
 /**
  * The VPC as last read: route tables and resolved routers, with where they come from.

@@ -22,9 +22,9 @@
  */
 import { findIgnoringCidr } from "../decide/ignore-routes.js";
 import { currentRouter, isRouterRoute } from "../decide/route-target.js";
-import { compareIpv4Text } from "../spec/ipv4.js";
-import { type RouteSpec, routerIpsOf } from "../spec/route-spec.js";
-import type { Route, RouterEni, RouteTable } from "../vpc/model.js";
+import type { Route, RouterEni, RouteTable } from "../domain/route-table.js";
+import { compareIpv4Text } from "../route-spec/ipv4.js";
+import { type RouteSpec, routerIpsOf } from "../route-spec/route-spec.js";
 import type { VpcReading, VpcRouterState } from "./vpc-router-state.js";
 
 /** The sub-states `GET /` links to, as vpc-router names them (`top_level_links`). */

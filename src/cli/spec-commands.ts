@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { clusterKeys } from "../cluster/keys.js";
 import type { VpcrouterConfig } from "../config/schema.js";
-import { parseSpec } from "../spec/parse.js";
-import type { RouteSpec } from "../spec/route-spec.js";
+import { parseSpec } from "../route-spec/parse.js";
+import type { RouteSpec } from "../route-spec/route-spec.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
 

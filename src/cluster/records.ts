@@ -1,6 +1,6 @@
-import type { RouteAction } from "../decide/route-action.js";
-import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
-import type { RouterEni, RouteTable } from "../vpc/model.js";
+import type { RouteAction } from "../domain/route-action.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
 
 /** Value of `<prefix>/members/<replicaId>`: who a live replica is (bound to its lease). */
 export interface MemberRecord {

@@ -1,5 +1,5 @@
 import type { Vote } from "../decide/quorum.js";
-import { validateSpec } from "../spec/parse.js";
+import { validateSpec } from "../route-spec/parse.js";
 import type { ClusterKeys } from "./keys.js";
 import type { MemberRecord, StatusRecord } from "./records.js";
 

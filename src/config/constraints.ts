@@ -1,7 +1,7 @@
 /**
  * Checks that involve more than one setting (convict validates each setting alone). Pure: no I/O.
  */
-import { parseIpv4Cidr } from "../spec/cidr.js";
+import { parseIpv4Cidr } from "../route-spec/cidr.js";
 import type { VpcrouterConfig } from "./schema.js";
 
 /**

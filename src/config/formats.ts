@@ -6,9 +6,9 @@
  */
 import convict from "convict";
 import ipaddr from "ipaddr.js";
-import { normaliseIgnoredCidr } from "../spec/ignored-cidr.js";
-import { parseIpv4 } from "../spec/ipv4.js";
-import { parseRouteTableSelection } from "../vpc/route-table-selection.js";
+import { parseRouteTableSelection } from "../domain/route-table-selection.js";
+import { normaliseIgnoredCidr } from "../route-spec/ignored-cidr.js";
+import { parseIpv4 } from "../route-spec/ipv4.js";
 
 /** Whole decimal number, optional sign, surrounding spaces allowed. */
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;

@@ -1,4 +1,4 @@
-import { parseIpv4Cidr } from "../spec/cidr.js";
+import { parseIpv4Cidr } from "../route-spec/cidr.js";
 
 /**
  * The canonical text of a CIDR for comparisons (`" 10.0.0.0/8"` → `"10.0.0.0/8"`); text that is not

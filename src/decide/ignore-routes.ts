@@ -1,5 +1,5 @@
-import { parseIpv4Cidr } from "../spec/cidr.js";
-import { ignoredCidrCovers, normaliseIgnoredCidr } from "../spec/ignored-cidr.js";
+import { parseIpv4Cidr } from "../route-spec/cidr.js";
+import { ignoredCidrCovers, normaliseIgnoredCidr } from "../route-spec/ignored-cidr.js";
 import { cidrKey } from "./cidr-key.js";
 
 /**

@@ -1,5 +1,5 @@
-import { compareCidrText } from "../spec/cidr.js";
-import type { RouteAction } from "./route-action.js";
+import type { RouteAction } from "../domain/route-action.js";
+import { compareCidrText } from "../route-spec/cidr.js";
 
 /** 0: failovers (move traffic off failed routers), 1: other creates/replaces, 2: deletes. */
 function group(action: RouteAction): number {

@@ -1,11 +1,11 @@
-import type { RouteSpec } from "../spec/route-spec.js";
-import type { Route, RouterEni, RouteTable } from "../vpc/model.js";
+import type { Plan, PlanWarning, RouteAction } from "../domain/route-action.js";
+import type { Route, RouterEni, RouteTable } from "../domain/route-table.js";
+import type { RouteSpec } from "../route-spec/route-spec.js";
 import { cidrKey } from "./cidr-key.js";
+import { pickCidrTarget } from "./cidr-target.js";
 import { findIgnoringCidr } from "./ignore-routes.js";
 import { orderActions } from "./order-actions.js";
-import { pickCidrTarget } from "./pick-target.js";
 import { planPrune } from "./prune.js";
-import type { Plan, PlanWarning, RouteAction } from "./route-action.js";
 import { currentRouter, describeTarget, isRouterRoute, pointsAt } from "./route-target.js";
 
 /** Everything the leader knows when it reconciles; the planner reads nothing else. */

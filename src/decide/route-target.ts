@@ -1,4 +1,4 @@
-import type { Route, RouterEni, RouteTarget } from "../vpc/model.js";
+import type { Route, RouterEni, RouteTarget } from "../domain/route-table.js";
 
 /**
  * True for routes vpcrouter may change: those whose target is an ENI or an instance

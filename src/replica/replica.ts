@@ -5,18 +5,18 @@ import type { MemberRecord } from "../cluster/records.js";
 import type { Session } from "../cluster/session.js";
 import { type Candidate, type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
-import { CoalescedRun } from "../lib/coalesced-run.js";
-import type { HealthMonitor } from "../probe/health-monitor.js";
-import { routerIpsOf } from "../spec/route-spec.js";
+import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
+import type { VpcPort } from "../domain/vpc-port.js";
 import {
   type LeaderInputs,
   Leadership,
   type LeadershipEvents,
   type LeadershipOptions,
-} from "./leadership.js";
-import { decideSpec, type SpecDecision } from "./spec-in-force.js";
+} from "../leader/leadership.js";
+import { CoalescedRun } from "../lib/coalesced-run.js";
+import type { HealthMonitor } from "../probe/health-monitor.js";
+import { routerIpsOf } from "../route-spec/route-spec.js";
 import { VotePublisher } from "./vote-publisher.js";
-import type { VpcPort } from "./vpc-port.js";
 
 /** Settings of one replica. */
 export interface ReplicaOptions {

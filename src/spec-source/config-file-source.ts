@@ -29,8 +29,8 @@ import {
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CoalescedRun } from "../lib/coalesced-run.js";
-import { parseSpec, type SpecOptions } from "../spec/parse.js";
-import type { SpecParseResult } from "../spec/route-spec.js";
+import { parseSpec, type SpecOptions } from "../route-spec/parse.js";
+import type { SpecParseResult } from "../route-spec/route-spec.js";
 import type { SpecReading, SpecSource } from "./spec-source.js";
 
 /**

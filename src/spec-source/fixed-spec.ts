@@ -2,8 +2,8 @@
  * The fixedconf mode (vpc-router's `--fixed_cidr` and `--fixed_hosts`): a one-route spec given in
  * the configuration, which never changes while the replica runs.
  */
-import { validateSpec } from "../spec/parse.js";
-import type { SpecParseResult } from "../spec/route-spec.js";
+import { validateSpec } from "../route-spec/parse.js";
+import type { SpecParseResult } from "../route-spec/route-spec.js";
 import type { SpecReading, SpecSource } from "./spec-source.js";
 
 /** The settings of the fixedconf mode (`spec.fixedCidr`, `spec.fixedHosts`). */

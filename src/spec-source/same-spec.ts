@@ -1,4 +1,4 @@
-import type { RouteSpec } from "../spec/route-spec.js";
+import type { RouteSpec } from "../route-spec/route-spec.js";
 
 /**
  * True when two validated specs route the same: the same CIDRs (in any order, since a JSON object's

@@ -10,11 +10,11 @@
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Candidate } from "../cluster/snapshot.js";
+import type { SpecDecision } from "../decide/spec-in-force.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { Role } from "../replica/replica.js";
-import type { SpecDecision } from "../replica/spec-in-force.js";
-import { formatSpecProblems } from "../spec/parse.js";
-import type { RouteSpec } from "../spec/route-spec.js";
+import { formatSpecProblems } from "../route-spec/parse.js";
+import type { RouteSpec } from "../route-spec/route-spec.js";
 import { sameRouteSpec } from "./same-spec.js";
 import type { SpecReading, SpecSource } from "./spec-source.js";
 

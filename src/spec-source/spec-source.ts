@@ -3,7 +3,7 @@
  * plugins `configfile` and `fixedconf`). A source only reads; the leader's `SpecPublisher`
  * writes its valid readings into `<prefix>/spec`, so every replica keeps reading the spec from etcd.
  */
-import type { SpecParseResult } from "../spec/route-spec.js";
+import type { SpecParseResult } from "../route-spec/route-spec.js";
 
 /** One reading of a spec source: the spec, or why there is none. */
 export interface SpecReading {

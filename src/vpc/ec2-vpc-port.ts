@@ -5,12 +5,12 @@
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
-import type { VpcPort } from "../replica/vpc-port.js";
+import { parseRouteTableSelection } from "../domain/route-table-selection.js";
+import type { VpcPort } from "../domain/vpc-port.js";
 import { createEc2Client, type Ec2ClientOptions } from "./ec2-client.js";
 import { createEc2Policy, type Ec2BreakerState, type Ec2Policy } from "./ec2-policy.js";
 import { applyActions } from "./route-applier.js";
 import { readRouteTables } from "./route-table-reader.js";
-import { parseRouteTableSelection } from "./route-table-selection.js";
 import { RouterResolver } from "./router-resolver.js";
 import { routeTableFilters, selectRouteTables } from "./select-route-tables.js";
 import { disableSourceDestChecks } from "./source-dest-check.js";

@@ -20,8 +20,8 @@ import {
   type EC2Client,
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
-import type { RouteAction } from "../decide/route-action.js";
-import type { ChangeResult } from "../replica/vpc-port.js";
+import type { RouteAction } from "../domain/route-action.js";
+import type { ChangeResult } from "../domain/vpc-port.js";
 import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 import { admitAttempt, attemptSignal, type MutationGuard } from "./mutation-guard.js";

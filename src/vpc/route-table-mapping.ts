@@ -4,7 +4,7 @@
  * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html
  */
 import type { Route as SdkRoute, RouteTable as SdkRouteTable } from "@aws-sdk/client-ec2";
-import type { Route, RouteTable, RouteTarget } from "./model.js";
+import type { Route, RouteTable, RouteTarget } from "../domain/route-table.js";
 
 /**
  * The target of an SDK route. An ENI id wins over an instance id (EC2 reports both for instance

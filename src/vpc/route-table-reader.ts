@@ -4,8 +4,8 @@
  * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html
  */
 import { DescribeRouteTablesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import type { RouteTable } from "../domain/route-table.js";
 import type { Ec2Policy } from "./ec2-policy.js";
-import type { RouteTable } from "./model.js";
 import { toRouteTable } from "./route-table-mapping.js";
 import type { RouteTableFilter } from "./select-route-tables.js";
 

@@ -6,8 +6,8 @@
  * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html
  */
 import { DescribeNetworkInterfacesCommand, type EC2Client, type NetworkInterface } from "@aws-sdk/client-ec2";
+import type { RouterEni } from "../domain/route-table.js";
 import type { Ec2Policy } from "./ec2-policy.js";
-import type { RouterEni } from "./model.js";
 
 /** Options of {@link RouterResolver}. */
 export interface RouterResolverOptions {

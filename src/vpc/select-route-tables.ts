@@ -7,8 +7,8 @@
  * (filters `route-table-id`, `tag:<key>`), https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html
  * ("a subnet not explicitly associated with a route table is implicitly associated with the main route table")
  */
-import type { RouterEni, RouteTable } from "./model.js";
-import type { RouteTableSelection } from "./route-table-selection.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { RouteTableSelection } from "../domain/route-table-selection.js";
 
 /** One `DescribeRouteTables` filter (EC2's `Filter.N.Name` / `Filter.N.Value.M`). */
 export interface RouteTableFilter {

@@ -8,10 +8,10 @@
  * https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html (source/destination check)
  */
 import { type EC2Client, ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
-import type { SourceDestCheckResult } from "../replica/vpc-port.js";
+import type { RouterEni } from "../domain/route-table.js";
+import type { SourceDestCheckResult } from "../domain/vpc-port.js";
 import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
-import type { RouterEni } from "./model.js";
 import { admitAttempt, attemptSignal, type MutationGuard } from "./mutation-guard.js";
 
 /** Outcome of {@link disableSourceDestChecks}. ENIs after a guard refusal have no result. */

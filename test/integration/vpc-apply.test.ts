@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { RouteAction } from "../../src/decide/route-action.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
 import { createEc2Client } from "../../src/vpc/ec2-client.js";
 import { createEc2Policy, type Ec2PolicyOptions } from "../../src/vpc/ec2-policy.js";
 import { applyActions } from "../../src/vpc/route-applier.js";

@@ -13,8 +13,8 @@ import type { StatusRecord } from "../../src/cluster/records.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { VpcrouterConfig } from "../../src/config/schema.js";
 import { planReconcile } from "../../src/decide/plan.js";
-import { Leadership, type ReconcileReport } from "../../src/replica/leadership.js";
-import type { RouteSpec } from "../../src/spec/route-spec.js";
+import { Leadership, type ReconcileReport } from "../../src/leader/leadership.js";
+import type { RouteSpec } from "../../src/route-spec/route-spec.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
 import { emulatorAwsSettings } from "../support/aws-settings.js";
 import {

@@ -10,10 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { type PlanInput, planReconcile } from "../../src/decide/plan.js";
-import type { Plan, RouteAction } from "../../src/decide/route-action.js";
-import { nextManagedCidrs } from "../../src/replica/status-record.js";
-import type { RouteSpec } from "../../src/spec/route-spec.js";
-import type { RouterEni, RouteTable } from "../../src/vpc/model.js";
+import type { Plan, RouteAction } from "../../src/domain/route-action.js";
+import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
+import { nextManagedCidrs } from "../../src/leader/status-record.js";
+import type { RouteSpec } from "../../src/route-spec/route-spec.js";
 import { type DemoRouter, demoRouteTableId, demoWorld } from "./ec2-emulator/index.js";
 import type { WorldSpec } from "./ec2-emulator/world-spec.js";
 

@@ -21,8 +21,8 @@ import {
   serverVersionLine,
 } from "../../src/api/vpc-router-views.js";
 import type { StatusRecord } from "../../src/cluster/records.js";
+import type { Route, RouterEni, RouteTable } from "../../src/domain/route-table.js";
 import type { Replica } from "../../src/replica/replica.js";
-import type { Route, RouterEni, RouteTable } from "../../src/vpc/model.js";
 
 // Compile-time check: a real Replica is what vpcRouterStateOf reads.
 const _replicaFits = (replica: Replica): VpcRouterStateReplica => replica;

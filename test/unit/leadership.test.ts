@@ -4,15 +4,15 @@ import pino from "pino";
 import type { StatusRecord } from "../../src/cluster/records.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
-import type { RouteAction } from "../../src/decide/route-action.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
+import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
+import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../../src/domain/vpc-port.js";
 import {
   isPermanentFixFailure,
   type LeaderInputs,
   Leadership,
   type ReconcileReport,
-} from "../../src/replica/leadership.js";
-import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../../src/replica/vpc-port.js";
-import type { RouterEni, RouteTable } from "../../src/vpc/model.js";
+} from "../../src/leader/leadership.js";
 import { waitFor } from "../support/wait.js";
 
 const CIDR = "10.55.16.0/24";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { applyPlan } from "../../src/decide/apply-plan.js";
 import { type PlanInput, planReconcile } from "../../src/decide/plan.js";
-import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/vpc/model.js";
+import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/domain/route-table.js";
+import { applyPlan } from "../support/apply-plan.js";
 
 /**
  * A small world so that collisions are frequent: 6 router IPs (each with its own ENI `eni-k` on

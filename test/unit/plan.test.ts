@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { applyPlan } from "../../src/decide/apply-plan.js";
 import { type PlanInput, planReconcile } from "../../src/decide/plan.js";
-import type { RouteAction } from "../../src/decide/route-action.js";
-import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/vpc/model.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
+import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/domain/route-table.js";
+import { applyPlan } from "../support/apply-plan.js";
 
 // Three routers: A, B, C, each with its own ENI on its own instance.
 const A = "10.33.20.1";

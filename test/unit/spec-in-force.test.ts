@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decideSpec } from "../../src/replica/spec-in-force.js";
+import { decideSpec } from "../../src/decide/spec-in-force.js";
 
 const options = { maxRoutes: 10 };
 const good = { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: "5" };

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { compareIpv4Text, formatIpv4 } from "../../src/spec/ipv4.js";
+import { compareIpv4Text, formatIpv4 } from "../../src/route-spec/ipv4.js";
 
 describe("compareIpv4Text", () => {
   it("orders by value, octet by octet, not as text", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { cidrContains, compareCidrText, parseIpv4Cidr } from "../../src/spec/cidr.js";
-import { formatSpecProblems, parseSpec, validateSpec } from "../../src/spec/parse.js";
-import type { SpecParseResult } from "../../src/spec/route-spec.js";
+import { cidrContains, compareCidrText, parseIpv4Cidr } from "../../src/route-spec/cidr.js";
+import { formatSpecProblems, parseSpec, validateSpec } from "../../src/route-spec/parse.js";
+import type { SpecParseResult } from "../../src/route-spec/route-spec.js";
 
 const options = { maxRoutes: 10 };
 

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
 import type { Candidate } from "../../src/cluster/snapshot.js";
+import type { SpecDecision } from "../../src/decide/spec-in-force.js";
 import type { Role } from "../../src/replica/replica.js";
-import type { SpecDecision } from "../../src/replica/spec-in-force.js";
-import { parseSpec } from "../../src/spec/parse.js";
+import { parseSpec } from "../../src/route-spec/parse.js";
 import {
   type PublisherReplica,
   type PublisherStore,

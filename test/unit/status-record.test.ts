@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RouteAction } from "../../src/decide/route-action.js";
-import { nextManagedCidrs, nextStatus } from "../../src/replica/status-record.js";
-import type { RouteTable } from "../../src/vpc/model.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
+import type { RouteTable } from "../../src/domain/route-table.js";
+import { nextManagedCidrs, nextStatus } from "../../src/leader/status-record.js";
 
 const table: RouteTable = {
   routeTableId: "rtb-1",

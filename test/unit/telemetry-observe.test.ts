@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
-import type { RouteAction } from "../../src/decide/route-action.js";
-import type { ReconcileReport } from "../../src/replica/leadership.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
+import type { ReconcileReport } from "../../src/leader/leadership.js";
 import { type ObservableReplica, observeReplica } from "../../src/telemetry/observe-replica.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chooseTarget } from "../../src/decide/choose-target.js";
+import { chooseTarget } from "../../src/decide/choose-host.js";
 
 interface Row {
   /** vpc-router's arguments: old_ip, ip_list, failed_ips, questionable_ips. */

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RouteAction } from "../../src/decide/route-action.js";
-import { parseSpec } from "../../src/spec/parse.js";
-import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/vpc/model.js";
+import type { RouteAction } from "../../src/domain/route-action.js";
+import type { Route, RouterEni, RouteTable, RouteTarget } from "../../src/domain/route-table.js";
+import { parseSpec } from "../../src/route-spec/parse.js";
 import { demoRouteTableId } from "../support/ec2-emulator/index.js";
 import type { RouteEntrySpec } from "../support/ec2-emulator/world-spec.js";
 import {

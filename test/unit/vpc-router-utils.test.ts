@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { findIgnoringCidr } from "../../src/decide/ignore-routes.js";
-import { cidrContains, type Ipv4Cidr, parseIpv4Cidr } from "../../src/spec/cidr.js";
-import { ignoredCidrCovers, normaliseIgnoredCidr } from "../../src/spec/ignored-cidr.js";
-import { parseIpv4 } from "../../src/spec/ipv4.js";
+import { cidrContains, type Ipv4Cidr, parseIpv4Cidr } from "../../src/route-spec/cidr.js";
+import { ignoredCidrCovers, normaliseIgnoredCidr } from "../../src/route-spec/ignored-cidr.js";
+import { parseIpv4 } from "../../src/route-spec/ipv4.js";
 
 function cidr(text: string): Ipv4Cidr {
   const parsed = parseIpv4Cidr(text);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RouterEni, RouteTable } from "../../src/vpc/model.js";
-import type { RouteTableSelection } from "../../src/vpc/route-table-selection.js";
+import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
+import type { RouteTableSelection } from "../../src/domain/route-table-selection.js";
 import { routeTableFilters, selectRouteTables } from "../../src/vpc/select-route-tables.js";
 
 function table(routeTableId: string, subnetIds: string[], main = false): RouteTable {

@@ -1,5 +1,5 @@
-import { formatSpecProblems, parseSpec } from "../spec/parse.js";
-import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
+import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
+import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
 
 /** Which spec governs the cluster now, and why the stored one does not if it does not. */
 export interface SpecDecision {

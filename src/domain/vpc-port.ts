@@ -1,6 +1,6 @@
-import type { RouteAction } from "../decide/route-action.js";
-import type { RouterEni, RouteTable } from "../vpc/model.js";
 import type { MutationGuard } from "../vpc/mutation-guard.js";
+import type { RouteAction } from "./route-action.js";
+import type { RouterEni, RouteTable } from "./route-table.js";
 
 /** Outcome of one route change sent to EC2. */
 export interface ChangeResult {

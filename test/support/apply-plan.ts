@@ -1,5 +1,5 @@
-import type { Route, RouteTable } from "../vpc/model.js";
-import type { Plan } from "./route-action.js";
+import type { Plan } from "../../src/domain/route-action.js";
+import type { Route, RouteTable } from "../../src/domain/route-table.js";
 
 /**
  * The route tables as they would be after every action of `plan` succeeded: what the next

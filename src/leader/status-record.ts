@@ -1,10 +1,10 @@
 import type { StatusRecord } from "../cluster/records.js";
-import type { Plan } from "../decide/route-action.js";
 import { isRouterRoute } from "../decide/route-target.js";
-import { compareIpv4Text } from "../spec/ipv4.js";
-import type { RevisionedSpec, RouteSpec, SpecError } from "../spec/route-spec.js";
-import type { RouterEni, RouteTable } from "../vpc/model.js";
-import type { ChangeResult } from "./vpc-port.js";
+import type { Plan } from "../domain/route-action.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { ChangeResult } from "../domain/vpc-port.js";
+import { compareIpv4Text } from "../route-spec/ipv4.js";
+import type { RevisionedSpec, RouteSpec, SpecError } from "../route-spec/route-spec.js";
 
 /**
  * The CIDRs this cluster manages after a reconcile (DESIGN.md rule 5): every CIDR of the spec in

@@ -6,14 +6,14 @@ import type { Session } from "../cluster/session.js";
 import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
-import type { Plan, PlanWarning } from "../decide/route-action.js";
-import type { RevisionedSpec, SpecError } from "../spec/route-spec.js";
-import { routerIpsOf } from "../spec/route-spec.js";
+import type { Plan, PlanWarning } from "../domain/route-action.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../domain/vpc-port.js";
+import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
+import { routerIpsOf } from "../route-spec/route-spec.js";
 import { withSpan } from "../telemetry/with-span.js";
-import type { RouterEni, RouteTable } from "../vpc/model.js";
 import type { MutationGuard } from "../vpc/mutation-guard.js";
 import { nextManagedCidrs, nextStatus, type StatusInputs } from "./status-record.js";
-import type { ChangeResult, SourceDestCheckResult, VpcPort } from "./vpc-port.js";
 
 /** The etcd operations the leader needs (implemented by ClusterStore). */
 export type LeaderStore = Pick<ClusterStore, "holdsTerm" | "writeStatus">;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chooseTarget } from "../../src/decide/choose-target.js";
+import { chooseTarget } from "../../src/decide/choose-host.js";
 
 const [a, b, c] = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
 

@@ -1,5 +1,5 @@
-import type { Route, RouterEni } from "../vpc/model.js";
-import { chooseTarget } from "./choose-target.js";
+import type { Route, RouterEni } from "../domain/route-table.js";
+import { chooseTarget } from "./choose-host.js";
 import { currentRouter, isRouterRoute } from "./route-target.js";
 
 /** What the planner knows about one spec CIDR when it picks the router for it. */
