@@ -7,7 +7,7 @@ import { ChangeFeed } from "./cluster/change-feed.js";
 import { ClusterStore } from "./cluster/cluster-store.js";
 import { createEtcdClient } from "./cluster/etcd-client.js";
 import { clusterKeys } from "./cluster/keys.js";
-import type { MemberRecord } from "./cluster/records.js";
+import type { MemberRecord } from "./domain/member-record.js";
 import { Session } from "./cluster/session.js";
 import { redactedConfig } from "./config/load.js";
 import type { VpcrouterConfig } from "./config/schema.js";

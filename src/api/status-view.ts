@@ -1,4 +1,4 @@
-import type { MemberRecord } from "../cluster/records.js";
+import type { MemberRecord } from "../domain/member-record.js";
 import type { RouterEni } from "../domain/route-table.js";
 import type { Replica } from "../replica/replica.js";
 import { compareIpv4Text } from "../route-spec/ipv4.js";

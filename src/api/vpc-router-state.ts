@@ -1,4 +1,4 @@
-import type { StatusRecord } from "../cluster/records.js";
+import type { StatusRecord } from "../domain/status-record.js";
 import type { RouterEni, RouteTable } from "../domain/route-table.js";
 import type { HostHealth } from "../probe/health-monitor.js";
 import type { Replica } from "../replica/replica.js";

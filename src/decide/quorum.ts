@@ -2,16 +2,7 @@
  * Quorum over the replicas' failure votes (DESIGN.md "Rules that keep it safe" 1): a router counts
  * as failed only when a quorum of live members vote it failed for the current spec revision.
  */
-
-/** One replica's published view, the value of `<prefix>/votes/<replicaId>`. */
-export interface Vote {
-  /** Router IPs this replica sees as failed. */
-  readonly failed: readonly string[];
-  /** The etcd mod revision of the spec this view was formed under. */
-  readonly specRevision: string;
-  /** ISO 8601 time the vote was written (informational). */
-  readonly at?: string;
-}
+import type { Vote } from "../domain/vote.js";
 
 /**
  * Majority of `memberCount` live members: `floor(n/2) + 1` (1→1, 2→2, 3→2, 4→3, 5→3).

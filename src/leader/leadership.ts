@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
-import type { StatusRecord } from "../cluster/records.js";
+import type { StatusRecord } from "../domain/status-record.js";
 import type { Session } from "../cluster/session.js";
 import type { Candidate } from "../cluster/snapshot.js";
 import { planReconcile } from "../decide/plan.js";

@@ -1,4 +1,4 @@
-import type { StatusRecord } from "../cluster/records.js";
+import type { StatusRecord } from "../domain/status-record.js";
 import { isRouterRoute } from "../decide/route-target.js";
 import type { Plan } from "../domain/route-action.js";
 import type { RouterEni, RouteTable } from "../domain/route-table.js";

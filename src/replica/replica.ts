@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { ChangeFeed } from "../cluster/change-feed.js";
 import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
-import type { MemberRecord } from "../cluster/records.js";
+import type { MemberRecord } from "../domain/member-record.js";
 import type { Session } from "../cluster/session.js";
 import { type Candidate, type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";

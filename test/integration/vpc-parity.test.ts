@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import type { StatusRecord } from "../../src/cluster/records.js";
+import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { VpcrouterConfig } from "../../src/config/schema.js";
 import { planReconcile } from "../../src/decide/plan.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
-import type { StatusRecord } from "../../src/cluster/records.js";
+import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { RouteAction } from "../../src/domain/route-action.js";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { majority, tallyVotes, type Vote } from "../../src/decide/quorum.js";
+import { majority, tallyVotes } from "../../src/decide/quorum.js";
+import type { Vote } from "../../src/domain/vote.js";
 
 const rev = "42";
 const vote = (failed: string[], specRevision = rev): Vote => ({

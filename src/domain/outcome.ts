@@ -1,0 +1,58 @@
+/**
+ * What happened to one EC2 call or change: the one outcome shape of vpcrouter's EC2 layer, shared by
+ * route changes and source/destination fixes, read by the leader, the status record and metrics.
+ */
+import type { RouteAction } from "./route-action.js";
+
+/**
+ * How the leader should treat a failure:
+ * - `transient`: may succeed when tried again soon (throttling, 5xx, a timeout, an open breaker, a
+ *   route table not yet as the plan assumed);
+ * - `permanent`: retrying soon cannot cure it until someone changes something (a missing IAM
+ *   permission, an ENI that is gone);
+ * - `fenced`: not sent, or stopped, because the leader's term fence refused the mutation.
+ */
+export type FailureKind = "transient" | "permanent" | "fenced";
+
+/** Why a call or change failed. */
+export interface Failure {
+  /**
+   * The EC2 error code (`RouteAlreadyExists`), our policy's (`Ec2CallTimeout`, `CircuitOpen`), a
+   * socket code (`ECONNREFUSED`), or `GuardRefused` for a fence refusal.
+   */
+  readonly code: string;
+  readonly message: string;
+  readonly kind: FailureKind;
+}
+
+/** What happened to one call or change; `durationMs` covers every call made for it, retries included, ms. */
+export type Outcome =
+  | { readonly ok: true; readonly durationMs: number }
+  | { readonly ok: false; readonly failure: Failure; readonly durationMs: number };
+
+/** The outcome of one route change sent to EC2. */
+export type RouteChangeOutcome = Outcome & { readonly action: RouteAction };
+
+/** The outcome of disabling the source/destination check of one router ENI. */
+export type SourceDestFixOutcome = Outcome & {
+  readonly networkInterfaceId: string;
+  /** The spec's router IPs this ENI holds. */
+  readonly routerIps: readonly string[];
+};
+
+/**
+ * The outcome of a batch of guarded mutations, in order. Items after a fence refusal were not
+ * attempted and have no outcome; `stoppedByFence` says the fence ended the batch.
+ */
+export interface BatchOutcome<T extends Outcome> {
+  readonly results: readonly T[];
+  readonly stoppedByFence: boolean;
+}
+
+/** An empty batch: nothing attempted, nothing refused. */
+export const NOTHING_DONE: BatchOutcome<never> = { results: [], stoppedByFence: false };
+
+/** The failure of an outcome, if it failed (convenience for logs and records). */
+export function failureOf(outcome: Outcome): Failure | undefined {
+  return outcome.ok ? undefined : outcome.failure;
+}

@@ -1,0 +1,97 @@
+/**
+ * The etcd wire record the leader keeps under `<prefix>/status` (docs/DESIGN.md "etcd key layout").
+ * Its types are declared here on their own, not borrowed from the in-memory model, so that the stored
+ * format changes only when this file does; the leader maps its model onto them field by field.
+ */
+import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
+
+/** A route target as recorded: the EC2 API's target kinds that vpcrouter tells apart. */
+export type RecordedRouteTarget =
+  | { readonly kind: "eni"; readonly networkInterfaceId: string; readonly instanceId?: string }
+  | { readonly kind: "instance"; readonly instanceId: string }
+  | { readonly kind: "local" }
+  | { readonly kind: "gateway"; readonly id: string }
+  | { readonly kind: "other"; readonly id: string };
+
+/** One router (ENI/instance) route of a table, as recorded. */
+export interface RecordedRoute {
+  readonly destinationCidrBlock: string;
+  readonly target: RecordedRouteTarget;
+  readonly state: "active" | "blackhole";
+}
+
+/** A route table with its router routes only (small enough for an etcd value). */
+export interface RecordedRouteTable {
+  readonly routeTableId: string;
+  readonly vpcId: string;
+  readonly main: boolean;
+  readonly subnetIds: readonly string[];
+  readonly routes: readonly RecordedRoute[];
+  /** `false` when the table selection keeps new routes out of this table. */
+  readonly newRoutesAllowed?: false;
+}
+
+/** A router IP as the leader last resolved it. */
+export interface RecordedRouter {
+  readonly ip: string;
+  readonly networkInterfaceId: string;
+  readonly instanceId?: string;
+  readonly subnetId?: string;
+  readonly sourceDestCheck?: boolean;
+}
+
+/** A planned route change, as recorded. */
+export type RecordedRouteAction =
+  | {
+      readonly kind: "create" | "replace";
+      readonly routeTableId: string;
+      readonly destinationCidrBlock: string;
+      readonly routerIp: string;
+      readonly networkInterfaceId: string;
+      readonly failover: boolean;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: "delete";
+      readonly routeTableId: string;
+      readonly destinationCidrBlock: string;
+      readonly failover: false;
+      readonly reason: string;
+    };
+
+/** What happened to one applied route change, as recorded. */
+export interface RecordedChange {
+  readonly action: RecordedRouteAction;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/**
+ * Value of `<prefix>/status`, written by the leader when something in it changes (never on a
+ * steady-state tick). It outlives leaders: a new leader takes the managed CIDRs and the last good
+ * spec from it.
+ */
+export interface StatusRecord {
+  readonly leaderId: string;
+  /** The leader's term: the create revision of its election key. */
+  readonly term: string;
+  /** The spec in force and the mod revision of the `spec` key it came from. */
+  readonly lastGoodSpec?: RevisionedSpec;
+  /** Why the current value of the `spec` key is not in force, if it is not. */
+  readonly specError?: SpecError;
+  /** CIDRs whose routes this cluster created or maintains (docs/DESIGN.md safety rule 5). */
+  readonly managedCidrs: readonly string[];
+  /** The last non-empty plan. */
+  readonly lastPlan?: { readonly at: string; readonly actions: readonly RecordedRouteAction[] };
+  /** Why the latest plan left something alone (e.g. every router of a CIDR failed). */
+  readonly planWarnings?: readonly string[];
+  readonly lastApply?: {
+    readonly at: string;
+    readonly changes: readonly RecordedChange[];
+    readonly stoppedByFence: boolean;
+  };
+  /** The VPC's route tables as last read by the leader (after its last apply), router routes only. */
+  readonly routeTables?: readonly RecordedRouteTable[];
+  /** The spec's router IPs as last resolved by the leader; IPs no ENI holds are absent. */
+  readonly routers?: readonly RecordedRouter[];
+}
