@@ -1,5 +1,5 @@
-import type { StatusRecord } from "../domain/status-record.js";
 import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { StatusRecord } from "../domain/status-record.js";
 import type { HostHealth } from "../probe/health-monitor.js";
 import type { Replica } from "../replica/replica.js";
 import type { RevisionedSpec } from "../route-spec/route-spec.js";

@@ -1,8 +1,8 @@
 import type { Etcd3 } from "etcd3";
-import type { Vote } from "../domain/vote.js";
-import type { ClusterKeys } from "./keys.js";
 import type { MemberRecord } from "../domain/member-record.js";
 import type { StatusRecord } from "../domain/status-record.js";
+import type { Vote } from "../domain/vote.js";
+import type { ClusterKeys } from "./keys.js";
 import type { Session } from "./session.js";
 import { buildSnapshot, type Candidate, type ClusterSnapshot, type KeyValue } from "./snapshot.js";
 

@@ -1,8 +1,8 @@
+import type { MemberRecord } from "../domain/member-record.js";
+import type { StatusRecord } from "../domain/status-record.js";
 import type { Vote } from "../domain/vote.js";
 import { validateSpec } from "../route-spec/parse.js";
 import type { ClusterKeys } from "./keys.js";
-import type { MemberRecord } from "../domain/member-record.js";
-import type { StatusRecord } from "../domain/status-record.js";
 
 /** One key-value as read from etcd (revisions are int64 decimal strings). */
 export interface KeyValue {

@@ -52,7 +52,7 @@ export interface BatchOutcome<T extends Outcome> {
 /** An empty batch: nothing attempted, nothing refused. */
 export const NOTHING_DONE: BatchOutcome<never> = { results: [], stoppedByFence: false };
 
-/** The failure of an outcome, if it failed (convenience for logs and records). */
-export function failureOf(outcome: Outcome): Failure | undefined {
-  return outcome.ok ? undefined : outcome.failure;
+/** The failure of an outcome, if there is an outcome and it failed (for logs, records and tests). */
+export function failureOf(outcome: Outcome | undefined): Failure | undefined {
+  return outcome === undefined || outcome.ok ? undefined : outcome.failure;
 }

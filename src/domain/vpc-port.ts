@@ -1,32 +1,15 @@
-import type { MutationGuard } from "../vpc/mutation-guard.js";
+/**
+ * The port through which the leader sees and changes the VPC, bound to one VPC id. The daemon
+ * implements it on the EC2 API (src/vpc/ec2-vpc-port.ts); unit tests may use a fake.
+ */
+import type { MutationGuard } from "./mutation-guard.js";
+import type { BatchOutcome, RouteChangeOutcome, SourceDestFixOutcome } from "./outcome.js";
 import type { RouteAction } from "./route-action.js";
 import type { RouterEni, RouteTable } from "./route-table.js";
 
-/** Outcome of one route change sent to EC2. */
-export interface ChangeResult {
-  readonly action: RouteAction;
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly errorCode?: string;
-  readonly durationMs: number;
-}
-
-/** Outcome of disabling the source/destination check of one router ENI. */
-export interface SourceDestCheckResult {
-  readonly networkInterfaceId: string;
-  /** The spec's router IPs this ENI holds. */
-  readonly routerIps: readonly string[];
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly errorCode?: string;
-  /** Time every call for this ENI took, retries included, ms. */
-  readonly durationMs: number;
-}
-
 /**
- * What the leader needs from the VPC, bound to one VPC id. The daemon implements it with the EC2
- * API (src/vpc); unit tests may use a fake. Reads reject on EC2 errors (the leader reports and
- * retries); mutations never throw: failures are in their results.
+ * What the leader needs from the VPC. Reads reject on EC2 errors (the leader reports and retries);
+ * mutations never throw: failures are in their outcomes.
  */
 export interface VpcPort {
   /**
@@ -39,20 +22,16 @@ export interface VpcPort {
   resolveRouters(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>>;
   /**
    * Applies `actions` in order, asking `guard.mayMutate()` before each attempt (retries included)
-   * and stopping when it says no; no attempt outlives `guard.remainingMs()`. Never throws: failures
-   * are in the results.
+   * and stopping when it says no; no attempt outlives `guard.remainingMs()`. Never throws.
    */
-  apply(
-    actions: readonly RouteAction[],
-    guard: MutationGuard,
-  ): Promise<{ readonly results: readonly ChangeResult[]; readonly stoppedByGuard: boolean }>;
+  apply(actions: readonly RouteAction[], guard: MutationGuard): Promise<BatchOutcome<RouteChangeOutcome>>;
   /**
    * Turns the source/destination check off on the ENIs of `routers` (one call per ENI), under the
    * same guard as {@link apply}; a router IP whose ENI changed is looked up afresh next time. Never
-   * throws: failures are in the results.
+   * throws.
    */
   disableSourceDestCheck(
     routers: readonly RouterEni[],
     guard: MutationGuard,
-  ): Promise<{ readonly results: readonly SourceDestCheckResult[]; readonly stoppedByGuard: boolean }>;
+  ): Promise<BatchOutcome<SourceDestFixOutcome>>;
 }

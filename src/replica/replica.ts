@@ -1,18 +1,14 @@
 import type { Logger } from "pino";
 import type { ChangeFeed } from "../cluster/change-feed.js";
 import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
-import type { MemberRecord } from "../domain/member-record.js";
 import type { Session } from "../cluster/session.js";
 import { type Candidate, type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
 import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
+import type { MemberRecord } from "../domain/member-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
-import {
-  type LeaderInputs,
-  Leadership,
-  type LeadershipEvents,
-  type LeadershipOptions,
-} from "../leader/leadership.js";
+import { Leadership, type LeadershipEvents, type LeadershipOptions } from "../leader/leadership.js";
+import type { LeaderInputs } from "../leader/reconcile-pass.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";

@@ -3,7 +3,8 @@
  * histograms from the leader's reconcile reports. (Probe and EC2 call metrics are recorded where
  * they happen, wired in src/daemon.ts.)
  */
-import type { LeadershipEvents, ReconcileReport } from "../leader/leadership.js";
+import type { LeadershipEvents } from "../leader/leadership.js";
+import type { ReconcileReport } from "../leader/reconcile-pass.js";
 import type { Role } from "../replica/replica.js";
 import type { Instruments, ReconcileOutcome } from "./instruments.js";
 

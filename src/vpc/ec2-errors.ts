@@ -1,9 +1,31 @@
 /**
- * Classifying errors of EC2 calls: the EC2 error code of a failure, and whether it is transient
- * (worth a retry and a strike against the circuit breaker) or caused by the request itself.
+ * Classifying errors of EC2 calls, the only place that reads EC2 error codes: the code of a failure,
+ * whether the policy retries it, and what kind of failure it is for the leader ({@link toFailure}).
+ * Throttling and transient errors are recognised by the AWS SDK's own classifiers (`@smithy/core/retry`).
  * Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html,
- * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (throttling codes)
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
+import {
+  isThrottlingError as isSdkThrottlingError,
+  isTransientError as isSdkTransientError,
+  isServerError,
+} from "@smithy/core/retry";
+import type { Failure } from "../domain/outcome.js";
+
+/** EC2 error codes vpcrouter acts on (errors-overview.html). */
+export const EC2_ERROR = {
+  /** ReplaceRoute of a route that does not exist. */
+  invalidParameterValue: "InvalidParameterValue",
+  /** DeleteRoute of a route that does not exist. */
+  routeNotFound: "InvalidRoute.NotFound",
+  /** CreateRoute of a destination the table already routes. */
+  routeAlreadyExists: "RouteAlreadyExists",
+  /** The ENI named in a call does not exist (any more). */
+  eniNotFound: "InvalidNetworkInterfaceID.NotFound",
+} as const;
+
+/** The code of a mutation the leader's term fence refused (not an EC2 code: nothing was sent). */
+export const GUARD_REFUSED = "GuardRefused";
 
 /** A single EC2 call exceeded the policy's per-call timeout (its HTTP request was aborted). */
 export class Ec2CallTimeoutError extends Error {
@@ -34,21 +56,6 @@ export class Ec2CircuitOpenError extends Error {
     this.name = "Ec2CircuitOpenError";
   }
 }
-
-/** Error codes AWS SDKs treat as throttling. */
-const THROTTLING_CODES: ReadonlySet<string> = new Set([
-  "RequestLimitExceeded",
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "SlowDown",
-  "BandwidthLimitExceeded",
-  "EC2ThrottledException",
-  "PriorRequestNotComplete",
-]);
 
 /** Node.js socket error codes that mean the request may not have reached EC2 or its reply was lost. */
 const NETWORK_CODES: ReadonlySet<string> = new Set([
@@ -107,24 +114,52 @@ export function ec2ErrorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** True for throttling (`RequestLimitExceeded` and the SDKs' other throttling codes). */
+/** The error shape the SDK's classifiers take. */
+type SdkError = Parameters<typeof isSdkThrottlingError>[0];
+
+/** The SDK's classifiers read fields of an object; anything else is no SDK error. */
+function asSdkError(error: unknown): SdkError | undefined {
+  return typeof error === "object" && error !== null ? (error as SdkError) : undefined;
+}
+
+/** True for throttling (`RequestLimitExceeded` and the SDK's other throttling codes, HTTP 429). */
 export function isThrottlingError(error: unknown): boolean {
-  return THROTTLING_CODES.has(ec2ErrorCode(error));
+  const sdkError = asSdkError(error);
+  return sdkError !== undefined && isSdkThrottlingError(sdkError);
 }
 
 /**
- * True when a failure is transient and says nothing about the request itself: throttling, HTTP 5xx,
- * a network failure, or our per-call timeout. These are retried and count against the breaker;
- * client errors (4xx such as `RouteAlreadyExists`, `InvalidParameterValue`) and an open circuit are not.
+ * True when a failure says nothing about the request itself, so the policy retries it and it counts
+ * against the breaker: throttling, HTTP 5xx, a network failure (also the SDK's own `TimeoutError`),
+ * or our per-call timeout. Client errors (4xx such as `RouteAlreadyExists`, `InvalidParameterValue`)
+ * and an open circuit are not.
  */
-export function isTransientEc2Error(error: unknown): boolean {
+export function isRetryableEc2Error(error: unknown): boolean {
   if (error instanceof Ec2CircuitOpenError) return false;
   if (error instanceof Ec2CallTimeoutError) return true;
-  if (isThrottlingError(error)) return true;
-  const status = httpStatusOf(error);
-  if (status !== undefined) return status >= 500;
-  if (networkCodeOf(error) !== undefined) return true;
-  const name = field(error, "name");
-  // The SDK's HTTP handler reports its own socket/connection timeouts as TimeoutError.
-  return name === "TimeoutError";
+  const sdkError = asSdkError(error);
+  if (sdkError === undefined) return false;
+  if (isSdkThrottlingError(sdkError) || isSdkTransientError(sdkError) || isServerError(sdkError)) return true;
+  // Socket codes the SDK's list lacks (ECONNABORTED, undici's UND_ERR_SOCKET).
+  return httpStatusOf(error) === undefined && networkCodeOf(error) !== undefined;
+}
+
+/**
+ * Failures that retrying soon cannot cure until someone changes something: a missing IAM
+ * permission, bad credentials, an ENI that is gone (errors-overview.html).
+ */
+const PERMANENT_CODE =
+  /^(UnauthorizedOperation|AuthFailure|OperationNotPermitted|InvalidNetworkInterfaceID\.)/;
+
+/**
+ * The leader's view of a failed call: its code, message and kind — `fenced` for a refusal by the
+ * term fence, `permanent` for the codes of {@link PERMANENT_CODE}, `transient` for everything else
+ * (throttling, 5xx, timeouts, an open breaker, a table not yet as the plan assumed).
+ * @param error what the call threw
+ * @param code the code to report when the caller knows better than the error (e.g. a fallback's)
+ */
+export function toFailure(error: unknown, code: string = ec2ErrorCode(error)): Failure {
+  const message = ec2ErrorMessage(error);
+  if (code === GUARD_REFUSED) return { code, message, kind: "fenced" };
+  return { code, message, kind: PERMANENT_CODE.test(code) ? "permanent" : "transient" };
 }

@@ -28,8 +28,8 @@ import {
   Ec2CallTimeoutError,
   Ec2CircuitOpenError,
   ec2ErrorCode,
+  isRetryableEc2Error,
   isThrottlingError,
-  isTransientEc2Error,
 } from "./ec2-errors.js";
 
 /** Tuning of the EC2 policy. All durations in milliseconds. */
@@ -141,7 +141,7 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
   function policyFor(action: string): ActionPolicies {
     const existing = perAction.get(action);
     if (existing) return existing;
-    const transient = handleWhen(isTransientEc2Error);
+    const transient = handleWhen(isRetryableEc2Error);
     const retryPolicy = retry(transient, {
       maxAttempts: options.maxRetries,
       backoff: new ExponentialBackoff({

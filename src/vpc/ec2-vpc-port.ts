@@ -4,11 +4,17 @@
  * the route applier and the source/destination check fixer, bound to one VPC.
  */
 import type { Logger } from "pino";
-import type { VpcrouterConfig } from "../config/schema.js";
+import { failureOf } from "../domain/outcome.js";
 import { parseRouteTableSelection } from "../domain/route-table-selection.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import { createEc2Client, type Ec2ClientOptions } from "./ec2-client.js";
-import { createEc2Policy, type Ec2BreakerState, type Ec2Policy } from "./ec2-policy.js";
+import { EC2_ERROR } from "./ec2-errors.js";
+import {
+  createEc2Policy,
+  type Ec2BreakerState,
+  type Ec2Policy,
+  type Ec2PolicyOptions,
+} from "./ec2-policy.js";
 import { applyActions } from "./route-applier.js";
 import { readRouteTables } from "./route-table-reader.js";
 import { RouterResolver } from "./router-resolver.js";
@@ -23,6 +29,18 @@ export interface Ec2VpcPort extends VpcPort {
   breakerStates(): Readonly<Record<string, Ec2BreakerState>>;
   /** Releases the client's sockets. */
   close(): void;
+}
+
+/**
+ * The settings the EC2 port needs (the configuration's `aws` section satisfies it): the VPC, the
+ * table selection, and the policy's timeouts, retries and breaker (ms unless named otherwise).
+ */
+export interface Ec2VpcSettings extends Ec2PolicyOptions {
+  /** AWS region; empty: the SDK's default chain. */
+  readonly region: string;
+  readonly vpcId: string;
+  /** `all`, `subnets`, `tag:<key>=<value>` or `rtb-…` ids (see route-table-selection.ts). */
+  readonly routeTables: string;
 }
 
 /** Tuning of {@link createEc2VpcPort} that is not configuration. */
@@ -40,12 +58,12 @@ export interface Ec2VpcPortOptions {
  * credentials: the SDK chain (`AWS_ENDPOINT_URL_EC2`, `AWS_ACCESS_KEY_ID`, profile, IMDS …).
  * Route tables: those `aws.routeTables` selects. Logs retries and breaker changes at `warn`
  * (breaker closing at `info`).
- * @param aws the `aws` section of the configuration (vpcId must be set)
+ * @param aws the VPC and EC2 settings (the configuration's `aws` section; vpcId must be set)
  * @param log the daemon's logger
  * @throws Error when `aws.routeTables` is not a valid selection (the config's validation rejects it first)
  */
 export function createEc2VpcPort(
-  aws: VpcrouterConfig["aws"],
+  aws: Ec2VpcSettings,
   log: Logger,
   options: Ec2VpcPortOptions = {},
 ): Ec2VpcPort {
@@ -58,14 +76,7 @@ export function createEc2VpcPort(
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
   });
-  const policy = createEc2Policy({
-    callTimeoutMs: aws.callTimeoutMs,
-    maxRetries: aws.maxRetries,
-    initialBackoffMs: aws.initialBackoffMs,
-    maxBackoffMs: aws.maxBackoffMs,
-    breakerThreshold: aws.breakerThreshold,
-    breakerHalfOpenAfterMs: aws.breakerHalfOpenAfterMs,
-  });
+  const policy = createEc2Policy(aws);
   policy.onRetry((event) => log.warn(event, "EC2 call failed, retrying"));
   policy.onBreakerStateChange((action, state) => {
     if (state === "closed") log.info({ action, state }, "EC2 circuit breaker closed");
@@ -100,7 +111,7 @@ export function createEc2VpcPort(
       const outcome = await applyActions(client, policy, actions, guard);
       for (const result of outcome.results) {
         // The ENI we resolved for this router is gone: look the IP up again next time.
-        if (result.errorCode === "InvalidNetworkInterfaceID.NotFound" && result.action.kind !== "delete") {
+        if (failureOf(result)?.code === EC2_ERROR.eniNotFound && result.action.kind !== "delete") {
           resolver.invalidate(result.action.routerIp);
         }
       }
@@ -110,7 +121,7 @@ export function createEc2VpcPort(
       const outcome = await disableSourceDestChecks(client, policy, routers, guard);
       // Changed (or gone): the next resolve reads the ENI afresh, so the leader sees the new state.
       for (const result of outcome.results) {
-        if (result.ok || result.errorCode === "InvalidNetworkInterfaceID.NotFound") {
+        if (result.ok || failureOf(result)?.code === EC2_ERROR.eniNotFound) {
           for (const ip of result.routerIps) resolver.invalidate(ip);
         }
       }

@@ -20,70 +20,34 @@ import {
   type EC2Client,
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
+import type { MutationGuard } from "../domain/mutation-guard.js";
+import type { BatchOutcome, RouteChangeOutcome } from "../domain/outcome.js";
 import type { RouteAction } from "../domain/route-action.js";
-import type { ChangeResult } from "../domain/vpc-port.js";
-import { ec2ErrorCode, ec2ErrorMessage } from "./ec2-errors.js";
+import { EC2_ERROR, ec2ErrorCode, ec2ErrorMessage, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
-import { admitAttempt, attemptSignal, type MutationGuard } from "./mutation-guard.js";
-
-/** Outcome of one action. `durationMs` covers every call made for it, retries and fallbacks included. */
-export type ApplyResult = ChangeResult;
-
-/** Outcome of {@link applyActions}. Actions after a guard refusal are not attempted and have no result. */
-export interface ApplyOutcome {
-  readonly results: ApplyResult[];
-  readonly stoppedByGuard: boolean;
-}
+import { ChangeFailed, type GuardedSender, GuardRefused, runGuardedBatch } from "./guarded-call.js";
 
 type Mutation = "CreateRoute" | "ReplaceRoute" | "DeleteRoute";
 
-/** The guard refused a mutation; `afterCalls` tells whether this action already called EC2. */
-class GuardRefused extends Error {
-  constructor(readonly afterCalls: number) {
-    super("the leadership check refused the mutation");
-  }
-}
-
-/** An action whose first call and fallback both failed; reports both. */
-class FallbackFailed extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/** Sends one route mutation for `action` through the guarded sender. */
 function send(
   client: EC2Client,
-  policy: Ec2Policy,
+  sender: GuardedSender,
   mutation: Mutation,
   action: RouteAction,
-  beforeAttempt: () => Promise<number | undefined>,
 ): Promise<unknown> {
-  let budgetMs: number | undefined;
   const target = {
     RouteTableId: action.routeTableId,
     DestinationCidrBlock: action.destinationCidrBlock,
   };
-  return policy.execute(
-    mutation,
-    (policySignal) => {
-      // The attempt must end before the guard's deadline, whatever the call timeout says.
-      const signal = attemptSignal(policySignal, budgetMs);
-      if (mutation === "DeleteRoute")
-        return client.send(new DeleteRouteCommand(target), { abortSignal: signal });
-      if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
-      const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
-      return mutation === "CreateRoute"
-        ? client.send(new CreateRouteCommand(withEni), { abortSignal: signal })
-        : client.send(new ReplaceRouteCommand(withEni), { abortSignal: signal });
-    },
-    // Before every attempt, retries included; GuardRefused is not transient: no retry.
-    async () => {
-      budgetMs = await beforeAttempt();
-    },
-  );
+  return sender.send(mutation, (abortSignal) => {
+    if (mutation === "DeleteRoute") return client.send(new DeleteRouteCommand(target), { abortSignal });
+    if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
+    const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
+    return mutation === "CreateRoute"
+      ? client.send(new CreateRouteCommand(withEni), { abortSignal })
+      : client.send(new ReplaceRouteCommand(withEni), { abortSignal });
+  });
 }
 
 /** The first call, its fallback on one EC2 error code, and what to do then. */
@@ -91,47 +55,35 @@ const PLANS: Readonly<
   Record<RouteAction["kind"], { first: Mutation; fallbackOn?: string; fallback?: Mutation | "done" }>
 > = {
   create: { first: "CreateRoute" },
-  replace: { first: "ReplaceRoute", fallbackOn: "InvalidParameterValue", fallback: "CreateRoute" },
-  delete: { first: "DeleteRoute", fallbackOn: "InvalidRoute.NotFound", fallback: "done" },
+  replace: { first: "ReplaceRoute", fallbackOn: EC2_ERROR.invalidParameterValue, fallback: "CreateRoute" },
+  delete: { first: "DeleteRoute", fallbackOn: EC2_ERROR.routeNotFound, fallback: "done" },
 };
 
 /**
  * Runs one action with its fallback.
- * @throws GuardRefused before a refused mutation; FallbackFailed or the first call's error otherwise
+ * @throws GuardRefused before a refused mutation; ChangeFailed when the fallback failed too; the
+ *   first call's error otherwise
  */
-async function applyOne(
-  client: EC2Client,
-  policy: Ec2Policy,
-  action: RouteAction,
-  guard: MutationGuard,
-): Promise<void> {
-  let calls = 0;
-  const beforeAttempt = async (): Promise<number | undefined> => {
-    const admission = await admitAttempt(guard);
-    if (!admission.allowed) throw new GuardRefused(calls);
-    calls += 1;
-    return admission.budgetMs;
-  };
-  const mutate = (mutation: Mutation) => send(client, policy, mutation, action, beforeAttempt);
+async function applyOne(client: EC2Client, action: RouteAction, sender: GuardedSender): Promise<void> {
   const plan = PLANS[action.kind];
   try {
-    await mutate(plan.first);
+    await send(client, sender, plan.first, action);
     return;
   } catch (error) {
     if (error instanceof GuardRefused || !plan.fallback || ec2ErrorCode(error) !== plan.fallbackOn)
       throw error;
     if (plan.fallback === "done") return;
     try {
-      await mutate(plan.fallback);
+      await send(client, sender, plan.fallback, action);
     } catch (fallbackError) {
       if (fallbackError instanceof GuardRefused) throw fallbackError;
       const fallbackCode = ec2ErrorCode(fallbackError);
       // RouteAlreadyExists after ReplaceRoute said "missing" means the first error was about
       // something else (e.g. a bad ENI): report that one.
-      const loopsBack = plan.fallback === "CreateRoute" && fallbackCode === "RouteAlreadyExists";
-      throw new FallbackFailed(
-        loopsBack ? (plan.fallbackOn ?? fallbackCode) : fallbackCode,
-        `${plan.first}: ${ec2ErrorMessage(error)}; then ${plan.fallback}: ${ec2ErrorMessage(fallbackError)}`,
+      const loopsBack = plan.fallback === "CreateRoute" && fallbackCode === EC2_ERROR.routeAlreadyExists;
+      const message = `${plan.first}: ${ec2ErrorMessage(error)}; then ${plan.fallback}: ${ec2ErrorMessage(fallbackError)}`;
+      throw new ChangeFailed(
+        toFailure(new Error(message), loopsBack ? (plan.fallbackOn ?? fallbackCode) : fallbackCode),
       );
     }
   }
@@ -140,36 +92,23 @@ async function applyOne(
 /**
  * Applies `actions` in the given order (the planner puts failovers first). Before each EC2
  * mutation (fallbacks included) `guard.mayMutate()` is awaited; on `false` (or a throw) nothing
- * further is sent and `stoppedByGuard` is true. A failed action does not stop the next ones (an
+ * further is sent and `stoppedByFence` is true. A failed action does not stop the next ones (an
  * open breaker makes them fail fast without calling EC2). Never throws: errors are in the results.
  * @param actions route actions, in order
- * @param guard the leader's fencing check
- * @returns one result per attempted action, in order, and whether the guard stopped the run
+ * @param guard the leader's term fence
+ * @returns one outcome per attempted action, in order, and whether the fence stopped the run
  */
-export async function applyActions(
+export function applyActions(
   client: EC2Client,
   policy: Ec2Policy,
   actions: readonly RouteAction[],
   guard: MutationGuard,
-): Promise<ApplyOutcome> {
-  const results: ApplyResult[] = [];
-  for (const action of actions) {
-    const started = performance.now();
-    try {
-      await applyOne(client, policy, action, guard);
-      results.push({ action, ok: true, durationMs: performance.now() - started });
-    } catch (error) {
-      const durationMs = performance.now() - started;
-      if (error instanceof GuardRefused) {
-        // Refused before this action's fallback: EC2 was called for it, so report it as not done.
-        if (error.afterCalls > 0) {
-          results.push({ action, ok: false, error: error.message, errorCode: "GuardRefused", durationMs });
-        }
-        return { results, stoppedByGuard: true };
-      }
-      const errorCode = error instanceof FallbackFailed ? error.code : ec2ErrorCode(error);
-      results.push({ action, ok: false, error: ec2ErrorMessage(error), errorCode, durationMs });
-    }
-  }
-  return { results, stoppedByGuard: false };
+): Promise<BatchOutcome<RouteChangeOutcome>> {
+  return runGuardedBatch(
+    actions,
+    policy,
+    guard,
+    (action, sender) => applyOne(client, action, sender),
+    (action, outcome) => ({ ...outcome, action }),
+  );
 }

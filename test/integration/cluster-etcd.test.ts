@@ -7,8 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import { ClusterStore, ReplicaIdTakenError } from "../../src/cluster/cluster-store.js";
 import { clusterKeys } from "../../src/cluster/keys.js";
-import type { MemberRecord } from "../../src/domain/member-record.js";
 import { Session } from "../../src/cluster/session.js";
+import type { MemberRecord } from "../../src/domain/member-record.js";
 import { EtcdCluster } from "../support/etcd-cluster.js";
 import { waitFor } from "../support/wait.js";
 

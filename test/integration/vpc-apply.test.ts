@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import { failureOf } from "../../src/domain/outcome.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import { createEc2Client } from "../../src/vpc/ec2-client.js";
 import { createEc2Policy, type Ec2PolicyOptions } from "../../src/vpc/ec2-policy.js";
@@ -108,9 +109,9 @@ describe("route applier against the emulator", () => {
       [replace("10.60.2.0/24"), create("10.60.1.0/24"), remove("10.60.3.0/24", RTB2)],
       allow,
     );
-    assert.equal(outcome.stoppedByGuard, false);
+    assert.equal(outcome.stoppedByFence, false);
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.action.kind, r.ok, failureOf(r)?.code]),
       [
         ["replace", true, undefined],
         ["create", true, undefined],
@@ -138,7 +139,7 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.action.kind, r.ok, failureOf(r)?.code]),
       [
         ["create", false, "RouteAlreadyExists"],
         ["replace", true, undefined],
@@ -170,14 +171,14 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.deepEqual(
-      outcome.results.map((r) => [r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.ok, failureOf(r)?.code]),
       [
         [false, "InvalidParameterValue"],
         [false, "InvalidRouteTableID.NotFound"],
       ],
     );
     assert.match(
-      outcome.results[0]?.error ?? "",
+      failureOf(outcome.results[0])?.message ?? "",
       /different networks.*RouteAlreadyExists|different networks.*already exists/,
     );
     assert.equal(target("10.62.1.0/24"), ENI_A, "nothing changed");
@@ -216,7 +217,7 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.action.kind, r.ok, failureOf(r)?.code]),
       [
         ["create", false, "RequestLimitExceeded"],
         ["delete", true, undefined],
@@ -239,7 +240,7 @@ describe("route applier against the emulator", () => {
     const creates = [1, 2, 3, 4, 5].map((n) => create(`10.65.${n}.0/24`));
     const outcome = await applyActions(client, policy, [...creates, replace("10.65.9.0/24")], allow);
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.kind, r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.action.kind, r.ok, failureOf(r)?.code]),
       [
         ["create", false, "InternalError"],
         ["create", false, "InternalError"],
@@ -269,7 +270,7 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.equal(outcome.results[0]?.ok, false);
-    assert.equal(outcome.results[0]?.errorCode, "Ec2CallTimeout");
+    assert.equal(failureOf(outcome.results[0])?.code, "Ec2CallTimeout");
     assert.ok((outcome.results[0]?.durationMs ?? 1000) < 350, "did not wait for the slow reply");
   });
 
@@ -283,7 +284,7 @@ describe("route applier against the emulator", () => {
       allow,
     );
     assert.equal(outcome.results[0]?.ok, false);
-    assert.equal(outcome.results[0]?.errorCode, "ECONNREFUSED");
+    assert.equal(failureOf(outcome.results[0])?.code, "ECONNREFUSED");
   });
 
   it("stops as soon as the guard says no, and sends nothing after it", async () => {
@@ -296,7 +297,7 @@ describe("route applier against the emulator", () => {
       [create("10.68.1.0/24"), create("10.68.2.0/24"), create("10.68.3.0/24"), create("10.68.4.0/24")],
       guard,
     );
-    assert.equal(outcome.stoppedByGuard, true);
+    assert.equal(outcome.stoppedByFence, true);
     assert.equal(asked, 3);
     assert.deepEqual(
       outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok]),
@@ -327,9 +328,9 @@ describe("route applier against the emulator", () => {
         mayMutate: () => ++asked === 1,
       },
     );
-    assert.equal(outcome.stoppedByGuard, true);
+    assert.equal(outcome.stoppedByFence, true);
     assert.deepEqual(
-      outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok, r.errorCode]),
+      outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok, failureOf(r)?.code]),
       [["10.69.1.0/24", false, "GuardRefused"]],
     );
     assert.equal(target("10.69.1.0/24"), undefined, "the fallback CreateRoute was not sent");
@@ -340,7 +341,7 @@ describe("route applier against the emulator", () => {
         throw new Error("etcd unreachable");
       },
     });
-    assert.deepEqual(throwing, { results: [], stoppedByGuard: true });
+    assert.deepEqual(throwing, { results: [], stoppedByFence: true });
     assert.equal(calls().length, 1, "nothing sent");
   });
 
@@ -352,7 +353,7 @@ describe("route applier against the emulator", () => {
     const outcome = await applyActions(client, createEc2Policy(POLICY), [replace("10.70.1.0/24")], {
       mayMutate: () => ++asked <= 2,
     });
-    assert.equal(outcome.stoppedByGuard, true);
+    assert.equal(outcome.stoppedByFence, true);
     assert.deepEqual(calls(), [
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
@@ -372,7 +373,7 @@ describe("route applier against the emulator", () => {
       mayMutate: () => true,
       remainingMs: () => 150,
     });
-    assert.equal(tooLate.stoppedByGuard, true);
+    assert.equal(tooLate.stoppedByFence, true);
     assert.deepEqual(calls(), [], "nothing sent with 150 ms left");
     assert.deepEqual(metered, [], "a refused attempt is not an EC2 call in the metrics");
 

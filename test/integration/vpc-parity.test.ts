@@ -9,11 +9,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { VpcrouterConfig } from "../../src/config/schema.js";
 import { planReconcile } from "../../src/decide/plan.js";
-import { Leadership, type ReconcileReport } from "../../src/leader/leadership.js";
+import { failureOf } from "../../src/domain/outcome.js";
+import type { StatusRecord } from "../../src/domain/status-record.js";
+import { Leadership } from "../../src/leader/leadership.js";
+import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import type { RouteSpec } from "../../src/route-spec/route-spec.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
 import { emulatorAwsSettings } from "../support/aws-settings.js";
@@ -375,11 +377,11 @@ describe("source/destination check", () => {
     const port = portFor(emulator);
     const resolved = [...(await port.resolveRouters(["198.18.0.10"])).values()];
     const refused = await port.disableSourceDestCheck(resolved, { mayMutate: () => false });
-    assert.deepEqual(refused, { results: [], stoppedByGuard: true });
+    assert.deepEqual(refused, { results: [], stoppedByFence: true });
     emulator.mutate({ op: "delete-network-interface", networkInterfaceId: "eni-0checked" });
     const failed = await port.disableSourceDestCheck(resolved, ALLOW);
     assert.equal(failed.results[0]?.ok, false);
-    assert.equal(failed.results[0]?.errorCode, "InvalidNetworkInterfaceID.NotFound");
+    assert.equal(failureOf(failed.results[0])?.code, "InvalidNetworkInterfaceID.NotFound");
     assert.equal(emulator.log().filter((e) => e.action === "ModifyNetworkInterfaceAttribute").length, 1);
   });
 });
@@ -407,12 +409,12 @@ describe("EC2 failing every call", () => {
     };
     const applied = await port.apply([action], ALLOW);
     assert.deepEqual(
-      applied.results.map((r) => [r.ok, r.errorCode]),
+      applied.results.map((r) => [r.ok, failureOf(r)?.code]),
       [[false, "InternalError"]],
     );
     const fixed = await port.disableSourceDestCheck([router], ALLOW);
     assert.deepEqual(
-      fixed.results.map((r) => [r.ok, r.errorCode]),
+      fixed.results.map((r) => [r.ok, failureOf(r)?.code]),
       [[false, "InternalError"]],
     );
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
+import { failureOf } from "../../src/domain/outcome.js";
 import { createEc2VpcPort, type Ec2VpcPort } from "../../src/vpc/ec2-vpc-port.js";
 import { emulatorAwsSettings } from "../support/aws-settings.js";
 import {
@@ -110,7 +111,7 @@ describe("EC2 VPC port", () => {
       ],
       { mayMutate: () => true },
     );
-    assert.equal(outcome.results[0]?.errorCode, "InvalidNetworkInterfaceID.NotFound");
+    assert.equal(failureOf(outcome.results[0])?.code, "InvalidNetworkInterfaceID.NotFound");
     assert.equal((await port.resolveRouters([ip])).get(ip)?.networkInterfaceId, "eni-0replacement");
   });
 });

@@ -54,7 +54,7 @@ async function emulatedVpc(scenario: Scenario): Promise<ScenarioVpc & { close():
     readRouteTables: (routers) => port.readRouteTables(routers),
     async apply(actions) {
       const outcome = await port.apply(actions, { mayMutate: () => true });
-      assert.equal(outcome.stoppedByGuard, false);
+      assert.equal(outcome.stoppedByFence, false);
       const failures = outcome.results.filter((result) => !result.ok);
       assert.deepEqual(failures, [], "every EC2 change succeeded");
       assert.equal(outcome.results.length, actions.length);

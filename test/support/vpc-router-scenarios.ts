@@ -9,10 +9,10 @@
  * applying it. Where we deliberately differ from vpc-router, the step says so and why.
  */
 import assert from "node:assert/strict";
+import { nextManagedCidrs } from "../../src/decide/managed-cidrs.js";
 import { type PlanInput, planReconcile } from "../../src/decide/plan.js";
 import type { Plan, RouteAction } from "../../src/domain/route-action.js";
 import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
-import { nextManagedCidrs } from "../../src/leader/status-record.js";
 import type { RouteSpec } from "../../src/route-spec/route-spec.js";
 import { type DemoRouter, demoRouteTableId, demoWorld } from "./ec2-emulator/index.js";
 import type { WorldSpec } from "./ec2-emulator/world-spec.js";

@@ -20,8 +20,8 @@ import {
   currentRoutes,
   serverVersionLine,
 } from "../../src/api/vpc-router-views.js";
-import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Route, RouterEni, RouteTable } from "../../src/domain/route-table.js";
+import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Replica } from "../../src/replica/replica.js";
 
 // Compile-time check: a real Replica is what vpcRouterStateOf reads.

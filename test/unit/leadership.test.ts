@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
-import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
+import type { RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
+import { failureOf } from "../../src/domain/outcome.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
-import type { ChangeResult, SourceDestCheckResult, VpcPort } from "../../src/domain/vpc-port.js";
-import {
-  isPermanentFixFailure,
-  type LeaderInputs,
-  Leadership,
-  type ReconcileReport,
-} from "../../src/leader/leadership.js";
+import type { StatusRecord } from "../../src/domain/status-record.js";
+import type { VpcPort } from "../../src/domain/vpc-port.js";
+import { Leadership } from "../../src/leader/leadership.js";
+import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-pass.js";
+import { toFailure } from "../../src/vpc/ec2-errors.js";
 import { waitFor } from "../support/wait.js";
 
 const CIDR = "10.55.16.0/24";
@@ -64,13 +63,13 @@ class FakeVpc implements VpcPort {
     routers: readonly RouterEni[],
     guard: { mayMutate(): boolean | Promise<boolean> },
   ) {
-    const results: SourceDestCheckResult[] = [];
+    const results: SourceDestFixOutcome[] = [];
     for (const router of routers) {
-      if (!(await guard.mayMutate())) return { results, stoppedByGuard: true };
+      if (!(await guard.mayMutate())) return { results, stoppedByFence: true };
       const base = { networkInterfaceId: router.networkInterfaceId, routerIps: [router.ip], durationMs: 0 };
       if (this.failingFixes > 0) {
         this.failingFixes--;
-        results.push({ ...base, ok: false, error: "boom", errorCode: this.failingFixCode });
+        results.push({ ...base, ok: false, failure: toFailure(new Error("boom"), this.failingFixCode) });
         continue;
       }
       this.checkFixes.push(router.networkInterfaceId);
@@ -79,12 +78,12 @@ class FakeVpc implements VpcPort {
       );
       results.push({ ...base, ok: true });
     }
-    return { results, stoppedByGuard: false };
+    return { results, stoppedByFence: false };
   }
   async apply(actions: readonly RouteAction[], guard: { mayMutate(): boolean | Promise<boolean> }) {
-    const results: ChangeResult[] = [];
+    const results: RouteChangeOutcome[] = [];
     for (const action of actions) {
-      if (!(await guard.mayMutate())) return { results, stoppedByGuard: true };
+      if (!(await guard.mayMutate())) return { results, stoppedByFence: true };
       this.mutations.push(action);
       this.tables = this.tables.map((table) =>
         table.routeTableId !== action.routeTableId || action.kind === "delete"
@@ -103,7 +102,7 @@ class FakeVpc implements VpcPort {
       );
       results.push({ action, ok: true, durationMs: 0 });
     }
-    return { results, stoppedByGuard: false };
+    return { results, stoppedByFence: false };
   }
 }
 
@@ -258,7 +257,7 @@ describe("Leadership", () => {
     leadership.update({ spec, failure: r10Failed });
     await waitFor(() => reports.some((r) => r.stoppedByFence), { timeoutMs: 2000 });
     assert.equal(vpc.mutations.length, 0);
-    assert.equal(leadership.mayMutate(), false);
+    assert.equal(leadership.fence.mayMutate(), false);
     await leadership.stop();
   });
 
@@ -327,7 +326,7 @@ describe("Leadership", () => {
     leadership.start();
     await waitFor(() => reading, { timeoutMs: 2000 });
     await leadership.stop();
-    assert.equal(leadership.mayMutate(), false);
+    assert.equal(leadership.fence.mayMutate(), false);
   });
 
   it("does nothing after stop()", async () => {
@@ -472,33 +471,11 @@ describe("Leadership", () => {
     await leadership.stop();
     assert.equal(reports.length, 4, "a permanent refusal schedules no retry of its own");
     assert.deepEqual(
-      reports.map((r) => r.sourceDestFixes?.map((f) => f.errorCode) ?? []),
+      reports.map((r) => r.sourceDestFixes?.map((f) => failureOf(f)?.code) ?? []),
       [["UnauthorizedOperation"], [], [], ["UnauthorizedOperation"]],
       "refused, not asked again at every reconcile, asked again after the pause",
     );
     const errors = lines.filter((l) => l.msg.startsWith("could not disable source/destination check"));
     assert.equal(errors.length, 1, "logged once per ENI and error code");
   });
-});
-
-describe("isPermanentFixFailure", () => {
-  const result = (errorCode: string): SourceDestCheckResult => ({
-    networkInterfaceId: "eni-1",
-    routerIps: ["198.18.0.10"],
-    ok: false,
-    errorCode,
-    durationMs: 0,
-  });
-  for (const code of ["UnauthorizedOperation", "AuthFailure", "InvalidNetworkInterfaceID.NotFound"]) {
-    it(`${code} is permanent`, () => assert.equal(isPermanentFixFailure(result(code)), true));
-  }
-  for (const code of [
-    "RequestLimitExceeded",
-    "InternalError",
-    "Ec2CallTimeout",
-    "CircuitOpen",
-    "ECONNRESET",
-  ]) {
-    it(`${code} is retried`, () => assert.equal(isPermanentFixFailure(result(code)), false));
-  }
 });

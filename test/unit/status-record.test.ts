@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { nextManagedCidrs } from "../../src/decide/managed-cidrs.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { RouteTable } from "../../src/domain/route-table.js";
-import { nextManagedCidrs, nextStatus } from "../../src/leader/status-record.js";
+import { nextStatus, type RecordedPass } from "../../src/leader/status-record.js";
 
 const table: RouteTable = {
   routeTableId: "rtb-1",
@@ -48,7 +49,7 @@ describe("nextStatus", () => {
     at: "2026-01-01T00:00:00.000Z",
   };
   /** A reconcile that replaced one route successfully. */
-  const applied = {
+  const applied: RecordedPass = {
     plan: { actions: [replace], warnings: [] },
     tables: [table],
     results: [{ action: replace, ok: true, durationMs: 3 }],
@@ -58,7 +59,7 @@ describe("nextStatus", () => {
   it("records the plan and the apply when the plan had actions", () => {
     const status = nextStatus({
       ...base,
-      outcome: applied,
+      pass: applied,
     });
     assert.deepEqual(status.lastPlan, { at: base.at, actions: [replace] });
     assert.deepEqual(status.lastApply?.changes, [{ action: replace, ok: true, error: undefined }]);
@@ -72,14 +73,14 @@ describe("nextStatus", () => {
   it("is unchanged by a steady-state reconcile at a later time (nothing to write)", () => {
     const first = nextStatus({
       ...base,
-      outcome: applied,
+      pass: applied,
     });
     const stored = JSON.parse(JSON.stringify(first));
     const later = nextStatus({
       ...base,
       previous: stored,
       at: "2026-01-01T00:05:00.000Z",
-      outcome: { plan: { actions: [], warnings: [] }, tables: [table], results: [], stoppedByFence: false },
+      pass: { plan: { actions: [], warnings: [] }, tables: [table], results: [], stoppedByFence: false },
     });
     assert.equal(JSON.stringify(later), JSON.stringify(stored));
   });
@@ -87,7 +88,7 @@ describe("nextStatus", () => {
   it("formats plan warnings with CIDR and table", () => {
     const status = nextStatus({
       ...base,
-      outcome: {
+      pass: {
         plan: {
           actions: [],
           warnings: [{ routeTableId: "rtb-1", destinationCidrBlock: "10.1.0.0/16", message: "all failed" }],

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import type { RouteAction } from "../../src/domain/route-action.js";
-import type { ReconcileReport } from "../../src/leader/leadership.js";
+import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { type ObservableReplica, observeReplica } from "../../src/telemetry/observe-replica.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 

@@ -5,9 +5,11 @@ import {
   Ec2CallTimeoutError,
   Ec2CircuitOpenError,
   ec2ErrorCode,
+  isRetryableEc2Error,
   isThrottlingError,
-  isTransientEc2Error,
+  toFailure,
 } from "../../src/vpc/ec2-errors.js";
+import { GuardRefused } from "../../src/vpc/guarded-call.js";
 
 /** The shape of an SDK service exception (name = EC2 error code, HTTP status in $metadata). */
 function sdkError(code: string, status: number): Error {
@@ -43,7 +45,7 @@ describe("ec2ErrorCode", () => {
   });
 });
 
-describe("isTransientEc2Error", () => {
+describe("isRetryableEc2Error", () => {
   it("is true for throttling, 5xx, network errors and our call timeout", () => {
     for (const error of [
       sdkError("RequestLimitExceeded", 503),
@@ -55,7 +57,7 @@ describe("isTransientEc2Error", () => {
       new Ec2CallTimeoutError("DescribeRouteTables", 50),
       Object.assign(new Error("socket timeout"), { name: "TimeoutError" }),
     ]) {
-      assert.equal(isTransientEc2Error(error), true, ec2ErrorCode(error));
+      assert.equal(isRetryableEc2Error(error), true, ec2ErrorCode(error));
     }
   });
   it("is false for client errors, an open circuit and programming errors", () => {
@@ -66,11 +68,42 @@ describe("isTransientEc2Error", () => {
       new Ec2CircuitOpenError("CreateRoute"),
       new TypeError("undefined is not a function"),
     ]) {
-      assert.equal(isTransientEc2Error(error), false, ec2ErrorCode(error));
+      assert.equal(isRetryableEc2Error(error), false, ec2ErrorCode(error));
     }
   });
   it("recognises throttling codes even with a 400 status", () => {
     assert.equal(isThrottlingError(sdkError("ThrottlingException", 400)), true);
     assert.equal(isThrottlingError(sdkError("InternalError", 500)), false);
+  });
+});
+
+describe("toFailure", () => {
+  // Refusals that retrying soon cannot cure: the leader asks again only after a pause (e.g. a missing IAM permission).
+  for (const code of ["UnauthorizedOperation", "AuthFailure", "InvalidNetworkInterfaceID.NotFound"]) {
+    it(`${code} is permanent`, () => assert.equal(toFailure(sdkError(code, 400)).kind, "permanent"));
+  }
+  for (const error of [
+    sdkError("RequestLimitExceeded", 503),
+    sdkError("InternalError", 500),
+    new Ec2CallTimeoutError("ModifyNetworkInterfaceAttribute", 100),
+    new Ec2CircuitOpenError("ModifyNetworkInterfaceAttribute"),
+    socketError("ECONNRESET"),
+  ]) {
+    it(`${ec2ErrorCode(error)} is transient (retried)`, () =>
+      assert.equal(toFailure(error).kind, "transient"));
+  }
+  it("a fence refusal is fenced, with its own code and message", () => {
+    assert.deepEqual(toFailure(new GuardRefused()), {
+      code: "GuardRefused",
+      message: "the leadership check refused the mutation",
+      kind: "fenced",
+    });
+  });
+  it("reports the code the caller knows better (a fallback's), with the error's message", () => {
+    assert.deepEqual(toFailure(new Error("ReplaceRoute: x; then CreateRoute: y"), "InvalidParameterValue"), {
+      code: "InvalidParameterValue",
+      message: "ReplaceRoute: x; then CreateRoute: y",
+      kind: "transient",
+    });
   });
 });

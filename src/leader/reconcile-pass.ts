@@ -1,0 +1,170 @@
+/**
+ * One reconcile pass of the leader, level-triggered (docs/DESIGN.md, safety rules 2–5): read the
+ * VPC, plan, fence, apply, verify, record. A function from inputs to a report, one step per line.
+ */
+import type { Logger } from "pino";
+import { planReconcile } from "../decide/plan.js";
+import type { FailureView } from "../decide/quorum.js";
+import {
+  type BatchOutcome,
+  NOTHING_DONE,
+  type RouteChangeOutcome,
+  type SourceDestFixOutcome,
+} from "../domain/outcome.js";
+import type { Plan } from "../domain/route-action.js";
+import type { RouterEni, RouteTable } from "../domain/route-table.js";
+import type { StatusRecord } from "../domain/status-record.js";
+import type { VpcPort } from "../domain/vpc-port.js";
+import { type RevisionedSpec, routerIpsOf, type SpecError } from "../route-spec/route-spec.js";
+import { logRouteChange, type PlanWarningLog } from "./pass-logs.js";
+import type { SourceDestCheckChore } from "./source-dest-chore.js";
+import { withFixedChecks } from "./source-dest-chore.js";
+import type { StatusRecorder } from "./status-recorder.js";
+import type { TermFence } from "./term-fence.js";
+
+/** What the leader knows of the cluster at one moment (from the latest snapshot). */
+export interface LeaderInputs {
+  readonly spec?: RevisionedSpec;
+  readonly specError?: SpecError;
+  readonly failure: FailureView;
+  /** The status record as last read from etcd (managed CIDRs survive leader changes there). */
+  readonly status?: StatusRecord;
+}
+
+/** How the planner treats routes (settings `reconcile.*`). */
+export interface PlanSettings {
+  readonly prune: "managed" | "all";
+  readonly ignoreRoutes: readonly string[];
+  /** Let an empty spec `{}` delete routes (setting `reconcile.allowEmptySpec`); default false. */
+  readonly allowEmptySpec?: boolean;
+}
+
+/** What one reconcile pass did. */
+export interface ReconcileReport {
+  readonly reason: string;
+  /** ISO 8601 time the pass started. */
+  readonly at: string;
+  readonly durationMs: number;
+  readonly plan?: Plan;
+  readonly results: readonly RouteChangeOutcome[];
+  readonly stoppedByFence: boolean;
+  /** The route tables as read after the pass's changes. */
+  readonly tables?: readonly RouteTable[];
+  /** The spec's routers as resolved (source/destination check as it is after any fix). */
+  readonly routers?: readonly RouterEni[];
+  /** Source/destination checks this pass tried to disable. */
+  readonly sourceDestFixes?: readonly SourceDestFixOutcome[];
+  readonly error?: string;
+}
+
+/** The term's collaborators a pass works with. */
+export interface PassContext {
+  readonly vpc: VpcPort;
+  readonly fence: TermFence;
+  readonly recorder: StatusRecorder;
+  readonly chore: SourceDestCheckChore;
+  readonly warnings: PlanWarningLog;
+  readonly settings: PlanSettings;
+  readonly logger: Logger;
+  /** Monotonic clock, ms. */
+  readonly now: () => number;
+}
+
+/**
+ * Runs one pass. Never throws: an EC2 or etcd error ends the pass with `error` set (the leader
+ * retries it). After the fence has ended the term, no mutation is sent, the verifying read and the
+ * status write are skipped, and an error is expected and logged at debug level only.
+ * @param reason why the pass runs (e.g. `failures changed`), for logs, the report and traces
+ */
+export async function runReconcilePass(
+  reason: string,
+  inputs: LeaderInputs,
+  context: PassContext,
+): Promise<ReconcileReport> {
+  const { vpc, fence, recorder, chore, logger } = context;
+  const started = context.now();
+  const at = new Date().toISOString();
+  const done = (rest: Omit<ReconcileReport, "reason" | "at" | "durationMs">): ReconcileReport => ({
+    reason,
+    at,
+    durationMs: context.now() - started,
+    ...rest,
+  });
+  try {
+    if (!inputs.spec) {
+      if (!fence.isEnded) await recorder.record(inputs, undefined, at);
+      return done({ results: [], stoppedByFence: false });
+    }
+    // Read: routers first, since which route tables are managed may depend on the routers' subnets.
+    const resolved = await vpc.resolveRouters(routerIpsOf(inputs.spec.spec));
+    const tables = await vpc.readRouteTables(resolved);
+    const routers = [...resolved.values()];
+    const checksToFix = chore.select(routers);
+    // Plan.
+    const plan = planReconcile({
+      spec: inputs.spec.spec,
+      failed: inputs.failure.confirmed,
+      questionable: inputs.failure.questionable,
+      tables,
+      routers: resolved,
+      managedCidrs: new Set(inputs.status?.managedCidrs ?? []),
+      options: { ...context.settings, allowEmptySpec: context.settings.allowEmptySpec ?? false },
+    });
+    context.warnings.log(plan.warnings);
+    if (plan.actions.length === 0 && checksToFix.length === 0) {
+      const pass = { plan, tables, ...NOTHING_DONE };
+      if (!fence.isEnded) await recorder.record(inputs, pass, at, routers);
+      return done({ ...pass, routers });
+    }
+    // Fence.
+    const verdict = await fence.confirm();
+    if (verdict !== "holds") {
+      logger.warn({ term: fence.term, verdict }, `not mutating: ${FENCE_REFUSALS[verdict]}`);
+      return done({ plan, results: [], stoppedByFence: true, tables, routers });
+    }
+    // Apply: route changes first (failovers lead the plan), then the source/destination checks.
+    if (plan.actions.length > 0) logger.info({ reason, actions: plan.actions }, "applying route changes");
+    const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard));
+    for (const change of changes.results) logRouteChange(logger, change);
+    chore.record(fixes.results);
+    const routersNow = withFixedChecks(routers, fixes.results);
+    // Verify: read the tables again (skipped once the term ended: a slow read must not hold up the hand-over).
+    const after =
+      plan.actions.length === 0 || fence.isEnded
+        ? tables
+        : await vpc.readRouteTables(resolved).catch(() => tables);
+    const pass = {
+      plan,
+      tables: after,
+      results: changes.results,
+      stoppedByFence: changes.stoppedByFence || fixes.stoppedByFence,
+    };
+    // Record.
+    if (!fence.isEnded) await recorder.record(inputs, pass, at, routersNow);
+    return done({ ...pass, routers: routersNow, sourceDestFixes: fixes.results });
+  } catch (error) {
+    if (fence.isEnded) logger.debug({ err: error, reason }, "reconcile ended after leadership");
+    else logger.error({ err: error, reason }, "reconcile failed");
+    return done({ results: [], stoppedByFence: false, error: (error as Error).message });
+  }
+}
+
+const FENCE_REFUSALS = {
+  "deadline passed": "the lease may have expired (local deadline passed)",
+  "term gone": "the leader key no longer holds this term",
+} as const;
+
+/** The route changes, then (unless the fence stopped them) the source/destination fixes. */
+async function applyAll(
+  vpc: VpcPort,
+  plan: Plan,
+  checksToFix: readonly RouterEni[],
+  guard: Parameters<VpcPort["apply"]>[1],
+): Promise<{ changes: BatchOutcome<RouteChangeOutcome>; fixes: BatchOutcome<SourceDestFixOutcome> }> {
+  const changes = plan.actions.length > 0 ? await vpc.apply(plan.actions, guard) : NOTHING_DONE;
+  const fixes =
+    checksToFix.length > 0 && !changes.stoppedByFence
+      ? await vpc.disableSourceDestCheck(checksToFix, guard)
+      : NOTHING_DONE;
+  return { changes, fixes };
+}

@@ -1,0 +1,108 @@
+/**
+ * The leader's term fence (docs/DESIGN.md, safety rule 2): the etcd check that its election key
+ * still holds its term, and the local lease deadline, through which every EC2 mutation passes.
+ */
+import type { ClusterStore } from "../cluster/cluster-store.js";
+import type { Session } from "../cluster/session.js";
+import type { Candidate } from "../cluster/snapshot.js";
+import type { MutationGuard } from "../domain/mutation-guard.js";
+
+/** The lease facts the local deadline needs (implemented by Session). */
+export type LeaseClock = Pick<Session, "isLost" | "validUntil">;
+
+/** The etcd transaction the term check needs (implemented by ClusterStore). */
+export type TermStore = Pick<ClusterStore, "holdsTerm">;
+
+/** Why the fence refused a batch, or `holds` when it may go ahead. */
+export type FenceVerdict = "holds" | "deadline passed" | "term gone";
+
+/**
+ * One term's fence. Two checks bound the stale-leader window, since etcd locks cannot fence an
+ * external system by themselves (etcd's docs; Jepsen's etcd 3.4.3 analysis, 2020):
+ *
+ * - the **term check**: one etcd transaction comparing the election key's create revision with the
+ *   term, before every batch of mutations ({@link confirm});
+ * - the **local deadline**: last acknowledged keep-alive + TTL − `safetyMarginMs` on the monotonic
+ *   clock, asked before every single attempt ({@link guard}).
+ *
+ * {@link end} closes the fence for good and waits for the batch in flight, so that once it returns no
+ * EC2 mutation of this term is in flight and none will start.
+ */
+export class TermFence {
+  private ended = false;
+  private inFlight: Promise<void> | undefined;
+
+  /** The guard the EC2 layer asks before every attempt (retries and fallbacks included). */
+  readonly guard: MutationGuard = {
+    mayMutate: () => this.mayMutate(),
+    remainingMs: () => this.remainingMs(),
+  };
+
+  /**
+   * @param candidate this replica's election key; its create revision is the term
+   * @param safetyMarginMs mutations stop this long before the lease could have expired, ms
+   * @param now monotonic clock, ms (the session's deadline uses the same clock)
+   */
+  constructor(
+    readonly candidate: Candidate,
+    private readonly session: LeaseClock,
+    private readonly store: TermStore,
+    private readonly safetyMarginMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The term: the create revision of this leader's election key. */
+  get term(): string {
+    return this.candidate.createRevision;
+  }
+
+  /** True once {@link end} was called: the term is over or ending. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Time left before the local deadline, ms (negative once passed). */
+  remainingMs(): number {
+    return this.session.validUntil() - this.safetyMarginMs - this.now();
+  }
+
+  /** True while this leader may still mutate EC2: not ended, lease not lost, local deadline ahead. */
+  mayMutate(): boolean {
+    return !this.ended && !this.session.isLost && this.remainingMs() > 0;
+  }
+
+  /**
+   * The batch fence: the local deadline, then the term check in one etcd transaction, then the
+   * deadline again (the transaction may have taken long). Never throws: an etcd error is "term gone".
+   */
+  async confirm(): Promise<FenceVerdict> {
+    if (!this.mayMutate()) return "deadline passed";
+    const holds = await this.store.holdsTerm(this.candidate).catch(() => false);
+    if (!holds) return "term gone";
+    return this.mayMutate() ? "holds" : "deadline passed";
+  }
+
+  /**
+   * Runs one batch of mutations and tracks it, so that {@link end} can wait for it.
+   * @returns what `batch` returns
+   */
+  async mutate<T>(batch: (guard: MutationGuard) => Promise<T>): Promise<T> {
+    const running = batch(this.guard);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight = settled;
+    try {
+      return await running;
+    } finally {
+      if (this.inFlight === settled) this.inFlight = undefined;
+    }
+  }
+
+  /** Closes the fence: no attempt starts after this; resolves once the batch in flight, if any, is done. */
+  async end(): Promise<void> {
+    this.ended = true;
+    await this.inFlight;
+  }
+}
