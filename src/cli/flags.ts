@@ -1,12 +1,6 @@
 /**
- * The configuration flags of flag-table.ts as commander options, and the values given mapped onto
- * setting paths. Values stay text: the configuration loader coerces and validates them like
- * environment variables, so a bad flag value is reported with the setting it sets.
- *
- * vpc-router 1.8's options are accepted unchanged beside ours: its short options are the short
- * form of our flag of the same name (`-p, --port`), and each of its underscore spellings
- * (`--tcp_check_port`) becomes a hidden flag of its own that sets the same setting. Giving two
- * spellings of one setting with different values is an error.
+ * The flags of flag-table.ts as commander options, and the values given mapped onto setting paths
+ * (as text: the loader coerces and validates them like environment variables).
  */
 import { Option } from "commander";
 import { ConfigError, type ConfigSources } from "../config/load.js";
@@ -31,7 +25,9 @@ const PROBE_INTERVAL_PATH: SettingPath = "probe.intervalMs";
 
 /**
  * The spellings of a flag: ours first, then each vpc-router spelling, hidden, with the same value
- * placeholder, e.g. `--tcp-check-port <port>` and `--tcp_check_port <port>`.
+ * placeholder, e.g. `--tcp-check-port <port>` and `--tcp_check_port <port>`. So vpc-router 1.8's
+ * options are accepted unchanged beside ours (its short options are the short form of our flag of
+ * the same name, `-p, --port`); two spellings of one setting with different values are an error.
  */
 export function spellingsOf(flag: FlagDeclaration): FlagSpelling[] {
   const placeholder = / [<[].*$/.exec(flag.flags)?.[0] ?? "";
