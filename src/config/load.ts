@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import convict from "convict";
 import { normaliseIgnoredCidr } from "../route-spec/ignored-cidr.js";
 import { crossSettingProblems } from "./constraints.js";
-import { SETTING_PATHS } from "./paths.js";
+import { isSettingPath, type SettingPath } from "./paths.js";
 import { configSchema, type VpcrouterConfig } from "./schema.js";
 
 /** A configuration that cannot be used. `message` names each offending setting and its problem. */
@@ -46,7 +46,8 @@ export interface ConfigSources {
 
 /** What a {@link ConfigSources.derive} hook contributes. */
 export interface DerivedSettings {
-  readonly values: Readonly<Record<string, unknown>>;
+  /** Values by setting path, e.g. `{ "probe.intervalMs": 2000 }`. */
+  readonly values: Readonly<Partial<Record<SettingPath, unknown>>>;
   readonly problems: readonly string[];
 }
 
@@ -55,7 +56,7 @@ export interface DerivedSettings {
  * plugin_framework `load_plugin`), put after the setting name so that operators who grep for
  * vpc-router's messages find ours: e.g. `api.port: Invalid listen port: must be an integer …`.
  */
-const VPC_ROUTER_WORDING: Readonly<Record<string, string>> = {
+const VPC_ROUTER_WORDING: Readonly<Partial<Record<SettingPath, string>>> = {
   "api.port": "Invalid listen port",
   "probe.health": "Unknown health-check plugin",
   "probe.tcpCheckPort": "Invalid port for the TCP health-test",
@@ -83,8 +84,9 @@ export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
   if (sources.file !== undefined) config.load(readJsonObject(sources.file));
   for (const [path, value] of Object.entries(sources.overrides ?? {})) {
     if (value === undefined) continue;
-    if (!SETTING_PATHS.includes(path)) throw new ConfigError([`${path}: unknown setting`]);
-    config.set(path, value);
+    if (!isSettingPath(path)) throw new ConfigError([`${path}: unknown setting`]);
+    // Text or typed: the setting's format coerces text, so `value` need not have the value's type.
+    config.set<string>(path, value);
   }
   const derived = sources.derive?.(config.getProperties()) ?? { values: {}, problems: [] };
   for (const [path, value] of Object.entries(derived.values)) config.set(path, value);

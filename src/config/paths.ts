@@ -1,34 +1,27 @@
 /**
- * The dotted paths of all settings (`"probe.intervalMs"`, …) and their environment variable names.
+ * The dotted paths of all settings (`"probe.intervalMs"`, …), typed and listed, and their
+ * environment variable names.
  */
-import { configSchema } from "./schema.js";
+import { type LeafPathOf, settingPathsOf, type ValueAtPath } from "./declaration.js";
+import { SETTINGS, type VpcrouterConfig } from "./schema.js";
 
-function collectLeafPaths(node: unknown, prefix: string, into: string[]): void {
-  if (typeof node !== "object" || node === null) return;
-  if ("default" in node) {
-    into.push(prefix);
-    return;
-  }
-  for (const [key, child] of Object.entries(node)) {
-    collectLeafPaths(child, prefix === "" ? key : `${prefix}.${key}`, into);
-  }
-}
+export { envNameOf } from "./declaration.js";
 
-/** Every setting path of the schema in declaration order, e.g. `["replica.id", "replica.zone", …]`. */
-export const SETTING_PATHS: readonly string[] = (() => {
-  const paths: string[] = [];
-  collectLeafPaths(configSchema, "", paths);
-  return paths;
-})();
+/** The dotted path of one setting, e.g. `"probe.intervalMs"`; a misspelt path fails to compile. */
+export type SettingPath = LeafPathOf<VpcrouterConfig>;
+
+/** The value type of the setting at `Path`, e.g. `SettingValue<"log.level">` is `LogLevel`. */
+export type SettingValue<Path extends SettingPath> = ValueAtPath<VpcrouterConfig, Path>;
 
 /**
- * The environment variable of a setting: `VPCROUTER_` + the path in upper snake case.
- * @param path - e.g. `"probe.intervalMs"`.
- * @returns e.g. `"VPCROUTER_PROBE_INTERVAL_MS"`.
+ * Every setting path in declaration order, e.g. `["replica.id", "replica.zone", …]`: the settings
+ * of SETTINGS, which are exactly the leaves of {@link VpcrouterConfig}.
  */
-export function envNameOf(path: string): string {
-  return `VPCROUTER_${path
-    .split(".")
-    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
-    .join("_")}`;
+export const SETTING_PATHS = settingPathsOf(SETTINGS) as readonly SettingPath[];
+
+const KNOWN_PATHS: ReadonlySet<string> = new Set(SETTING_PATHS);
+
+/** Whether `path` names a setting (e.g. a path from a caller's overrides). */
+export function isSettingPath(path: string): path is SettingPath {
+  return KNOWN_PATHS.has(path);
 }

@@ -4,9 +4,10 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import convict from "convict";
+import { Setting } from "../../src/config/declaration.js";
 import { ConfigError, loadConfig, REDACTED, redactedConfig } from "../../src/config/load.js";
-import { envNameOf, SETTING_PATHS } from "../../src/config/paths.js";
-import { configSchema } from "../../src/config/schema.js";
+import { envNameOf, isSettingPath, SETTING_PATHS } from "../../src/config/paths.js";
+import { configSchema, SETTINGS } from "../../src/config/schema.js";
 
 let dir: string;
 
@@ -460,6 +461,17 @@ describe("environment variable names", () => {
     assert.equal(SETTING_PATHS.length, 44);
   });
 
+  it("no setting declares its env: the schema builder derives every one", () => {
+    for (const path of SETTING_PATHS) {
+      let node: unknown = SETTINGS;
+      for (const segment of path.split(".")) node = (node as Record<string, unknown>)[segment];
+      assert.ok(node instanceof Setting, `${path} is not a declared setting`);
+      assert.ok(!("env" in node), `${path} declares an env`);
+    }
+    const names = SETTING_PATHS.map(envNameOf);
+    assert.equal(new Set(names).size, names.length, "two settings share an environment variable");
+  });
+
   it("config/README.md documents every variable", async () => {
     const readme = await readFile(new URL("../../config/README.md", import.meta.url), "utf8");
     for (const path of SETTING_PATHS) {
@@ -468,5 +480,38 @@ describe("environment variable names", () => {
         `${envNameOf(path)} missing from config/README.md`,
       );
     }
+  });
+});
+
+describe("setting paths", () => {
+  it("SETTING_PATHS lists the convict schema's leaves in declaration order", () => {
+    const leaves: string[] = [];
+    const walk = (node: object, prefix: string): void => {
+      for (const [key, child] of Object.entries(node)) {
+        const path = prefix === "" ? key : `${prefix}.${key}`;
+        if ("default" in child) leaves.push(path);
+        else walk(child, path);
+      }
+    };
+    walk(configSchema, "");
+    assert.deepEqual(SETTING_PATHS, leaves);
+    assert.deepEqual(SETTING_PATHS.slice(0, 3), ["replica.id", "replica.zone", "etcd.endpoints"]);
+  });
+
+  it("isSettingPath knows the leaves only", () => {
+    assert.ok(isSettingPath("probe.intervalMs"));
+    assert.ok(isSettingPath("etcd.password"));
+    assert.ok(!isSettingPath("probe"));
+    assert.ok(!isSettingPath("probe.intervall"));
+    assert.ok(!isSettingPath("toString"));
+  });
+
+  it("keeps etcd.password sensitive, and only it", () => {
+    const sensitive = SETTING_PATHS.filter((path) => {
+      let node: unknown = configSchema;
+      for (const segment of path.split(".")) node = (node as Record<string, unknown>)[segment];
+      return typeof node === "object" && node !== null && "sensitive" in node && node.sensitive === true;
+    });
+    assert.deepEqual(sensitive, ["etcd.password"]);
   });
 });
