@@ -14,10 +14,17 @@ import type { MemberRecord } from "./domain/member-record.js";
 import { createProbe } from "./probe/create-probe.js";
 import { HealthMonitor } from "./probe/health-monitor.js";
 import { Replica } from "./replica/replica.js";
+import type { ReplicaState } from "./replica/replica-state.js";
 import type { SpecReading } from "./spec-source/spec-source.js";
 import { startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
+import {
+  IMDS_TIMEOUT_MS,
+  RECONCILE_RETRY_DELAY_MS,
+  RESYNC_INTERVAL_MS,
+  SESSION_RETRY_MS,
+} from "./timings.js";
 import { VERSION } from "./version.js";
 import { givenRegion, needsInstanceIdentity, resolveAwsTarget } from "./vpc/aws-target.js";
 import { sdkChainRegion } from "./vpc/ec2-client.js";
@@ -31,9 +38,6 @@ export class StartupConfigError extends Error {
     this.name = "StartupConfigError";
   }
 }
-
-/** How long the instance metadata service may take to name the region and VPC at start, ms. */
-const IMDS_TIMEOUT_MS = 2000;
 
 /** A running replica with its API; `stop()` shuts it down gracefully. */
 export interface Daemon {
@@ -85,9 +89,9 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   const vpc = createEc2VpcPort(aws, log);
   vpc.policy.onCall((event) => instruments.ec2Calls.add(1, { action: event.action, outcome: event.outcome }));
 
-  // The API listens first (its port may be 0 in tests), then the member record names it.
-  let replica: Replica | undefined;
-  let member: MemberRecord | undefined;
+  // The API listens first (its port may be 0 in tests), then the member record names it. Until the
+  // replica exists the API answers from no state; then from the last state the replica pushed.
+  let state: ReplicaState | undefined;
   const startedAt = new Date().toISOString();
   // What GET / shows as vpc-router's params: the configuration in force, detected region/VPC included.
   const shownConfig = redactedConfig({ ...config, aws });
@@ -96,24 +100,24 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   const api = createApiServer(
     {
       status: () =>
-        replica && member
-          ? { ...buildStatusView(replica, member), ec2: { breakers: vpc.breakerStates() } }
+        state
+          ? { ...buildStatusView(state, monitor), ec2: { breakers: vpc.breakerStates() } }
           : { role: "starting" },
-      specInForce: () => replica?.spec.inForce,
+      specInForce: () => state?.spec.inForce,
       putSpec: (json) => store.putSpec(json),
-      ready: () => replica?.ready ?? false,
+      ready: () => state?.ready ?? false,
       maxRoutes: () => config.spec.maxRoutes,
       metrics: (request, response) => telemetry.metricsHandler(request, response),
       config: () => shownConfig,
       startedAt,
-      vpcRouterState: () => (replica ? vpcRouterStateOf(replica, { specSourceUpdatedAt }) : undefined),
+      vpcRouterState: () => (state ? vpcRouterStateOf(state, monitor, { specSourceUpdatedAt }) : undefined),
     },
     log,
   );
   await api.listen({ host: config.api.address, port: config.api.port });
   const address = api.server.address();
   const apiAddr = `${config.api.address}:${typeof address === "object" && address ? address.port : config.api.port}`;
-  member = {
+  const member: MemberRecord = {
     id: replicaId,
     zone: config.replica.zone,
     version: VERSION,
@@ -121,13 +125,13 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     apiAddr,
   };
   const observer = observeReplica(instruments);
-  replica = new Replica(
+  const replica = new Replica(
     {
       member,
       electionTtlSeconds: config.election.ttlSeconds,
       maxRoutes: config.spec.maxRoutes,
-      resyncIntervalMs: 2000,
-      sessionRetryMs: 1000,
+      resyncIntervalMs: RESYNC_INTERVAL_MS,
+      sessionRetryMs: SESSION_RETRY_MS,
       leadership: {
         routeRecheckIntervalSeconds: config.reconcile.routeRecheckIntervalSeconds,
         safetyMarginMs: config.election.safetyMarginMs,
@@ -135,7 +139,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         ignoreRoutes: config.reconcile.ignoreRoutes,
         allowEmptySpec: config.reconcile.allowEmptySpec,
         fixSourceDestCheck: config.aws.fixSourceDestCheck,
-        retryDelayMs: 2000,
+        retryDelayMs: RECONCILE_RETRY_DELAY_MS,
       },
     },
     {
@@ -158,7 +162,11 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     noteValidReading(specSource.source.latest);
     specSource.source.onChange(noteValidReading);
   }
-  observer.watch(replica);
+  state = replica.state;
+  replica.onState((next) => {
+    state = next;
+    observer.observe(next);
+  });
   replica.start();
   log.info(
     {
@@ -172,16 +180,14 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   );
 
   let stopping: Promise<void> | undefined;
-  const running = replica;
   return {
-    replica: running,
+    replica,
     apiAddr,
     stop: () => {
       stopping ??= (async () => {
         log.info("stopping");
         await specSource.close();
-        await running.stop();
-        observer.stop();
+        await replica.stop();
         probe.close();
         vpc.close();
         await api.close().catch(() => undefined);

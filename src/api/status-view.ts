@@ -1,24 +1,24 @@
-import type { MemberRecord } from "../domain/member-record.js";
-import type { RouterEni } from "../domain/route-table.js";
-import type { Replica } from "../replica/replica.js";
+import type { RecordedRouter } from "../domain/status-record.js";
+import type { HealthMonitor } from "../probe/health-monitor.js";
+import type { ReplicaState } from "../replica/replica-state.js";
 import { compareIpv4Text } from "../route-spec/ipv4.js";
+
+/** This replica's own probes, read live (they change at every probe, not at every refresh). */
+export type ProbeView = Pick<HealthMonitor, "snapshot" | "failed">;
 
 /**
  * The body of `GET /status`: everything an operator needs to see what this replica and the
- * cluster are doing. Built from in-memory state only (no I/O), so it answers even when etcd or
- * EC2 do not.
+ * cluster are doing. Built from the replica's last state and its probes (no I/O), so it answers
+ * even when etcd or EC2 do not.
  */
-export function buildStatusView(replica: Replica, member: MemberRecord): Record<string, unknown> {
-  const { value: snapshot, readAt } = replica.snapshot;
-  const leadership = replica.currentLeadership;
-  const report = leadership?.report;
+export function buildStatusView(state: ReplicaState, probes: ProbeView): Record<string, unknown> {
+  const { snapshot, readAt, member, spec, failures } = state;
+  const report = state.leading?.lastReconcile;
   const status = snapshot?.status;
-  const spec = replica.spec;
-  const failures = replica.failures;
   return {
     replica: { id: member.id, zone: member.zone, version: member.version, startedAt: member.startedAt },
-    role: replica.role,
-    ready: replica.ready,
+    role: state.role,
+    ready: state.ready,
     leader: snapshot?.leader ? { id: snapshot.leader.replicaId, term: snapshot.leader.createRevision } : null,
     etcd: {
       revision: snapshot?.revision ?? null,
@@ -36,8 +36,8 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
     votes: snapshot ? Object.fromEntries(snapshot.votes) : {},
     failedRouters: [...failures.confirmed].sort(compareIpv4Text),
     questionableRouters: [...failures.questionable].sort(compareIpv4Text),
-    probes: Object.fromEntries(replica.monitor.snapshot()),
-    localFailed: [...replica.monitor.failed()].sort(compareIpv4Text),
+    probes: Object.fromEntries(probes.snapshot()),
+    localFailed: [...probes.failed()].sort(compareIpv4Text),
     spec: {
       revision: spec.inForce?.revision ?? null,
       routes: spec.inForce?.spec ?? null,
@@ -60,7 +60,7 @@ export function buildStatusView(replica: Replica, member: MemberRecord): Record<
  * traffic routed through it (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck).
  * Routers whose check is unknown are left out.
  */
-export function sourceDestCheckEnabled(routers: readonly RouterEni[]): string[] {
+export function sourceDestCheckEnabled(routers: readonly RecordedRouter[]): string[] {
   return [
     ...new Set(routers.filter((router) => router.sourceDestCheck === true).map((router) => router.ip)),
   ].sort(compareIpv4Text);

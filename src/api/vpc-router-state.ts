@@ -1,7 +1,6 @@
-import type { RouterEni, RouteTable } from "../domain/route-table.js";
-import type { StatusRecord } from "../domain/status-record.js";
+import type { RecordedRouter, RecordedRouteTable, StatusRecord } from "../domain/status-record.js";
 import type { HostHealth } from "../probe/health-monitor.js";
-import type { Replica } from "../replica/replica.js";
+import type { ReplicaState } from "../replica/replica-state.js";
 import type { RevisionedSpec } from "../route-spec/route-spec.js";
 
 /**
@@ -12,8 +11,8 @@ import type { RevisionedSpec } from "../route-spec/route-spec.js";
 export interface VpcReading {
   readonly source: "this replica (leader)" | "leader's status record";
   readonly readAt?: string;
-  readonly routeTables: readonly RouteTable[];
-  readonly routers: readonly RouterEni[];
+  readonly routeTables: readonly RecordedRouteTable[];
+  readonly routers: readonly RecordedRouter[];
 }
 
 /**
@@ -35,37 +34,29 @@ export interface VpcRouterState {
   readonly specSourceUpdatedAt?: string;
 }
 
-/** What {@link vpcRouterStateOf} reads of a replica (a structural subset of `Replica`). */
-export type VpcRouterStateReplica = Pick<Replica, "spec" | "failures" | "snapshot" | "monitor"> & {
-  readonly currentLeadership?:
-    | {
-        readonly report?: {
-          readonly at: string;
-          readonly tables?: readonly RouteTable[];
-          readonly routers?: readonly RouterEni[];
-        };
-      }
-    | undefined;
-};
+/** What {@link vpcRouterStateOf} reads of a replica's state. */
+export type VpcRouterStateInput = Pick<ReplicaState, "spec" | "failures" | "snapshot" | "leading">;
 
 /**
- * Collects a replica's state for vpc-router's views. Reads getters only (no I/O).
+ * Collects a replica's state for vpc-router's views (no I/O).
  *
  * The VPC comes from this replica's own latest read while it leads (fresher), else from the
  * leader's status record in the latest cluster snapshot (router routes only).
  *
+ * @param probes this replica's probes: router IP → fall/rise state, read live
  * @param extras.specSourceUpdatedAt when the spec source last delivered a new spec (ISO 8601).
  */
 export function vpcRouterStateOf(
-  replica: VpcRouterStateReplica,
+  state: VpcRouterStateInput,
+  probes: { snapshot(): ReadonlyMap<string, HostHealth> },
   extras: { readonly specSourceUpdatedAt?: string } = {},
 ): VpcRouterState {
   return {
-    spec: replica.spec.inForce,
-    failed: replica.failures.confirmed,
-    questionable: replica.failures.questionable,
-    vpc: latestVpcReading(replica.currentLeadership?.report, replica.snapshot.value?.status),
-    probes: replica.monitor.snapshot(),
+    spec: state.spec.inForce,
+    failed: state.failures.confirmed,
+    questionable: state.failures.questionable,
+    vpc: latestVpcReading(state.leading?.lastReconcile, state.snapshot?.status),
+    probes: probes.snapshot(),
     ...(extras.specSourceUpdatedAt !== undefined ? { specSourceUpdatedAt: extras.specSourceUpdatedAt } : {}),
   };
 }
@@ -78,8 +69,8 @@ export function latestVpcReading(
   report:
     | {
         readonly at: string;
-        readonly tables?: readonly RouteTable[];
-        readonly routers?: readonly RouterEni[];
+        readonly tables?: readonly RecordedRouteTable[];
+        readonly routers?: readonly RecordedRouter[];
       }
     | undefined,
   status: StatusRecord | undefined,

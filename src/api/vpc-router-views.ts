@@ -22,7 +22,7 @@
  */
 import { findIgnoringCidr } from "../decide/ignore-routes.js";
 import { currentRouter, isRouterRoute } from "../decide/route-target.js";
-import type { Route, RouterEni, RouteTable } from "../domain/route-table.js";
+import type { RecordedRoute, RecordedRouter, RecordedRouteTable } from "../domain/status-record.js";
 import { compareIpv4Text } from "../route-spec/ipv4.js";
 import { type RouteSpec, routerIpsOf } from "../route-spec/route-spec.js";
 import type { VpcReading, VpcRouterState } from "./vpc-router-state.js";
@@ -157,14 +157,14 @@ const NONE = "(none)";
 
 interface RouteContext {
   readonly spec: RouteSpec;
-  readonly routers: readonly RouterEni[];
+  readonly routers: readonly RecordedRouter[];
   readonly failed: ReadonlySet<string>;
   readonly questionable: ReadonlySet<string>;
   readonly ignoreRoutes: readonly string[];
 }
 
 /** One route in vpc-router's `_rt_state_update` line format, with a message saying what it is. */
-function describeRoute(route: Route, context: RouteContext): string {
+function describeRoute(route: RecordedRoute, context: RouteContext): string {
   const cidr = route.destinationCidrBlock;
   const hosts = Object.hasOwn(context.spec, cidr) ? context.spec[cidr] : undefined;
   const router = isRouterRoute(route)
@@ -184,7 +184,7 @@ function describeRoute(route: Route, context: RouteContext): string {
   return line("Current: Route exist and up to date");
 }
 
-function firstRouterRoute(tables: readonly RouteTable[], cidr: string): Route | undefined {
+function firstRouterRoute(tables: readonly RecordedRouteTable[], cidr: string): RecordedRoute | undefined {
   for (const table of tables) {
     const route = table.routes.find((r) => r.destinationCidrBlock === cidr && isRouterRoute(r));
     if (route) return route;
@@ -193,7 +193,7 @@ function firstRouterRoute(tables: readonly RouteTable[], cidr: string): Route | 
 }
 
 /** The resolved routers with those of `hosts` first, in the spec's order. */
-function hostsFirst(routers: readonly RouterEni[], hosts: readonly string[]): RouterEni[] {
+function hostsFirst(routers: readonly RecordedRouter[], hosts: readonly string[]): RecordedRouter[] {
   const byIp = new Map(routers.map((router) => [router.ip, router]));
   const first = hosts.flatMap((ip) => {
     const router = byIp.get(ip);
@@ -203,11 +203,11 @@ function hostsFirst(routers: readonly RouterEni[], hosts: readonly string[]): Ro
   return [...first, ...routers.filter((router) => !hostSet.has(router.ip))];
 }
 
-function targetInstance(route: Route): string | undefined {
+function targetInstance(route: RecordedRoute): string | undefined {
   const target = route.target;
   return target.kind === "instance" || target.kind === "eni" ? target.instanceId : undefined;
 }
 
-function targetEni(route: Route): string | undefined {
+function targetEni(route: RecordedRoute): string | undefined {
   return route.target.kind === "eni" ? route.target.networkInterfaceId : undefined;
 }

@@ -95,21 +95,18 @@ export class ClusterStore {
   }
 
   /**
-   * The leader's fence: true only if its election key still exists with create revision `term`,
-   * checked in one etcd transaction (DESIGN.md rule 2).
+   * The leader's term check: true only if its election key still exists with create revision
+   * `term`, checked in one etcd transaction (docs/DESIGN.md, safety rule 2).
    */
   async holdsTerm(candidate: Candidate): Promise<boolean> {
-    const result = await this.client.if(candidate.key, "Create", "==", candidate.createRevision).commit();
-    return result.succeeded;
+    return (await this.onTerm(candidate)) !== undefined;
   }
 
   /** Writes the status record, fenced on the leader's term. @returns false when the term is gone. */
   async writeStatus(candidate: Candidate, status: StatusRecord): Promise<boolean> {
-    const result = await this.client
-      .if(candidate.key, "Create", "==", candidate.createRevision)
-      .then(this.client.put(this.keys.status).value(JSON.stringify(status)))
-      .commit();
-    return result.succeeded;
+    return (
+      (await this.onTerm(candidate, { key: this.keys.status, value: JSON.stringify(status) })) !== undefined
+    );
   }
 
   /** Puts the route spec (already validated by the caller). @returns the new etcd revision. */
@@ -120,16 +117,28 @@ export class ClusterStore {
 
   /**
    * Puts the route spec (already validated by the caller) only while `candidate` still leads with
-   * its term: one etcd transaction comparing the election key's create revision (DESIGN.md rule 2),
-   * so a deposed leader's spec source never overwrites its successor's.
-   * Used by the configfile and fixedconf modes, where the leader publishes its source's spec.
+   * its term, so a deposed leader's spec source never overwrites its successor's. Used by the
+   * configfile and fixedconf modes, where the leader publishes its source's spec.
    * @returns the etcd revision of the write, or undefined when the term is gone (nothing written).
    */
   async putSpecIfLeader(candidate: Candidate, raw: string): Promise<string | undefined> {
-    const result = await this.client
-      .if(candidate.key, "Create", "==", candidate.createRevision)
-      .then(this.client.put(this.keys.spec).value(raw))
-      .commit();
+    return this.onTerm(candidate, { key: this.keys.spec, value: raw });
+  }
+
+  /**
+   * The one term comparison of vpcrouter: an etcd transaction that succeeds only while the election
+   * key of `candidate` exists with its create revision (the term), and then puts `write`, if given.
+   * @returns the revision of the transaction when the term holds, undefined when it is gone
+   */
+  private async onTerm(
+    candidate: Candidate,
+    write?: { readonly key: string; readonly value: string },
+  ): Promise<string | undefined> {
+    const comparison = this.client.if(candidate.key, "Create", "==", candidate.createRevision);
+    const result = await (write
+      ? comparison.then(this.client.put(write.key).value(write.value))
+      : comparison
+    ).commit();
     return result.succeeded ? String(result.header.revision) : undefined;
   }
 

@@ -1,3 +1,7 @@
+/**
+ * One vpcrouter replica: its etcd session, the cluster state it follows, the votes it publishes,
+ * and its terms of leadership. Every change of what it knows is emitted as one {@link ReplicaState}.
+ */
 import type { Logger } from "pino";
 import type { ChangeFeed } from "../cluster/change-feed.js";
 import { type ClusterStore, ReplicaIdTakenError } from "../cluster/cluster-store.js";
@@ -7,11 +11,14 @@ import { type FailureView, tallyVotes } from "../decide/quorum.js";
 import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
 import type { MemberRecord } from "../domain/member-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
+import type { LeaderDuty } from "../leader/leader-duty.js";
 import { Leadership, type LeadershipEvents, type LeadershipOptions } from "../leader/leadership.js";
-import type { LeaderInputs } from "../leader/reconcile-pass.js";
+import type { LeaderInputs, ReconcileReport } from "../leader/reconcile-pass.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
+import { MEMBER_REGISTER_RETRY_MS } from "../timings.js";
+import type { ReplicaState, Role } from "./replica-state.js";
 import { VotePublisher } from "./vote-publisher.js";
 
 /** Settings of one replica. */
@@ -37,16 +44,13 @@ export interface ReplicaDeps {
   readonly leadershipEvents?: LeadershipEvents;
 }
 
-/** The role of a replica as its status API reports it. */
-export type Role = "leader" | "follower" | "connecting";
-
 const NO_FAILURES: FailureView = { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map() };
 
 /**
  * One vpcrouter replica: keeps an etcd session (member key, votes and election key on one lease),
  * follows the cluster state level-triggered (re-read on every change and periodically), probes the
  * routers of the spec in force, publishes its failure view, and leads when its election key is the
- * oldest (see {@link Leadership}).
+ * oldest (see {@link Leadership}), running its {@link LeaderDuty}s for each term.
  */
 export class Replica {
   private session: Session | undefined;
@@ -69,7 +73,9 @@ export class Replica {
   private demoting: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private sessionLoopDone: Promise<void> = Promise.resolve();
-  private readonly stateListeners = new Set<() => void>();
+  private readonly stateListeners = new Set<(state: ReplicaState) => void>();
+  private readonly duties: LeaderDuty[] = [];
+  private currentState: ReplicaState;
 
   constructor(
     private readonly options: ReplicaOptions,
@@ -79,6 +85,12 @@ export class Replica {
       this.stopSignal = resolve;
     });
     this.votes = new VotePublisher(deps.store, options.member.id, deps.logger);
+    this.currentState = this.buildState();
+  }
+
+  /** Adds work to run beside the reconcile passes during each term (call before {@link start}). */
+  addLeaderDuty(duty: LeaderDuty): void {
+    this.duties.push(duty);
   }
 
   /** Starts probing, following the cluster and campaigning. Returns at once. */
@@ -111,47 +123,42 @@ export class Replica {
     await this.deps.monitor.stop();
   }
 
-  /** This replica's role now. */
-  get role(): Role {
-    if (this.leadership) return "leader";
-    return this.candidate ? "follower" : "connecting";
-  }
-
-  /** The latest cluster snapshot and when it was read (epoch ms). */
-  get snapshot(): { readonly value?: ClusterSnapshot; readonly readAt?: number } {
-    return { value: this.snapshotValue, readAt: this.lastReadAt };
-  }
-
-  get spec(): SpecDecision {
-    return this.specDecision;
-  }
-
-  get failures(): FailureView {
-    return this.failureView;
-  }
-
-  get currentLeadership(): Leadership | undefined {
-    return this.leadership;
-  }
-
-  get monitor(): HealthMonitor {
-    return this.deps.monitor;
+  /** The state last emitted. */
+  get state(): ReplicaState {
+    return this.currentState;
   }
 
   /**
-   * Calls `listener` after every read of the cluster state (so after every change of the spec in
-   * force or of the role) and when leadership ends. Listeners read the getters; they must not throw
-   * (an exception is logged and ignored).
+   * Calls `listener` with every new state: after every read of the cluster state (so after every
+   * change of the spec in force or of the role), when it joins or leaves the cluster, when
+   * leadership ends and after every reconcile pass. Listeners must not throw (an exception is
+   * logged and ignored).
    * @returns a function that removes the listener.
    */
-  onStateChange(listener: () => void): () => void {
+  onState(listener: (state: ReplicaState) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
   }
 
-  /** True when the replica has joined the cluster (session, member key, candidacy) and read its state. */
-  get ready(): boolean {
-    return this.candidate !== undefined && this.snapshotValue !== undefined;
+  private get role(): Role {
+    if (this.leadership) return "leader";
+    return this.candidate ? "follower" : "connecting";
+  }
+
+  private buildState(lastReconcile?: ReconcileReport): ReplicaState {
+    const leadership = this.leadership;
+    return {
+      member: this.options.member,
+      role: this.role,
+      ready: this.candidate !== undefined && this.snapshotValue !== undefined,
+      ...(this.snapshotValue !== undefined ? { snapshot: this.snapshotValue } : {}),
+      ...(this.lastReadAt !== undefined ? { readAt: this.lastReadAt } : {}),
+      spec: this.specDecision,
+      failures: this.failureView,
+      ...(leadership
+        ? { leading: { term: leadership.term, lastReconcile: lastReconcile ?? leadership.report } }
+        : {}),
+    };
   }
 
   private async sessionLoop(): Promise<void> {
@@ -166,6 +173,7 @@ export class Replica {
         await this.register(session, lost);
         this.candidate = await this.deps.store.campaign(session, this.options.member.id);
         logger.info({ lease: session.leaseIdHex, candidate: this.candidate.key }, "joined the cluster");
+        this.emitState();
         this.votes.reset(session);
         this.publishVote();
         this.requestRefresh();
@@ -178,6 +186,7 @@ export class Replica {
         this.candidate = undefined;
         this.votes.reset(undefined);
         this.session = undefined;
+        this.emitState();
         // On a graceful stop this revokes the lease; after a loss it is best effort.
         const closing = session?.close();
         if (this.stopping) await closing;
@@ -203,7 +212,7 @@ export class Replica {
         warned = true;
       }
       const outcome = await Promise.race([
-        delay(500).then(() => "retry"),
+        delay(MEMBER_REGISTER_RETRY_MS).then(() => "retry"),
         lost,
         this.stopped.then(() => "stopping"),
       ]);
@@ -244,14 +253,16 @@ export class Replica {
         })
       : NO_FAILURES;
     await this.applyRole(snapshot);
-    this.notifyStateChange();
+    this.emitState();
     await this.repairKeys(snapshot);
   }
 
-  private notifyStateChange(): void {
+  private emitState(lastReconcile?: ReconcileReport): void {
+    const state = this.buildState(lastReconcile);
+    this.currentState = state;
     for (const listener of this.stateListeners) {
       try {
-        listener();
+        listener(state);
       } catch (error) {
         this.deps.logger.error({ err: error }, "replica state listener failed");
       }
@@ -318,7 +329,7 @@ export class Replica {
       snapshot.leader?.key === candidate.key &&
       snapshot.leader.createRevision === candidate.createRevision;
     if (leads && !this.leadership && !this.stopping) {
-      this.leadership = new Leadership(
+      const leadership = new Leadership(
         candidate,
         session,
         this.deps.store,
@@ -326,10 +337,12 @@ export class Replica {
         this.options.leadership,
         this.deps.logger.child({ term: candidate.createRevision }),
         this.leaderInputs(snapshot),
-        this.deps.leadershipEvents,
+        { onReconciled: (report) => this.onReconciled(leadership, report) },
       );
+      this.leadership = leadership;
       this.deps.logger.info({ term: candidate.createRevision }, "became leader");
-      this.leadership.start();
+      leadership.start();
+      for (const duty of this.duties) duty.startTerm(leadership.fence);
     } else if (!leads && this.leadership) {
       await this.demote(`${snapshot.leader?.replicaId ?? "nobody"} leads now`);
     } else {
@@ -355,7 +368,8 @@ export class Replica {
     }
     this.leadership = undefined;
     this.deps.logger.warn({ term: leadership.term, reason }, "leadership ended");
-    this.notifyStateChange();
+    for (const duty of this.duties) duty.endTerm();
+    this.emitState();
     const demotion = (async () => {
       await leadership.stop();
       // A graceful stop hands over at once: delete the election key before revoking the lease.
@@ -367,6 +381,12 @@ export class Replica {
     } finally {
       if (this.demoting === demotion) this.demoting = undefined;
     }
+  }
+
+  /** Passes a reconcile report on to the observers and emits it in a new state, while the term lasts. */
+  private onReconciled(leadership: Leadership, report: ReconcileReport): void {
+    this.deps.leadershipEvents?.onReconciled?.(report);
+    if (this.leadership === leadership) this.emitState(report);
   }
 
   private publishVote(): void {

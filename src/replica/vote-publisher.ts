@@ -1,10 +1,14 @@
+/**
+ * Publishes this replica's failure view to `<prefix>/votes/<id>` only when it changes
+ * (docs/DESIGN.md: steady state writes nothing but keep-alives).
+ */
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Session } from "../cluster/session.js";
+import { CoalescedRun } from "../lib/coalesced-run.js";
 
 /**
- * Publishes this replica's failure view to `<prefix>/votes/<id>` only when it changes
- * (DESIGN.md: steady state writes nothing but keep-alives). Writes are serialised, so the key
+ * The vote writer of one replica. Writes are serialised (one in flight, one queued), so the key
  * always ends with the latest view; a failed write is retried on the next publish or resync.
  */
 export class VotePublisher {
@@ -13,7 +17,11 @@ export class VotePublisher {
   private written = "";
   private wanted = "";
   private wantedVote: { failed: string[]; specRevision: string } | undefined;
-  private writing = false;
+  private readonly writes = new CoalescedRun(
+    () => this.writeLatest(),
+    () => true,
+    (error) => this.logger.warn({ err: error }, "could not publish vote"),
+  );
 
   constructor(
     private readonly store: ClusterStore,
@@ -39,28 +47,17 @@ export class VotePublisher {
   publish(failed: readonly string[], specRevision: string): void {
     this.wantedVote = { failed: [...failed], specRevision };
     this.wanted = failed.length === 0 && this.written === "" ? "" : JSON.stringify(this.wantedVote);
-    void this.flush();
+    this.writes.request();
   }
 
-  private async flush(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.session && !this.session.isLost && this.wanted !== this.written && this.wantedVote) {
-        const target = this.wanted;
-        const session = this.session;
-        const vote = { ...this.wantedVote, at: new Date().toISOString() };
-        try {
-          await this.store.putVote(session, this.replicaId, vote);
-          if (this.session === session) this.written = target;
-          this.logger.info({ failed: vote.failed, specRevision: vote.specRevision }, "vote published");
-        } catch (error) {
-          this.logger.warn({ err: error }, "could not publish vote");
-          return;
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+  /** Writes the wanted view if it is not the one written under the current session. */
+  private async writeLatest(): Promise<void> {
+    const { session, wantedVote } = this;
+    if (!session || session.isLost || !wantedVote || this.wanted === this.written) return;
+    const target = this.wanted;
+    const vote = { ...wantedVote, at: new Date().toISOString() };
+    await this.store.putVote(session, this.replicaId, vote);
+    if (this.session === session) this.written = target;
+    this.logger.info({ failed: vote.failed, specRevision: vote.specRevision }, "vote published");
   }
 }

@@ -11,8 +11,9 @@ import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Candidate } from "../cluster/snapshot.js";
 import type { SpecDecision } from "../decide/spec-in-force.js";
+import type { LeaderDuty, LeaderTerm } from "../leader/leader-duty.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
-import type { Role } from "../replica/replica.js";
+import type { ReplicaState } from "../replica/replica-state.js";
 import { formatSpecProblems } from "../route-spec/parse.js";
 import type { RouteSpec } from "../route-spec/route-spec.js";
 import { sameRouteSpec } from "./same-spec.js";
@@ -21,16 +22,19 @@ import type { SpecReading, SpecSource } from "./spec-source.js";
 /** The etcd write the publisher needs (implemented by ClusterStore). */
 export type PublisherStore = Pick<ClusterStore, "putSpecIfLeader">;
 
-/** What the publisher reads from the replica (a structural subset of `Replica`). */
+/** What the publisher reads of the replica's states. */
+export type PublisherState = Pick<ReplicaState, "role" | "spec">;
+
+/** The replica as the publisher needs it (implemented by Replica). */
 export interface PublisherReplica {
-  readonly role: Role;
-  readonly spec: SpecDecision;
-  readonly currentLeadership: { readonly candidate: Candidate } | undefined;
-  onStateChange(listener: () => void): () => void;
+  onState(listener: (state: PublisherState) => void): () => void;
 }
 
-/** Keeps `<prefix>/spec` equal to a source's valid spec while this replica leads. */
-export class SpecPublisher {
+/**
+ * Keeps `<prefix>/spec` equal to a source's valid spec while this replica leads: a leader duty
+ * (started and ended with each term by the replica) that also follows the replica's states.
+ */
+export class SpecPublisher implements LeaderDuty {
   private readonly unsubscribe: (() => void)[] = [];
   private readingSeq = 0;
   private readonly evaluations = new CoalescedRun(
@@ -43,16 +47,19 @@ export class SpecPublisher {
   private pending: { readonly term: string; readonly revision: bigint } | undefined;
   private lastWarning: string | undefined;
   private lastFailure: string | undefined;
+  /** The term while this replica leads. */
+  private term: LeaderTerm | undefined;
+  /** The replica's last state. */
+  private state: PublisherState | undefined;
 
   constructor(
     private readonly source: SpecSource,
     private readonly store: PublisherStore,
-    private readonly replica: PublisherReplica,
     private readonly logger: Logger,
   ) {}
 
-  /** Logs the source's first reading, subscribes to the source and the replica, and evaluates once. */
-  start(): void {
+  /** Logs the source's first reading, subscribes to the source and the replica's states, and evaluates once. */
+  start(replica: PublisherReplica): void {
     this.logReading(this.source.latest);
     this.unsubscribe.push(
       this.source.onChange((reading) => {
@@ -60,9 +67,23 @@ export class SpecPublisher {
         this.logReading(reading);
         this.request();
       }),
-      this.replica.onStateChange(() => this.request()),
+      replica.onState((state) => {
+        this.state = state;
+        this.request();
+      }),
     );
     this.request();
+  }
+
+  /** {@inheritDoc LeaderDuty.startTerm} */
+  startTerm(term: LeaderTerm): void {
+    this.term = term;
+    this.request();
+  }
+
+  /** {@inheritDoc LeaderDuty.endTerm} */
+  endTerm(): void {
+    this.term = undefined;
   }
 
   /** Stops reacting; waits for a write in flight. Idempotent; does not close the source. */
@@ -95,17 +116,16 @@ export class SpecPublisher {
   private async evaluate(): Promise<void> {
     const { result, origin } = this.source.latest;
     if (!result.ok) return;
-    const decision = this.replica.spec;
+    const decision: SpecDecision = this.state?.spec ?? {};
     const agrees =
       decision.error === undefined &&
       decision.inForce !== undefined &&
       sameRouteSpec(decision.inForce.spec, result.spec);
-    const role = this.replica.role;
-    const candidate = this.replica.currentLeadership?.candidate;
-    if (role === "leader" && candidate) {
-      if (agrees || this.awaitingOwnWrite(decision, candidate)) return;
-      await this.publish(result.spec, origin, candidate);
-    } else if (role === "follower" && !agrees && decision.inForce) {
+    const term = this.term;
+    if (term && !term.isEnded) {
+      if (agrees || this.awaitingOwnWrite(decision, term.candidate)) return;
+      await this.publish(result.spec, origin, term.candidate);
+    } else if (this.state?.role === "follower" && !agrees && decision.inForce) {
       const key = `${this.readingSeq}@${decision.inForce.revision}`;
       if (key === this.lastWarning) return;
       this.lastWarning = key;

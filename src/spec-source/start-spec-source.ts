@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
+import type { LeaderDuty } from "../leader/leader-duty.js";
 import { ConfigFileSource } from "./config-file-source.js";
 import { fixedSpecSource } from "./fixed-spec.js";
 import { type PublisherReplica, type PublisherStore, SpecPublisher } from "./spec-publisher.js";
@@ -13,7 +14,8 @@ import type { SpecSource } from "./spec-source.js";
 /** Collaborators of {@link startSpecSource}. */
 export interface SpecSourceDeps {
   readonly store: PublisherStore;
-  readonly replica: PublisherReplica;
+  /** The replica whose states the publisher follows, and which runs it as a leader duty. */
+  readonly replica: PublisherReplica & { addLeaderDuty(duty: LeaderDuty): void };
   readonly logger: Logger;
   /** Content check period of the configfile mode, ms (default 1000). */
   readonly pollIntervalMs?: number;
@@ -30,8 +32,8 @@ export interface SpecSourceHandle {
 
 /**
  * Starts the source for `settings.mode` and, for configfile and fixedconf, the leader-side
- * publisher into `<prefix>/spec`. Call it before or after `replica.start()`: the publisher acts on
- * the replica's state changes. A spec file that cannot be read is logged and awaited (the
+ * publisher into `<prefix>/spec`, run by the replica as a leader duty. Call it before
+ * `replica.start()`, so that the publisher is there for the first term. A spec file that cannot be read is logged and awaited (the
  * configuration loader is where a missing file stops the start).
  * @param settings the `spec` section of the configuration (mode, file, fixedCidr, fixedHosts, maxRoutes)
  */
@@ -55,13 +57,9 @@ export function startSpecSource(settings: VpcrouterConfig["spec"], deps: SpecSou
   } else {
     return { mode, source: undefined, close: async () => undefined };
   }
-  const publisher = new SpecPublisher(
-    source,
-    deps.store,
-    deps.replica,
-    deps.logger.child({ component: "spec-source" }),
-  );
-  publisher.start();
+  const publisher = new SpecPublisher(source, deps.store, deps.logger.child({ component: "spec-source" }));
+  deps.replica.addLeaderDuty(publisher);
+  publisher.start(deps.replica);
   let closing: Promise<void> | undefined;
   return {
     mode,

@@ -1,17 +1,17 @@
 /**
- * Feeds a replica's state into the metrics: gauges sampled from the replica's getters, counters and
+ * Feeds a replica's state into the metrics: gauges from every state the replica emits, counters and
  * histograms from the leader's reconcile reports. (Probe and EC2 call metrics are recorded where
  * they happen, wired in src/daemon.ts.)
  */
 import type { LeadershipEvents } from "../leader/leadership.js";
 import type { ReconcileReport } from "../leader/reconcile-pass.js";
-import type { Role } from "../replica/replica.js";
+import type { ReplicaState } from "../replica/replica-state.js";
 import type { Instruments, ReconcileOutcome } from "./instruments.js";
 
-/** What the observer reads from a replica (a structural subset of `Replica`). */
-export interface ObservableReplica {
-  readonly role: Role;
-  readonly snapshot: { readonly value?: { readonly leader?: { readonly createRevision: string } } };
+/** What the observer reads of a replica's state. */
+export interface ObservedState {
+  readonly role: ReplicaState["role"];
+  readonly snapshot?: { readonly leader?: { readonly createRevision: string } };
   readonly spec: { readonly error?: unknown };
   readonly failures: { readonly confirmed: ReadonlySet<string> };
 }
@@ -20,16 +20,12 @@ export interface ObservableReplica {
 export interface ReplicaObserver {
   /** Pass to the replica (`ReplicaDeps.leadershipEvents`): counts reconciles and route changes. */
   readonly leadershipEvents: LeadershipEvents;
-  /** Starts sampling `replica` (immediately, then every `sampleIntervalMs`). */
-  watch(replica: ObservableReplica): void;
-  /** Stops sampling; idempotent. */
-  stop(): void;
+  /** Records one state the replica emitted (subscribe with `replica.onState`). */
+  observe(state: ObservedState): void;
 }
 
 /** Options of {@link observeReplica}. */
 export interface ObserveOptions {
-  /** Sampling period of the gauges, ms (default 100): also the resolution of failover timing. */
-  sampleIntervalMs?: number;
   /** Clock, epoch ms (default `Date.now`). */
   now?: () => number;
 }
@@ -37,24 +33,22 @@ export interface ObserveOptions {
 /**
  * Creates an observer writing to `instruments`.
  *
- * `vpcrouter_failover_seconds` is measured from the first sample in which a router is
+ * `vpcrouter_failover_seconds` is measured from the first state in which a router is
  * quorum-confirmed failed to the end of the first reconcile that applied a failover change after
  * it (DESIGN.md rule 1: confirmation is what may move a route).
  */
 export function observeReplica(instruments: Instruments, options: ObserveOptions = {}): ReplicaObserver {
-  const sampleIntervalMs = options.sampleIntervalMs ?? 100;
   const now = options.now ?? Date.now;
   /** Confirmed-failed routers whose failover has not been observed yet → first seen confirmed, ms. */
   const awaitingFailover = new Map<string, number>();
   const confirmedBefore = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
 
-  const sample = (replica: ObservableReplica): void => {
-    instruments.isLeader.record(replica.role === "leader" ? 1 : 0);
-    const term = replica.snapshot.value?.leader?.createRevision;
+  const observe = (state: ObservedState): void => {
+    instruments.isLeader.record(state.role === "leader" ? 1 : 0);
+    const term = state.snapshot?.leader?.createRevision;
     if (term !== undefined && /^\d+$/.test(term)) instruments.leaderTerm.record(Number(term));
-    instruments.specValid.record(replica.spec.error === undefined ? 1 : 0);
-    const confirmed = replica.failures.confirmed;
+    instruments.specValid.record(state.spec.error === undefined ? 1 : 0);
+    const confirmed = state.failures.confirmed;
     instruments.routersFailed.record(confirmed.size);
     for (const ip of confirmed) {
       if (!confirmedBefore.has(ip)) awaitingFailover.set(ip, now());
@@ -84,19 +78,7 @@ export function observeReplica(instruments: Instruments, options: ObserveOptions
     }
   };
 
-  return {
-    leadershipEvents: { onReconciled },
-    watch: (replica) => {
-      if (timer !== undefined) clearInterval(timer);
-      sample(replica);
-      timer = setInterval(() => sample(replica), sampleIntervalMs);
-      timer.unref();
-    },
-    stop: () => {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
-    },
-  };
+  return { leadershipEvents: { onReconciled }, observe };
 }
 
 function outcomeOf(report: ReconcileReport): ReconcileOutcome {

@@ -9,7 +9,7 @@ import { sourceDestCheckEnabled } from "../../src/api/status-view.js";
 import {
   latestVpcReading,
   type VpcRouterState,
-  type VpcRouterStateReplica,
+  type VpcRouterStateInput,
   vpcRouterStateOf,
 } from "../../src/api/vpc-router-state.js";
 import {
@@ -22,10 +22,10 @@ import {
 } from "../../src/api/vpc-router-views.js";
 import type { Route, RouterEni, RouteTable } from "../../src/domain/route-table.js";
 import type { StatusRecord } from "../../src/domain/status-record.js";
-import type { Replica } from "../../src/replica/replica.js";
+import type { ReplicaState } from "../../src/replica/replica-state.js";
 
-// Compile-time check: a real Replica is what vpcRouterStateOf reads.
-const _replicaFits = (replica: Replica): VpcRouterStateReplica => replica;
+// Compile-time check: a replica's state is what vpcRouterStateOf reads.
+const _replicaFits = (state: ReplicaState): VpcRouterStateInput => state;
 void _replicaFits;
 
 const R1: RouterEni = {
@@ -291,11 +291,11 @@ describe("state collection", () => {
     assert.equal(latestVpcReading(undefined, undefined), undefined);
   });
 
-  it("vpcRouterStateOf reads the replica's getters", () => {
+  it("vpcRouterStateOf reads the replica's state and its probes", () => {
     const probes = new Map([
       ["10.1.0.1", { healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 3 }],
     ]);
-    const replica: VpcRouterStateReplica = {
+    const replica: VpcRouterStateInput = {
       spec: { inForce: { spec: { "10.9.0.0/16": ["10.1.0.1"] }, revision: "4" } },
       failures: {
         confirmed: new Set(["10.1.0.2"]),
@@ -303,13 +303,19 @@ describe("state collection", () => {
         votesByRouter: new Map(),
       },
       snapshot: {
-        value: { revision: "10", members: new Map(), votes: new Map(), candidates: [], status, problems: [] },
-        readAt: 1,
+        revision: "10",
+        members: new Map(),
+        votes: new Map(),
+        candidates: [],
+        status,
+        problems: [],
       },
-      monitor: { snapshot: () => probes } as unknown as Replica["monitor"],
-      currentLeadership: undefined,
     };
-    const state = vpcRouterStateOf(replica, { specSourceUpdatedAt: "2026-11-02T09:30:00.000Z" });
+    const state = vpcRouterStateOf(
+      replica,
+      { snapshot: () => probes },
+      { specSourceUpdatedAt: "2026-11-02T09:30:00.000Z" },
+    );
     assert.deepEqual(state.spec, replica.spec.inForce);
     assert.deepEqual([...state.failed], ["10.1.0.2"]);
     assert.deepEqual([...state.questionable], ["10.1.0.1"]);

@@ -8,10 +8,12 @@ import { describe, it } from "node:test";
 import pino from "pino";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { SpecDecision } from "../../src/decide/spec-in-force.js";
-import type { Role } from "../../src/replica/replica.js";
+import type { LeaderDuty } from "../../src/leader/leader-duty.js";
+import type { Role } from "../../src/replica/replica-state.js";
 import { parseSpec } from "../../src/route-spec/parse.js";
 import {
   type PublisherReplica,
+  type PublisherState,
   type PublisherStore,
   SpecPublisher,
 } from "../../src/spec-source/spec-publisher.js";
@@ -42,24 +44,29 @@ class FakeSource implements SpecSource {
   async close(): Promise<void> {}
 }
 
-/** A replica whose role and spec in force the test sets. */
+/** A replica whose role and spec in force the test sets; it runs its leader duties as Replica does. */
 class FakeReplica implements PublisherReplica {
   role: Role = "follower";
   spec: SpecDecision = {};
-  currentLeadership: { candidate: Candidate } | undefined;
-  private readonly listeners = new Set<() => void>();
-  onStateChange(listener: () => void): () => void {
+  private readonly listeners = new Set<(state: PublisherState) => void>();
+  private readonly duties: LeaderDuty[] = [];
+  onState(listener: (state: PublisherState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-  /** Changes the state and notifies, as a refresh does. */
+  addLeaderDuty(duty: LeaderDuty): void {
+    this.duties.push(duty);
+  }
+  /** Changes the state, starts or ends the term on a role change, and emits the state, as a refresh does. */
   update(change: { role?: Role; spec?: SpecDecision }): void {
-    if (change.role) {
+    if (change.role && change.role !== this.role) {
+      const term = { candidate: TERM, term: TERM.createRevision, isEnded: false };
+      if (change.role === "leader") for (const duty of this.duties) duty.startTerm(term);
+      else if (this.role === "leader") for (const duty of this.duties) duty.endTerm();
       this.role = change.role;
-      this.currentLeadership = change.role === "leader" ? { candidate: TERM } : undefined;
     }
     if (change.spec) this.spec = change.spec;
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener({ role: this.role, spec: this.spec });
   }
   get listenerCount(): number {
     return this.listeners.size;
@@ -95,8 +102,9 @@ function setup(text = JSON.stringify(S1)) {
   const replica = new FakeReplica();
   const store = new FakeStore();
   const log = capturingLogger();
-  const publisher = new SpecPublisher(source, store, replica, log.logger);
-  publisher.start();
+  const publisher = new SpecPublisher(source, store, log.logger);
+  replica.addLeaderDuty(publisher);
+  publisher.start(replica);
   return { source, replica, store, log, publisher };
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
-import { type ObservableReplica, observeReplica } from "../../src/telemetry/observe-replica.js";
+import { type ObservedState, observeReplica } from "../../src/telemetry/observe-replica.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 
 async function scrape(telemetry: Telemetry): Promise<string> {
@@ -39,24 +39,23 @@ function report(overrides: Partial<ReconcileReport>): ReconcileReport {
 }
 
 describe("observeReplica", () => {
-  it("samples the replica's role, term, spec validity and confirmed failures", async () => {
+  it("records the state's role, term, spec validity and confirmed failures", async () => {
     const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
-    const observer = observeReplica(telemetry.instruments, { sampleIntervalMs: 60_000 });
+    const observer = observeReplica(telemetry.instruments);
     try {
-      const replica: ObservableReplica = {
+      const replica: ObservedState = {
         role: "leader",
-        snapshot: { value: { leader: { createRevision: "42" } } },
+        snapshot: { leader: { createRevision: "42" } },
         spec: { error: { revision: "7", message: "bad" } },
         failures: { confirmed: new Set(["10.33.20.142", "10.33.20.143"]) },
       };
-      observer.watch(replica);
+      observer.observe(replica);
       const text = await scrape(telemetry);
       assert.match(text, /^vpcrouter_is_leader 1$/m);
       assert.match(text, /^vpcrouter_leader_term 42$/m);
       assert.match(text, /^vpcrouter_spec_valid 0$/m);
       assert.match(text, /^vpcrouter_routers_failed 2$/m);
     } finally {
-      observer.stop();
       await telemetry.shutdown();
     }
   });
@@ -64,7 +63,7 @@ describe("observeReplica", () => {
   it("counts reconciles by outcome and route changes, and times failovers from confirmation", async () => {
     const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
     let clock = 1_000_000;
-    const observer = observeReplica(telemetry.instruments, { sampleIntervalMs: 60_000, now: () => clock });
+    const observer = observeReplica(telemetry.instruments, { now: () => clock });
     try {
       const replica = {
         role: "leader" as const,
@@ -72,10 +71,10 @@ describe("observeReplica", () => {
         spec: {},
         failures: { confirmed: new Set<string>() },
       };
-      observer.watch(replica);
+      observer.observe(replica);
       observer.leadershipEvents.onReconciled?.(report({}));
       replica.failures.confirmed = new Set(["10.33.20.142"]);
-      observer.watch(replica); // samples now: confirmation seen at 1_000_000
+      observer.observe(replica); // a new state: confirmation seen at 1_000_000
       clock += 1_500;
       observer.leadershipEvents.onReconciled?.(
         report({ results: [{ action: failover, ok: true, durationMs: 120 }] }),
@@ -92,7 +91,6 @@ describe("observeReplica", () => {
       assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
       assert.match(text, /^vpcrouter_failover_seconds_sum 1\.5$/m);
     } finally {
-      observer.stop();
       await telemetry.shutdown();
     }
   });
