@@ -20,9 +20,10 @@
  *   replica leads it covers every route of every managed table, otherwise the leader's status
  *   record's copy (router routes only) with `source` saying which. `/vpc` is `{}` until a read.
  */
-import { findIgnoringCidr } from "../decide/ignore-routes.js";
+
 import { currentRouter, isRouterRoute } from "../decide/route-target.js";
 import type { RecordedRoute, RecordedRouter, RecordedRouteTable } from "../domain/status-record.js";
+import { findIgnoringCidr } from "../route-spec/ignore-routes.js";
 import { compareIpv4Text } from "../route-spec/ipv4.js";
 import { type RouteSpec, routerIpsOf } from "../route-spec/route-spec.js";
 import type { VpcReading, VpcRouterState } from "./vpc-router-state.js";

@@ -7,7 +7,7 @@
 import convict from "convict";
 import ipaddr from "ipaddr.js";
 import { parseRouteTableSelection } from "../domain/route-table-selection.js";
-import { normaliseIgnoredCidr } from "../route-spec/ignored-cidr.js";
+import { normaliseIgnoredCidr } from "../route-spec/ignore-routes.js";
 import { parseIpv4 } from "../route-spec/ipv4.js";
 
 /** Whole decimal number, optional sign, surrounding spaces allowed. */

@@ -9,7 +9,7 @@ import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, read
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import convict from "convict";
-import { normaliseIgnoredCidr } from "../route-spec/ignored-cidr.js";
+import { normaliseIgnoredCidr } from "../route-spec/ignore-routes.js";
 import { crossSettingProblems } from "./constraints.js";
 import { isSettingPath, type SettingPath } from "./paths.js";
 import { configSchema, type VpcrouterConfig } from "./schema.js";

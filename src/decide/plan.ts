@@ -1,9 +1,9 @@
 import type { Plan, PlanWarning, RouteAction } from "../domain/route-action.js";
 import type { Route, RouterEni, RouteTable } from "../domain/route-table.js";
+import { cidrKey } from "../route-spec/cidr.js";
+import { findIgnoringCidr } from "../route-spec/ignore-routes.js";
 import type { RouteSpec } from "../route-spec/route-spec.js";
-import { cidrKey } from "./cidr-key.js";
 import { pickCidrTarget } from "./cidr-target.js";
-import { findIgnoringCidr } from "./ignore-routes.js";
 import { orderActions } from "./order-actions.js";
 import { planPrune } from "./prune.js";
 import { currentRouter, describeTarget, isRouterRoute, pointsAt } from "./route-target.js";

@@ -1,7 +1,7 @@
 import type { RouteAction } from "../domain/route-action.js";
 import type { RouteTable } from "../domain/route-table.js";
-import { cidrKey } from "./cidr-key.js";
-import { findIgnoringCidr } from "./ignore-routes.js";
+import { cidrKey } from "../route-spec/cidr.js";
+import { findIgnoringCidr } from "../route-spec/ignore-routes.js";
 import { isRouterRoute } from "./route-target.js";
 
 /** Which routes outside the spec the planner may delete. */

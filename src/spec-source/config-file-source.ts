@@ -8,29 +8,15 @@
  * watcher does not trust events: it re-reads the file on any event in its directory (fast path) and
  * every `pollIntervalMs` (covers symlink targets in other directories and lost events), and reports
  * a change only when the content (or the reason it cannot be read) differs from the last reading.
- *
- * Every read opens the file without blocking (`O_NONBLOCK`: a FIFO put at the path must not hang
- * the process, as a plain open or read would until a writer comes), checks on the open descriptor
- * that it is a regular file of at most {@link MAX_SPEC_FILE_BYTES}, and only then reads it. The
- * content is remembered as its SHA-256, not as text.
+ * Reads never block (spec-file-read.ts); the content is remembered as its SHA-256, not as text.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  type FSWatcher,
-  fstatSync,
-  openSync,
-  readSync,
-  type Stats,
-  statSync,
-  watch,
-} from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import { parseSpec, type SpecOptions } from "../route-spec/parse.js";
 import type { SpecParseResult } from "../route-spec/route-spec.js";
+import { readSpecFile, readSpecFileSync, type SpecFileRead } from "./spec-file-read.js";
 import type { SpecReading, SpecSource } from "./spec-source.js";
 
 /**
@@ -49,12 +35,6 @@ export function parseSpecFile(text: string, options: SpecOptions): SpecParseResu
 export function unreadableSpecFile(reason: string): SpecParseResult {
   return { ok: false, problems: [{ message: `cannot read the file: ${reason}` }] };
 }
-
-/**
- * The largest spec file read, bytes: 1 MiB, the same as the body limit of `POST /route_spec`
- * (Fastify's default `bodyLimit`). A larger file is reported as a problem and not read.
- */
-export const MAX_SPEC_FILE_BYTES = 1_048_576;
 
 /** Options of {@link ConfigFileSource.open}. */
 export interface ConfigFileSourceOptions {
@@ -102,7 +82,7 @@ export class ConfigFileSource implements SpecSource {
     this.origin = `route spec file ${path}`;
     this.directory = dirname(path);
     // The first reading is synchronous so the source always has one.
-    const initial = this.readNow();
+    const initial = this.stateOf(readSpecFileSync(options.path));
     this.lastKey = initial.key;
     this.latestReading = { origin: this.origin, result: initial.result };
     this.watchDirectory();
@@ -181,7 +161,7 @@ export class ConfigFileSource implements SpecSource {
   private async checkOnce(): Promise<void> {
     // The directory may have been replaced (a volume remounted) or the watch lost: watch again.
     this.watchDirectory();
-    const state = await this.read();
+    const state = this.stateOf(await readSpecFile(this.options.path));
     this.checkCount++;
     if (this.closed || state.key === this.lastKey) return;
     this.lastKey = state.key;
@@ -195,106 +175,20 @@ export class ConfigFileSource implements SpecSource {
     }
   }
 
-  /** The first reading, synchronous (see the constructor); never blocks on a FIFO. */
-  private readNow(): FileState {
-    let fd: number | undefined;
-    try {
-      fd = openSync(this.options.path, NON_BLOCKING_READ);
-      const refusal = refusalOf(fstatSync(fd), this.options.path);
-      if (refusal) return refusal;
-      const chunks: Buffer[] = [];
-      let total = 0;
-      // Up to one byte past the limit, in case the file grew since fstat.
-      while (total <= MAX_SPEC_FILE_BYTES) {
-        const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-        const count = readSync(fd, chunk, 0, READ_CHUNK_BYTES, null);
-        if (count === 0) break;
-        chunks.push(chunk.subarray(0, count));
-        total += count;
-      }
-      return this.stateOf(Buffer.concat(chunks, total));
-    } catch (error) {
-      return this.failureOf(error);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+  /** A reading as a comparable key and a parse result. */
+  private stateOf(read: SpecFileRead): FileState {
+    if (read.kind === "refused") return { key: read.key, result: unreadableSpecFile(read.reason) };
+    if (read.kind === "error") {
+      // Keyed by the error code, so a file that stays missing is one event, not one per check.
+      const code = (read.error as NodeJS.ErrnoException).code ?? "";
+      const message = read.error instanceof Error ? read.error.message : String(read.error);
+      return { key: `error:${code || message}`, result: unreadableSpecFile(message) };
     }
-  }
-
-  private async read(): Promise<FileState> {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(this.options.path, NON_BLOCKING_READ);
-      const refusal = refusalOf(await handle.stat(), this.options.path);
-      if (refusal) return refusal;
-      const chunks: Buffer[] = [];
-      let total = 0;
-      while (total <= MAX_SPEC_FILE_BYTES) {
-        const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-        const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK_BYTES, null);
-        if (bytesRead === 0) break;
-        chunks.push(chunk.subarray(0, bytesRead));
-        total += bytesRead;
-      }
-      return this.stateOf(Buffer.concat(chunks, total));
-    } catch (error) {
-      return this.failureOf(error);
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
-  }
-
-  /** The file grew past the limit after it was checked: refused like a file that was too large. */
-  private stateOf(bytes: Buffer): FileState {
-    if (bytes.length > MAX_SPEC_FILE_BYTES) return tooLarge(this.options.path, bytes.length, "at least ");
-    const key = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    const key = `sha256:${createHash("sha256").update(read.bytes).digest("hex")}`;
     // The same content as last time: the poll's common case, no need to parse it again.
     if (key === this.lastKey) return { key, result: this.latestReading.result };
-    return { key, result: parseSpecFile(bytes.toString("utf8"), { maxRoutes: this.options.maxRoutes }) };
+    return { key, result: parseSpecFile(read.bytes.toString("utf8"), { maxRoutes: this.options.maxRoutes }) };
   }
-
-  /** Keyed by the error code, so a file that stays missing is one event, not one per check. */
-  private failureOf(error: unknown): FileState {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    const message = error instanceof Error ? error.message : String(error);
-    return { key: `error:${code || message}`, result: unreadableSpecFile(message) };
-  }
-}
-
-/** Read size, bytes: a typical spec file is read in one call. */
-const READ_CHUNK_BYTES = 65_536;
-
-/** Opens for reading without waiting for a FIFO's writer (open(2) `O_NONBLOCK`; no effect on regular files). */
-const NON_BLOCKING_READ = constants.O_RDONLY | constants.O_NONBLOCK;
-
-/** Why a file is not read at all: not a regular file, or larger than the limit; undefined to read it. */
-function refusalOf(stats: Stats, path: string): FileState | undefined {
-  if (!stats.isFile()) {
-    const kind = kindOf(stats);
-    return {
-      key: `refused:${kind}`,
-      result: unreadableSpecFile(`'${path}' is ${kind}, not a regular file`),
-    };
-  }
-  return stats.size > MAX_SPEC_FILE_BYTES ? tooLarge(path, stats.size, "") : undefined;
-}
-
-/** One key for every size over the limit: a big file that keeps growing is one event, not many. */
-function tooLarge(path: string, size: number, qualifier: string): FileState {
-  return {
-    key: "refused:too-large",
-    result: unreadableSpecFile(
-      `'${path}' is ${qualifier}${size} bytes, more than the limit of ${MAX_SPEC_FILE_BYTES} bytes (1 MiB)`,
-    ),
-  };
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  return "an unknown kind of file";
 }
 
 /** Default `onError`: a process warning (the source has no logger of its own). */

@@ -12,11 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { promisify } from "node:util";
-import {
-  ConfigFileSource,
-  type ConfigFileSourceOptions,
-  MAX_SPEC_FILE_BYTES,
-} from "../../src/spec-source/config-file-source.js";
+import { ConfigFileSource, type ConfigFileSourceOptions } from "../../src/spec-source/config-file-source.js";
+import { MAX_SPEC_FILE_BYTES } from "../../src/spec-source/spec-file-read.js";
 import type { SpecReading } from "../../src/spec-source/spec-source.js";
 import { waitFor } from "../support/wait.js";
 

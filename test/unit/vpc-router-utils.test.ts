@@ -7,9 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { findIgnoringCidr } from "../../src/decide/ignore-routes.js";
 import { cidrContains, type Ipv4Cidr, parseIpv4Cidr } from "../../src/route-spec/cidr.js";
-import { ignoredCidrCovers, normaliseIgnoredCidr } from "../../src/route-spec/ignored-cidr.js";
+import {
+  findIgnoringCidr,
+  ignoredCidrCovers,
+  normaliseIgnoredCidr,
+} from "../../src/route-spec/ignore-routes.js";
 import { parseIpv4 } from "../../src/route-spec/ipv4.js";
 
 function cidr(text: string): Ipv4Cidr {

@@ -1,9 +1,9 @@
 /**
- * vpc-router's `--ignore_routes` values: CIDRs, or bare IPs, whose routes are protected.
- * Semantics from vpc-router 1.8 (`vpcrouter/utils/__init__.py` `check_valid_ip_or_cidr` and
+ * vpc-router's `--ignore_routes`, in one place: reading its entries (CIDRs, or bare IPs), and which
+ * entry protects a route. Pure. Semantics from vpc-router 1.8 (`vpcrouter/utils/__init__.py` `check_valid_ip_or_cidr` and
  * `is_cidr_in_cidr`, as pinned by `vpcrouter/tests/test_utils.py`).
  */
-import { type CidrParseResult, cidrContains, type Ipv4Cidr, parseIpv4Cidr } from "./cidr.js";
+import { type CidrParseResult, cidrContains, cidrKey, type Ipv4Cidr, parseIpv4Cidr } from "./cidr.js";
 import { parseIpv4 } from "./ipv4.js";
 
 /**
@@ -33,4 +33,23 @@ export function normaliseIgnoredCidr(text: string): CidrParseResult {
 export function ignoredCidrCovers(ignored: Ipv4Cidr, cidr: Ipv4Cidr): boolean {
   if (ignored.prefixLength === 0) return cidr.prefixLength === 0;
   return cidrContains(ignored, cidr);
+}
+
+/**
+ * The `ignoreRoutes` entry that protects the route to `cidr` (vpc-router's `ignore_routes`), if any:
+ * one that equals or contains it, `0.0.0.0/0` protecting only itself ({@link ignoredCidrCovers}).
+ * Entries may be CIDRs or bare IPs (read by {@link normaliseIgnoredCidr}); an entry that is neither,
+ * or a `cidr` that is not a valid CIDR, matches only the same text.
+ *
+ * @param cidr - a route's destination, e.g. `"10.1.2.0/24"`.
+ * @param ignoreRoutes - the operator's list, e.g. `["10.1.0.0/16", "0.0.0.0/0"]`.
+ * @returns the first protecting entry as written, or `undefined`.
+ */
+export function findIgnoringCidr(cidr: string, ignoreRoutes: readonly string[]): string | undefined {
+  const route = parseIpv4Cidr(cidr);
+  return ignoreRoutes.find((entry) => {
+    const ignored = normaliseIgnoredCidr(entry);
+    if (!ignored.ok || !route.ok) return cidrKey(entry) === cidrKey(cidr);
+    return ignoredCidrCovers(ignored.cidr, route.cidr);
+  });
 }
