@@ -4,7 +4,21 @@
  */
 import { readFileSync } from "node:fs";
 import { type CallContext, Etcd3, type IOptions } from "etcd3";
-import type { VpcrouterConfig } from "../config/schema.js";
+
+/** The etcd settings the client needs (the configuration's `etcd` section satisfies it). */
+export interface EtcdClientSettings {
+  /** `host:port` or `http(s)://host:port`. */
+  readonly endpoints: readonly string[];
+  /** etcd user for password auth; empty: no auth. */
+  readonly username: string;
+  readonly password: string;
+  /** PEM files; `caFile` empty: no TLS unless the endpoints are https. */
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Deadline of each unary call, ms. */
+  readonly callTimeoutMs: number;
+}
 
 /**
  * gRPC keepalive (grpc-js channel options). Without pings a connection that died silently (NAT
@@ -29,15 +43,15 @@ const KEEPALIVE_OPTIONS = {
  * - Deadlines: every unary call, including the auth token exchange, gets `callTimeoutMs`; streams
  *   (watch, lease keep-alive) get none. etcd3's own `dialTimeout` option is never used by etcd3.
  *
- * @param config - the `etcd` settings of {@link VpcrouterConfig} (already validated).
+ * @param config - the `etcd` settings (already validated).
  * @returns a new `Etcd3`; the caller must `close()` it.
  * @throws Error when a TLS file cannot be read (the message names the setting and the path).
  */
-export function createEtcdClient(config: VpcrouterConfig["etcd"]): Etcd3 {
+export function createEtcdClient(config: EtcdClientSettings): Etcd3 {
   const deadlineFor = (context: CallContext) =>
     context.isStream ? {} : { deadline: Date.now() + config.callTimeoutMs };
   const options: IOptions = {
-    hosts: config.endpoints,
+    hosts: [...config.endpoints],
     grpcOptions: { ...KEEPALIVE_OPTIONS },
     defaultCallOptions: deadlineFor,
   };
