@@ -150,3 +150,84 @@ describe("CoalescedRun, re-entrant requests", () => {
     assert.deepEqual({ runs, maxInFlight }, { runs: 2, maxInFlight: 1 });
   });
 });
+
+describe("CoalescedRun, reasons and retries", () => {
+  it("gives a run the reason of the first request since the previous run began", async () => {
+    const reasons: string[] = [];
+    let release: () => void = () => undefined;
+    const run = new CoalescedRun<string>(
+      async (reason) => {
+        reasons.push(reason);
+        if (reasons.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      () => true,
+      failOnError,
+    );
+    run.request("elected");
+    run.request("spec changed"); // queued: the first request behind the run in flight
+    run.request("failures changed"); // folded into the queued run
+    release();
+    await run.settled();
+    await run.settled();
+    assert.deepEqual(reasons, ["elected", "spec changed"]);
+  });
+
+  it("retries an unfinished run after a backoff with the retry reason, until it finishes", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const reasons: string[] = [];
+    let unfinished = 3;
+    const run = new CoalescedRun<string>(
+      async (reason) => {
+        reasons.push(reason);
+        return unfinished-- > 0 ? "retry" : "done";
+      },
+      () => true,
+      failOnError,
+      { initialDelayMs: 5, maxDelayMs: 20, reason: "retry after failure" },
+    );
+    run.request("elected");
+    for (let turn = 0; turn < 10; turn++) {
+      await run.settled();
+      t.mock.timers.tick(20); // at least the largest backoff
+    }
+    assert.deepEqual(reasons, [
+      "elected",
+      "retry after failure",
+      "retry after failure",
+      "retry after failure",
+    ]);
+  });
+
+  it("schedules no retry once inactive, and cancelRetry drops a scheduled one", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    let active = true;
+    let runs = 0;
+    const run = new CoalescedRun<string>(
+      async () => {
+        runs++;
+        return "retry";
+      },
+      () => active,
+      failOnError,
+      { initialDelayMs: 30, maxDelayMs: 30, reason: "retry" },
+    );
+    run.request("first");
+    await run.settled();
+    run.cancelRetry();
+    t.mock.timers.tick(1000);
+    await run.settled();
+    assert.equal(runs, 1, "the cancelled retry did not run");
+    run.request("second");
+    await run.settled();
+    active = false;
+    t.mock.timers.tick(1000);
+    await run.settled();
+    assert.equal(runs, 2, "no retry runs once the owner is inactive");
+    active = true;
+    run.request("third");
+    await run.settled();
+    t.mock.timers.tick(30);
+    await run.settled();
+    assert.equal(runs, 4, "and a retry does run while it is active (the test can fail)");
+  });
+});

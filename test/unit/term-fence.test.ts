@@ -1,0 +1,104 @@
+/**
+ * The leader's term fence (docs/DESIGN.md, safety rule 2): the etcd term check before a batch, the
+ * local lease deadline before every attempt, and end() waiting for the batch in flight.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Candidate } from "../../src/cluster/snapshot.js";
+import { TermFence } from "../../src/leader/term-fence.js";
+
+const candidate: Candidate = { key: "/t/election/1", replicaId: "a", createRevision: "7", lease: "1" };
+
+/** A fence on a clock the test moves; the lease is valid until `validUntil` on that clock. */
+function setUp(opts: { holdsTerm?: (advance: (ms: number) => void) => boolean; validUntil?: number } = {}) {
+  let now = 10_000;
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  const session = { isLost: false, validUntil: () => opts.validUntil ?? 20_000 };
+  let checks = 0;
+  const store = {
+    holdsTerm: async (c: Candidate) => {
+      checks++;
+      assert.equal(c, candidate, "the check compares this term's election key");
+      return opts.holdsTerm?.(advance) ?? true;
+    },
+  };
+  const fence = new TermFence(candidate, session, store, 1000, () => now);
+  return {
+    fence,
+    session,
+    checks: () => checks,
+    advance,
+  };
+}
+
+describe("TermFence", () => {
+  it("names its term after the election key's create revision", () => {
+    assert.equal(setUp().fence.term, "7");
+  });
+
+  it("allows mutations until the lease deadline minus the safety margin, on its monotonic clock", () => {
+    const { fence, advance } = setUp({ validUntil: 20_000 });
+    assert.equal(fence.mayMutate(), true);
+    assert.equal(fence.remainingMs(), 9000);
+    advance(8999);
+    assert.equal(fence.mayMutate(), true);
+    advance(1);
+    assert.equal(fence.mayMutate(), false, "19 000 = 20 000 − 1 000 margin: the deadline");
+    assert.equal(fence.guard.mayMutate(), false);
+    assert.equal(fence.guard.remainingMs?.(), 0);
+  });
+
+  it("refuses everything once the session is lost", () => {
+    const { fence, session } = setUp();
+    session.isLost = true;
+    assert.equal(fence.mayMutate(), false);
+  });
+
+  it("confirms a batch only when etcd says the term holds, and checks the deadline around the transaction", async () => {
+    assert.equal(await setUp().fence.confirm(), "holds");
+    assert.equal(await setUp({ holdsTerm: () => false }).fence.confirm(), "term gone");
+    const failing = setUp({
+      holdsTerm: () => {
+        throw new Error("etcd unavailable");
+      },
+    });
+    assert.equal(await failing.fence.confirm(), "term gone", "an etcd error is no proof of the term");
+    const late = setUp({ validUntil: 10_500 });
+    assert.equal(await late.fence.confirm(), "deadline passed");
+    assert.equal(late.checks(), 0, "no etcd call once the deadline has passed");
+    const slow = setUp({
+      holdsTerm: (advance) => {
+        advance(9500); // the transaction took longer than the time that was left
+        return true;
+      },
+    });
+    assert.equal(await slow.fence.confirm(), "deadline passed");
+  });
+
+  it("end() refuses every later attempt and waits for the batch in flight", async () => {
+    const { fence } = setUp();
+    let release: () => void = () => undefined;
+    let sawGuard = true;
+    const batch = fence.mutate(async (guard) => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      sawGuard = guard.mayMutate() === true;
+      return "applied";
+    });
+    let ended = false;
+    const ending = fence.end().then(() => {
+      ended = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ended, false, "end() waits for the batch in flight");
+    assert.equal(fence.isEnded, true);
+    release();
+    assert.equal(await batch, "applied");
+    await ending;
+    assert.equal(sawGuard, false, "the guard refused once the term was ending");
+    assert.equal(fence.mayMutate(), false);
+  });
+});
