@@ -1,3 +1,7 @@
+/**
+ * Wires one vpcrouter replica from a validated configuration: telemetry, the etcd client, probes,
+ * the EC2 port, the replica, its spec source and the HTTP API; and stops it in the right order.
+ */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createApiServer } from "./api/server.js";

@@ -1,3 +1,6 @@
+/**
+ * The version of vpcrouter (from package.json), shown in member records, `/status` and `--version`.
+ */
 import { readFileSync } from "node:fs";
 
 /**

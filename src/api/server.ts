@@ -1,3 +1,7 @@
+/**
+ * The HTTP API (fastify): `/status`, `/route_spec`, `/healthz`, `/readyz`, `/metrics` and vpc-router's
+ * endpoints, answered from in-memory state so it works while etcd or EC2 do not.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyAccepts from "@fastify/accepts";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";

@@ -1,3 +1,6 @@
+/**
+ * The body of `GET /status`, built from a replica's pushed state and its live probes.
+ */
 import type { RecordedRouter } from "../domain/status-record.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import type { ReplicaState } from "../replica/replica-state.js";

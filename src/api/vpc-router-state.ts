@@ -1,3 +1,7 @@
+/**
+ * What vpc-router's views (`/ips`, `/route_info`, `/vpc`, `/plugins`) read, collected from a
+ * replica's pushed state and its live probes.
+ */
 import type { RecordedRouter, RecordedRouteTable, StatusRecord } from "../domain/status-record.js";
 import type { HostHealth } from "../probe/health-monitor.js";
 import type { ReplicaState } from "../replica/replica-state.js";

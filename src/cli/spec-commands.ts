@@ -1,7 +1,7 @@
 /**
  * `vpcrouter spec validate|put|get`: check a route spec file, store it in etcd, show the stored one.
  * A spec is validated before it is written, so this command never stores an invalid spec (the
- * daemon would reject it anyway and keep the last good one: DESIGN.md "Route spec").
+ * daemon would reject it anyway and keep the last good one: docs/DESIGN.md section 2 "Route spec").
  */
 import { readFile } from "node:fs/promises";
 import { clusterKeys } from "../cluster/keys.js";

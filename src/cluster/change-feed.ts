@@ -1,3 +1,7 @@
+/**
+ * A watch over the cluster prefix that only says "something changed": the replica re-reads the
+ * whole state, so a lost event costs latency, never correctness.
+ */
 import { EventEmitter } from "node:events";
 import type { Etcd3, Watcher } from "etcd3";
 
@@ -6,7 +10,7 @@ const WATCH_CREATE_TIMEOUT_MS = 3000;
 
 /**
  * Tells when something under the cluster prefix changed. It carries no data on purpose: the
- * replica re-reads the whole state (level-triggered, DESIGN.md rule 3), so a lost or late event
+ * replica re-reads the whole state (level-triggered, docs/DESIGN.md, safety rule 3), so a lost or late event
  * costs latency, never correctness. A periodic re-read covers watches that die silently
  * (etcd3 issues 31, 72).
  *

@@ -1,3 +1,7 @@
+/**
+ * Every etcd read and write vpcrouter makes, behind one small class (the DCS of Patroni's design),
+ * including the one term comparison that fences the leader's writes.
+ */
 import type { Etcd3 } from "etcd3";
 import type { MemberRecord } from "../domain/member-record.js";
 import type { StatusRecord } from "../domain/status-record.js";

@@ -1,5 +1,5 @@
 /**
- * The etcd key layout of one vpcrouter cluster (DESIGN.md "etcd key layout"). Every key lives
+ * The etcd key layout of one vpcrouter cluster (docs/DESIGN.md section 3 "etcd key layout"). Every key lives
  * under one prefix (default `/vpcrouter`), one prefix per VPC.
  */
 export interface ClusterKeys {

@@ -1,3 +1,7 @@
+/**
+ * A replica's etcd session: one lease, kept alive, and the local bound on its expiry that the
+ * leader's term fence relies on.
+ */
 import { EventEmitter } from "node:events";
 import type { Etcd3, Lease } from "etcd3";
 

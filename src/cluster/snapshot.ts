@@ -1,3 +1,7 @@
+/**
+ * The whole cluster state at one etcd revision, parsed from one range read; damaged values become
+ * problems, never exceptions.
+ */
 import type { MemberRecord } from "../domain/member-record.js";
 import type { StatusRecord } from "../domain/status-record.js";
 import type { Vote } from "../domain/vote.js";

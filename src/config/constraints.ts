@@ -18,7 +18,7 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
       `probe.timeoutMs: must be below probe.intervalMs (${probe.timeoutMs} >= ${probe.intervalMs})`,
     );
   }
-  // A margin as long as the lease would forbid every EC2 write (DESIGN.md rule 2).
+  // A margin as long as the lease would forbid every EC2 write (docs/DESIGN.md, safety rule 2).
   if (election.safetyMarginMs >= election.ttlSeconds * 1000) {
     problems.push(
       `election.safetyMarginMs: must be below election.ttlSeconds in ms (${election.safetyMarginMs} >= ${election.ttlSeconds * 1000})`,

@@ -33,7 +33,7 @@ const PROBE_PLUGINS = ["icmpecho", "tcp"] as const;
 
 /**
  * The declaration of every setting, grouped as in the configuration file. Defaults follow
- * DESIGN.md "Defaults". Each setting's environment variable is `VPCROUTER_` + its path in upper
+ * docs/DESIGN.md section 5 "Defaults". Each setting's environment variable is `VPCROUTER_` + its path in upper
  * snake case (`probe.intervalMs` → `VPCROUTER_PROBE_INTERVAL_MS`, see `envNameOf`); config/README.md
  * lists them. `etcd.password` is `sensitive`: convict never prints it in error messages.
  */
@@ -114,7 +114,7 @@ export const SETTINGS = {
       default: 30,
     }),
     prune: oneOf(["managed", "all"], {
-      doc: "managed: delete only routes this cluster created; all: vpc-router's behaviour.",
+      doc: "managed: delete only routes of CIDRs this cluster manages (recorded in <prefix>/status); all: vpc-router's behaviour.",
       default: "managed",
     }),
     ignoreRoutes: list({
@@ -210,7 +210,7 @@ export type VpcrouterConfig = ConfigOf<typeof SETTINGS>;
 
 /** Health check used by the probes: ICMP echo, TCP connect, or both (any failing sub-probe fails). */
 export type HealthCheckKind = VpcrouterConfig["probe"]["health"];
-/** Which routes the leader may delete when they are not in the spec (DESIGN.md rule 5). */
+/** Which routes the leader may delete when they are not in the spec (docs/DESIGN.md, safety rule 5). */
 export type PruneMode = VpcrouterConfig["reconcile"]["prune"];
 /** Where the route spec comes from (vpc-router's `-m/--mode`); `etcd` and `http` both read `<prefix>/spec`. */
 export type SpecMode = VpcrouterConfig["spec"]["mode"];

@@ -1,3 +1,7 @@
+/**
+ * Target choice for one spec CIDR: the one router every table should point at, keeping what works
+ * (docs/DESIGN.md, safety rules 1 and 4). Pure.
+ */
 import type { Route, RouterEni } from "../domain/route-table.js";
 import { chooseTarget } from "./choose-host.js";
 import { currentRouter, isRouterRoute } from "./route-target.js";
@@ -13,7 +17,7 @@ export interface CidrTargetInput {
 }
 
 /**
- * Picks the ONE router a spec CIDR should point at in every table (DESIGN.md rules 1, 3 and 4).
+ * Picks the ONE router a spec CIDR should point at in every table (docs/DESIGN.md, safety rules 1, 3 and 4).
  *
  * 1. Keep what works: among the routers that active routes point at today and that have not
  *    failed, keep the one most tables use (the fewest moves to align the tables); a tie goes to a

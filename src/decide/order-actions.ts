@@ -1,3 +1,7 @@
+/**
+ * The order a plan's actions are applied in: failovers first, deletes last (docs/DESIGN.md,
+ * safety rule 7). Pure.
+ */
 import type { RouteAction } from "../domain/route-action.js";
 import { compareCidrText } from "../route-spec/cidr.js";
 
@@ -12,7 +16,7 @@ function compareText(a: string, b: string): number {
 }
 
 /**
- * Puts actions in the order to apply them (DESIGN.md rule 7): failovers first, then other creates
+ * Puts actions in the order to apply them (docs/DESIGN.md, safety rule 7): failovers first, then other creates
  * and replaces, then deletes; within each group by CIDR (numerically) and then route table id.
  *
  * @returns a new array; the input is not changed. Deterministic for any input order.

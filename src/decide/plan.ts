@@ -1,3 +1,7 @@
+/**
+ * The reconcile planner, the heart of vpcrouter: spec + confirmed failures + route tables as read →
+ * the route changes to make, written as a rulebook (docs/DESIGN.md, safety rules 3–5). Pure.
+ */
 import type { Plan, PlanWarning, RouteAction } from "../domain/route-action.js";
 import type { Route, RouterEni, RouteTable } from "../domain/route-table.js";
 import { cidrKey } from "../route-spec/cidr.js";
@@ -42,7 +46,7 @@ export interface PlanInput {
 
 /**
  * Computes the route changes that bring the route tables in line with the spec and the confirmed
- * failures (DESIGN.md "Rules that keep it safe" 3, 4, 5). Level-triggered: the plan depends only on
+ * failures (docs/DESIGN.md, safety rules 3, 4, 5). Level-triggered: the plan depends only on
  * this input, never on history.
  *
  * For each spec CIDR one router is picked for all tables ({@link pickCidrTarget}); then each table:

@@ -1,3 +1,6 @@
+/**
+ * Which routes outside the spec the leader may delete (docs/DESIGN.md, safety rule 5). Pure.
+ */
 import type { RouteAction } from "../domain/route-action.js";
 import type { RouteTable } from "../domain/route-table.js";
 import { cidrKey } from "../route-spec/cidr.js";
@@ -18,7 +21,7 @@ export interface PruneInput {
 }
 
 /**
- * Deletions of routes that are no longer wanted (DESIGN.md rule 5). A route is deleted when all hold:
+ * Deletions of routes that are no longer wanted (docs/DESIGN.md, safety rule 5). A route is deleted when all hold:
  * its target is an ENI or instance; its CIDR is not in the spec; no `ignoreRoutes` CIDR contains it;
  * and `prune` is `all` or the CIDR is managed by this cluster. Local, gateway and other routes are
  * never deleted.

@@ -1,5 +1,5 @@
 /**
- * Quorum over the replicas' failure votes (DESIGN.md "Rules that keep it safe" 1): a router counts
+ * Quorum over the replicas' failure votes (docs/DESIGN.md, safety rule 1): a router counts
  * as failed only when a quorum of live members vote it failed for the current spec revision.
  */
 import type { Vote } from "../domain/vote.js";

@@ -1,8 +1,12 @@
+/**
+ * Reading a route's target: whether vpcrouter may change the route, and which spec router it
+ * points at. Pure.
+ */
 import type { Route, RouterEni, RouteTarget } from "../domain/route-table.js";
 
 /**
  * True for routes vpcrouter may change: those whose target is an ENI or an instance
- * (DESIGN.md rule 5: local, gateway and other routes are never touched).
+ * (docs/DESIGN.md, safety rule 5: local, gateway and other routes are never touched).
  */
 export function isRouterRoute(route: Route): boolean {
   return route.target.kind === "eni" || route.target.kind === "instance";

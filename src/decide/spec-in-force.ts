@@ -1,3 +1,7 @@
+/**
+ * Which spec governs the cluster: the stored one when it is valid, else the last good one
+ * (docs/DESIGN.md section 2 "Route spec"). Pure.
+ */
 import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
 import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
 
@@ -8,7 +12,7 @@ export interface SpecDecision {
 }
 
 /**
- * Decides the spec in force (DESIGN.md "Route spec"): the stored spec when it is valid; otherwise
+ * Decides the spec in force (docs/DESIGN.md section 2 "Route spec"): the stored spec when it is valid; otherwise
  * the last good spec (the newer of this replica's memory and the leader's status record), so a bad
  * put or a deleted key never changes anything in the VPC. Pure; never throws.
  *

@@ -1,6 +1,6 @@
 /**
  * One route change the leader wants to make. `failover` is true when the change moves traffic away
- * from a failed router: those are applied before any other change (DESIGN.md rule 7).
+ * from a failed router: those are applied before any other change (docs/DESIGN.md, safety rule 7).
  */
 export type RouteAction =
   | {

@@ -1,5 +1,5 @@
 /**
- * The etcd wire record the leader keeps under `<prefix>/status` (docs/DESIGN.md "etcd key layout").
+ * The etcd wire record the leader keeps under `<prefix>/status` (docs/DESIGN.md section 3 "etcd key layout").
  * Its types are declared here on their own, not borrowed from the in-memory model, so that the stored
  * format changes only when this file does; the leader maps its model onto them field by field.
  */
@@ -79,7 +79,7 @@ export interface StatusRecord {
   readonly lastGoodSpec?: RevisionedSpec;
   /** Why the current value of the `spec` key is not in force, if it is not. */
   readonly specError?: SpecError;
-  /** CIDRs whose routes this cluster created or maintains (docs/DESIGN.md safety rule 5). */
+  /** CIDRs whose routes this cluster created or maintains (docs/DESIGN.md, safety rule 5). */
   readonly managedCidrs: readonly string[];
   /** The last non-empty plan. */
   readonly lastPlan?: { readonly at: string; readonly actions: readonly RecordedRouteAction[] };

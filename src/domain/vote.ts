@@ -1,6 +1,6 @@
 /** The etcd wire record of one replica's failure view: the value of `<prefix>/votes/<replicaId>`. */
 
-/** One replica's published view, bound to its lease (docs/DESIGN.md "etcd key layout"). */
+/** One replica's published view, bound to its lease (docs/DESIGN.md section 3 "etcd key layout"). */
 export interface Vote {
   /** Router IPs this replica sees as failed. */
   readonly failed: readonly string[];

@@ -22,8 +22,9 @@ export type FenceVerdict = "holds" | "deadline passed" | "term gone";
  *
  * - the **term check**: one etcd transaction comparing the election key's create revision with the
  *   term, before every batch of mutations ({@link confirm});
- * - the **local deadline**: last acknowledged keep-alive + TTL − `safetyMarginMs` on the monotonic
- *   clock, asked before every single attempt ({@link guard}).
+ * - the **local deadline**: the send time of the last acknowledged keep-alive + TTL −
+ *   `safetyMarginMs`, on the monotonic clock (see Session), asked before every single attempt
+ *   ({@link guard}).
  *
  * {@link end} closes the fence for good and waits for the batch in flight, so that once it returns no
  * EC2 mutation of this term is in flight and none will start.

@@ -1,5 +1,5 @@
 /**
- * Builds the probe named by the `probe` setting (DESIGN.md "Defaults": icmpecho, tcp, multi).
+ * Builds the probe named by the `probe` setting (docs/DESIGN.md section 5 "Defaults": icmpecho, tcp, multi).
  */
 import { IcmpEchoProbe } from "./icmp-echo.js";
 import { MultiProbe } from "./multi.js";

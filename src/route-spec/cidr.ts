@@ -1,3 +1,6 @@
+/**
+ * IPv4 CIDR blocks: strict parsing (host bits clear), containment, ordering and canonical text. Pure.
+ */
 import ipaddr from "ipaddr.js";
 import { formatIpv4, parseIpv4 } from "./ipv4.js";
 

@@ -1,3 +1,6 @@
+/**
+ * IPv4 addresses: strict dotted-quad parsing and numeric ordering. Pure.
+ */
 import ipaddr from "ipaddr.js";
 
 /**

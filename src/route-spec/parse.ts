@@ -1,3 +1,7 @@
+/**
+ * Parsing and validating the route spec (vpc-router's JSON format): accepted or rejected whole,
+ * with every problem named. Pure.
+ */
 import { parseIpv4Cidr } from "./cidr.js";
 import { parseIpv4 } from "./ipv4.js";
 import { topLevelObjectKeys } from "./json-object-keys.js";
@@ -17,7 +21,7 @@ export interface SpecOptions {
  *
  * @param text - vpc-router's JSON route spec, e.g. `{"10.55.16.0/24": ["10.33.20.142"]}`.
  * @returns the normalised spec, or every problem found. Bad JSON yields one problem carrying the
- *   parser's message. Never throws. Rules: DESIGN.md "Route spec".
+ *   parser's message. Never throws. Rules: docs/DESIGN.md section 2 "Route spec".
  */
 export function parseSpec(text: string, options: SpecOptions): SpecParseResult {
   if (typeof text !== "string") return rejected([{ message: "route spec must be JSON text" }]);
@@ -37,7 +41,7 @@ export function parseSpec(text: string, options: SpecOptions): SpecParseResult {
 /**
  * Validates an already-parsed route spec (e.g. an HTTP request body).
  *
- * Rules (DESIGN.md "Route spec"): the top level is an object; each key is an IPv4 CIDR `a.b.c.d/n`
+ * Rules (docs/DESIGN.md section 2 "Route spec"): the top level is an object; each key is an IPv4 CIDR `a.b.c.d/n`
  * with host bits clear and no leading zeros (whitespace around it is trimmed); each value is a
  * non-empty array of IPv4 dotted quads (strings); repeated router IPs are dropped, keeping the first;
  * two keys that normalise to the same CIDR are a problem; more than `options.maxRoutes` keys is a

@@ -2,7 +2,7 @@
  * A validated route spec: destination CIDR (normalised, e.g. `10.55.16.0/24`) → eligible router IPs
  * (IPv4 dotted quads, duplicates removed, in the operator's order of preference).
  *
- * The wire format is vpc-router's JSON route spec (see DESIGN.md "Route spec").
+ * The wire format is vpc-router's JSON route spec (see docs/DESIGN.md section 2 "Route spec").
  */
 export type RouteSpec = Readonly<Record<string, readonly string[]>>;
 

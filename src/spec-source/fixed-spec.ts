@@ -16,7 +16,7 @@ export interface FixedSpecSettings {
 
 /**
  * Builds the one-route spec `{ fixedCidr: fixedHosts }` and validates it like any spec
- * (DESIGN.md "Route spec"). Pure; never throws.
+ * (docs/DESIGN.md section 2 "Route spec"). Pure; never throws.
  * @param options.maxRoutes the spec limit (a one-route spec only exceeds a limit of 0)
  * @returns the normalised spec, or its problems (e.g. host bits set, a bad IP, no hosts).
  */

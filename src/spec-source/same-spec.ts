@@ -1,3 +1,6 @@
+/**
+ * Comparing two route specs by what they route, not by their text. Pure.
+ */
 import type { RouteSpec } from "../route-spec/route-spec.js";
 
 /**

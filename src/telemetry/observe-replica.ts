@@ -35,7 +35,7 @@ export interface ObserveOptions {
  *
  * `vpcrouter_failover_seconds` is measured from the first state in which a router is
  * quorum-confirmed failed to the end of the first reconcile that applied a failover change after
- * it (DESIGN.md rule 1: confirmation is what may move a route).
+ * it (docs/DESIGN.md, safety rule 1: confirmation is what may move a route).
  */
 export function observeReplica(instruments: Instruments, options: ObserveOptions = {}): ReplicaObserver {
   const now = options.now ?? Date.now;

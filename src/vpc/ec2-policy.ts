@@ -1,5 +1,5 @@
 /**
- * The resilience policy around every EC2 call (DESIGN.md rule 7), built from cockatiel 3.2:
+ * The resilience policy around every EC2 call (docs/DESIGN.md, safety rule 7), built from cockatiel 3.2:
  *
  *   retry (exponential backoff with decorrelated jitter, transient errors only, `maxRetries` retries)
  *     └ circuit breaker, one per EC2 action (ConsecutiveBreaker: `breakerThreshold` transient failures in a row)

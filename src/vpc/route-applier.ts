@@ -6,11 +6,11 @@
  * - ReplaceRoute → `InvalidParameterValue` (route missing) → CreateRoute
  * - DeleteRoute → `InvalidRoute.NotFound` → done (already gone)
  * - CreateRoute → `RouteAlreadyExists` → reported as not done, never a blind ReplaceRoute: the
- *   route that appeared may be a gateway or peering route that is not ours (DESIGN.md rule 5); the
+ *   route that appeared may be a gateway or peering route that is not ours (docs/DESIGN.md, safety rule 5); the
  *   next reconcile reads it and decides.
  *
  * Before every attempt of every mutation, retries included, the guard (the leader's fencing check,
- * DESIGN.md rule 2) must allow it: a retry after a backoff must not outlive the leader's lease.
+ * docs/DESIGN.md, safety rule 2) must allow it: a retry after a backoff must not outlive the leader's lease.
  * Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
  * API_ReplaceRoute.html, API_DeleteRoute.html, errors-overview.html
  */

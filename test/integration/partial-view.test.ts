@@ -1,5 +1,5 @@
 /**
- * Quorum (DESIGN.md rule 1): one replica's partial view never moves a route. Here one of three
+ * Quorum (docs/DESIGN.md, safety rule 1): one replica's partial view never moves a route. Here one of three
  * replicas probes a TCP port nothing listens on, so it sees every router failed; the two others
  * see them healthy.
  */

@@ -1,5 +1,5 @@
 /**
- * Simulated routers for tests, the demo and benchmarks (DESIGN.md "Test world"): each router is a
+ * Simulated routers for tests, the demo and benchmarks (docs/DESIGN.md section 7 "The test world"): each router is a
  * network namespace whose `eth0` (one end of a veth pair) is joined to a per-world bridge in the
  * root namespace. A world with tag `name` and subnet `S` has
  *

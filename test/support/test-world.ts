@@ -1,5 +1,5 @@
 /**
- * The whole test world of DESIGN.md on one machine, for integration tests, the demo and
+ * The whole test world of docs/DESIGN.md on one machine, for integration tests, the demo and
  * benchmarks: a real etcd (1 or 3 members), the EC2 emulator holding a VPC whose routers are real
  * network namespaces, and vpcrouter replicas as child processes. `destroy()` removes everything.
  */

@@ -111,7 +111,7 @@ export const SCENARIOS: readonly Scenario[] = [
       },
       {
         origin: 'test_process_route_spec_config, "One of the two IPs questionable, switch over"',
-        // Adapted: questionable means fewer than a quorum of replicas see r1 failed, and DESIGN.md
+        // Adapted: questionable means fewer than a quorum of replicas see r1 failed, and docs/DESIGN.md
         // rule 1 says one replica's partial view never moves a route; vpc-router (one view) moved it.
         does: "keeps the route on a questionable router: only a quorum-confirmed failure moves it",
         spec: { [A]: ["r1", "r2"] },
@@ -147,7 +147,7 @@ export const SCENARIOS: readonly Scenario[] = [
       },
       {
         origin: 'test_process_route_spec_config, "Add new route, remove old one"',
-        // We delete only CIDRs this cluster manages (DESIGN.md rule 5); 10.1.0.0/16 is one (it came
+        // We delete only CIDRs this cluster manages (docs/DESIGN.md, safety rule 5); 10.1.0.0/16 is one (it came
         // from our spec), so it goes as in vpc-router. The prune scenario shows a foreign route.
         does: "deletes the CIDR that left the spec and adds the new one",
         spec: { [B]: ["r1"] },
@@ -372,7 +372,7 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: [
       {
         origin: '_update_existing_routes, "route not in spec, deleting" (a route vpcrouter never managed)',
-        // Deliberate difference: by default we delete only CIDRs this cluster manages (DESIGN.md rule 5).
+        // Deliberate difference: by default we delete only CIDRs this cluster manages (docs/DESIGN.md, safety rule 5).
         does: "keeps a foreign router route by default",
         edits: [{ table: 0, cidr: "10.77.0.0/16", router: "r3" }],
         spec: { [A]: ["r1"] },

@@ -122,7 +122,7 @@ function destinationOf(r: Route, routers: ReadonlyMap<string, RouterEni>): strin
 const runs = { numRuns: 1000 };
 
 describe("planReconcile properties", () => {
-  it("questionable routers never add a route change (DESIGN.md rule 1: a partial view moves nothing)", () => {
+  it("questionable routers never add a route change (docs/DESIGN.md, safety rule 1: a partial view moves nothing)", () => {
     // One CIDR, routers A B C, up to 5 tables each routing it (actively) to one of them or not at all.
     const [a = "", b = "", c = ""] = routerIps;
     const cidr = cidrs[0] ?? "";
