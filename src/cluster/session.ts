@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Etcd3, Lease } from "etcd3";
+import { LEASE_EXPIRY_CHECK_MS } from "../timings.js";
 
 /**
  * A replica's etcd session: one lease that carries its member key, its votes and its election key
@@ -48,7 +49,7 @@ export class Session extends EventEmitter {
     lease.on("lost", (error: Error) => this.markLost(`lease lost: ${error.message}`));
     this.expiryTimer = setInterval(() => {
       if (this.now() > this.validUntilMs) this.markLost("no keep-alive acknowledged within the lease TTL");
-    }, 100);
+    }, LEASE_EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
 

@@ -4,15 +4,15 @@
  * `vpcrouter_` prefix, base units (seconds), `_total` on counters.
  */
 import type { Counter, Gauge, Histogram, Meter } from "@opentelemetry/api";
+import type { RouteAction } from "../domain/route-action.js";
+import type { Ec2CallOutcome } from "../vpc/ec2-policy.js";
 
 /** Result of one probe of one router. */
 export type ProbeCheckResult = "ok" | "fail";
 /** Outcome of one reconcile pass of the leader. */
 export type ReconcileOutcome = "noop" | "applied" | "failed" | "fenced" | "skipped";
 /** Kind of route change applied to EC2 (same as `RouteAction["kind"]`). */
-export type RouteChangeKind = "create" | "replace" | "delete";
-/** Outcome of one EC2 API call as seen through our resilience policies. */
-export type Ec2CallOutcome = "ok" | "error" | "throttled" | "timeout" | "breaker_open";
+export type RouteChangeKind = RouteAction["kind"];
 
 /** The instruments; attribute names and values are typed so that label sets stay bounded. */
 export interface Instruments {
