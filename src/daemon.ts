@@ -167,6 +167,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     specSource.source.onChange(noteValidReading);
   }
   state = replica.state;
+  observer.observe(state);
   replica.onState((next) => {
     state = next;
     observer.observe(next);

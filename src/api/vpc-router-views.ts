@@ -20,7 +20,6 @@
  *   replica leads it covers every route of every managed table, otherwise the leader's status
  *   record's copy (router routes only) with `source` saying which. `/vpc` is `{}` until a read.
  */
-
 import { currentRouter, isRouterRoute } from "../decide/route-target.js";
 import type { RecordedRoute, RecordedRouter, RecordedRouteTable } from "../domain/status-record.js";
 import { findIgnoringCidr } from "../route-spec/ignore-routes.js";

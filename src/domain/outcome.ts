@@ -6,8 +6,9 @@ import type { RouteAction } from "./route-action.js";
 
 /**
  * How the leader should treat a failure:
- * - `transient`: may succeed when tried again soon (throttling, 5xx, a timeout, an open breaker, a
- *   route table not yet as the plan assumed);
+ * - `transient`: any other failure, which may succeed when the leader tries again (throttling, 5xx,
+ *   a timeout, an open breaker, a route table not yet as the plan assumed); the EC2 policy's own
+ *   retries are narrower (src/vpc/ec2-errors.ts `isRetryableEc2Error`);
  * - `permanent`: retrying soon cannot cure it until someone changes something (a missing IAM
  *   permission, an ENI that is gone);
  * - `fenced`: not sent, or stopped, because the leader's term fence refused the mutation.

@@ -9,7 +9,10 @@ export type LeaderTerm = Pick<TermFence, "candidate" | "term" | "isEnded">;
 
 /** A duty the replica runs during each term of its leadership. */
 export interface LeaderDuty {
-  /** The replica leads from now on, with `term`. Must not throw. */
+  /**
+   * The replica leads from now on, with `term`. Called while the replica follows a new snapshot; its
+   * new state is emitted right after. Must not throw.
+   */
   startTerm(term: LeaderTerm): void;
   /** The term is over (demoted, session lost or shutting down); called before the lease is revoked. */
   endTerm(): void;

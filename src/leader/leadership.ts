@@ -29,7 +29,10 @@ export interface LeadershipOptions extends PlanSettings {
   readonly routeRecheckIntervalSeconds: number;
   /** The leader stops mutating this long before its lease could have expired, ms. */
   readonly safetyMarginMs: number;
-  /** First delay before retrying a pass that left work unfinished, ms (grows with jitter, at most 30 s). */
+  /**
+   * Delay before retrying a pass that left work unfinished, ms: doubling per unfinished pass, at
+   * most 30 s, each delay between half of and all of that (cockatiel's half jitter).
+   */
   readonly retryDelayMs: number;
   /** Disable the source/destination check on router ENIs that have it enabled (`aws.fixSourceDestCheck`). */
   readonly fixSourceDestCheck?: boolean;

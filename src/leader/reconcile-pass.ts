@@ -108,7 +108,11 @@ export async function runReconcilePass(
       tables,
       routers: resolved,
       managedCidrs: new Set(inputs.status?.managedCidrs ?? []),
-      options: { ...context.settings, allowEmptySpec: context.settings.allowEmptySpec ?? false },
+      options: {
+        prune: context.settings.prune,
+        ignoreRoutes: context.settings.ignoreRoutes,
+        allowEmptySpec: context.settings.allowEmptySpec ?? false,
+      },
     });
     context.warnings.log(plan.warnings);
     if (plan.actions.length === 0 && checksToFix.length === 0) {

@@ -9,7 +9,7 @@ import { nextManagedCidrs } from "../decide/managed-cidrs.js";
 import type { RouterEni } from "../domain/route-table.js";
 import type { StatusRecord } from "../domain/status-record.js";
 import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
-import { nextStatus, type RecordedPass } from "./status-record.js";
+import { nextStatus, type RecordedPass } from "./next-status.js";
 
 /** The etcd write the recorder needs (implemented by ClusterStore). */
 export type StatusStore = Pick<ClusterStore, "writeStatus">;

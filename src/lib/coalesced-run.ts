@@ -3,14 +3,18 @@
  * level-triggered work (re-read the cluster state, publish a vote, re-read a file, reconcile the
  * VPC) may be asked for faster than it completes; optionally retried with backoff.
  */
-import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import { ExponentialBackoff, halfJitterGenerator, type IBackoff } from "cockatiel";
 
 /** What a run reports: `"retry"` when its work is unfinished and should run again after a backoff. */
 export type RunResult = "done" | "retry";
 
-/** Retrying unfinished runs (cockatiel's exponential backoff with decorrelated jitter). */
+/**
+ * Retrying unfinished runs: cockatiel's exponential backoff with half jitter, so the n-th delay lies
+ * between half of and all of `initialDelayMs · 2^(n−1)` (capped): never a retry at once, and
+ * replicas that fail together do not retry in step.
+ */
 export interface RetryOptions<R> {
-  /** Median-ish first delay, ms; later ones grow exponentially with jitter. */
+  /** The first delay's upper bound, ms (it lies between half of this and this). */
   readonly initialDelayMs: number;
   /** Cap on one delay, ms. */
   readonly maxDelayMs: number;
@@ -49,7 +53,11 @@ export class CoalescedRun<R = void> {
     private readonly retry?: RetryOptions<R>,
   ) {
     this.backoffFactory = retry
-      ? new ExponentialBackoff({ initialDelay: retry.initialDelayMs, maxDelay: retry.maxDelayMs })
+      ? new ExponentialBackoff({
+          generator: halfJitterGenerator,
+          initialDelay: retry.initialDelayMs,
+          maxDelay: retry.maxDelayMs,
+        })
       : undefined;
   }
 

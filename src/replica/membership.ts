@@ -12,7 +12,7 @@ import { MEMBER_REGISTER_RETRY_MS } from "../timings.js";
 /** What the replica does as its membership changes. */
 export interface MembershipHooks {
   /** Joined: session open, member key registered, election key created. */
-  joined(session: Session, candidate: Candidate): void;
+  joined(session: Session): void;
   /** The session is ending (lost, or stopping): end leadership before the lease goes. */
   leaving(stopping: boolean): Promise<void>;
   /** The session is gone; a new one will be tried unless stopping. */
@@ -73,9 +73,17 @@ export class Membership {
     if (this.sessionValue === session) this.candidateValue = candidate;
   }
 
+  /**
+   * Stops joining: from now on the loop neither opens, registers nor campaigns, and gives up any
+   * wait. The session stays until {@link stop}, so that leadership can end before the lease goes.
+   */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
   /** Leaves the cluster: the session's lease is revoked, so our keys vanish at once. Never throws. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.beginStop();
     this.stopSignal();
     await this.loopDone;
   }
@@ -90,10 +98,12 @@ export class Membership {
         this.sessionValue = session;
         const lost = new Promise<string>((resolve) => session?.once("lost", resolve));
         await this.register(session, lost);
+        if (this.stopping) break;
         const candidate = await this.deps.store.campaign(session, this.deps.member.id);
         this.candidateValue = candidate;
         logger.info({ lease: session.leaseIdHex, candidate: candidate.key }, "joined the cluster");
-        hooks.joined(session, candidate);
+        if (this.stopping) break;
+        hooks.joined(session);
         const reason = await Promise.race([lost, this.stopped.then(() => "stopping")]);
         if (reason !== "stopping") logger.warn({ reason }, "etcd session lost; rejoining");
       } catch (error) {
@@ -129,7 +139,7 @@ export class Membership {
         lost,
         this.stopped.then(() => "stopping"),
       ]);
-      if (outcome !== "retry") throw new Error(`registration abandoned: ${outcome}`);
+      if (outcome !== "retry" || this.stopping) throw new Error(`registration abandoned: ${outcome}`);
     }
   }
 }

@@ -4,33 +4,31 @@
  */
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
-import type { Session } from "../cluster/session.js";
 import { type ClusterSnapshot, compareRevisions } from "../cluster/snapshot.js";
 import type { MemberRecord } from "../domain/member-record.js";
 import type { Membership } from "./membership.js";
+import type { VotePublisher } from "./vote-publisher.js";
 
-/** The replica's vote as the repair sees it. */
-export interface OwnVote {
-  /** True when a vote was written under the current session (an empty view needs no key otherwise). */
-  readonly written: boolean;
-  /** Writes the vote again under `session`. */
-  republish(session: Session): void;
+/** What the repair works with: the replica's membership, its member record and its votes. */
+export interface OwnKeysContext {
+  readonly membership: Membership;
+  readonly member: MemberRecord;
+  /** The vote writer: whether it wrote under the current session, and a reset for a new write. */
+  readonly votes: Pick<VotePublisher, "hasWritten" | "reset">;
+  /** Publishes the replica's current view (after a reset, it is written again). */
+  readonly publishVote: () => void;
+  readonly store: ClusterStore;
+  readonly logger: Logger;
 }
 
 /**
- * Repairs whatever of the replica's keys `snapshot` lacks, while `membership` stays on the session
- * it had when the repair began (after each await it gives up if the session loop moved on). A
- * snapshot read before the replica joined says nothing about its keys and is ignored.
+ * Repairs whatever of the replica's keys `snapshot` lacks, while the membership stays on the
+ * session it had when the repair began (after each await it gives up if the session loop moved
+ * on). A snapshot read before the replica joined says nothing about its keys and is ignored.
  * @throws the etcd error of a failed write (the next refresh tries again)
  */
-export async function repairOwnKeys(
-  snapshot: ClusterSnapshot,
-  membership: Membership,
-  member: MemberRecord,
-  vote: OwnVote,
-  store: ClusterStore,
-  logger: Logger,
-): Promise<void> {
+export async function repairOwnKeys(snapshot: ClusterSnapshot, context: OwnKeysContext): Promise<void> {
+  const { membership, member, votes, store, logger } = context;
   const { session, candidate } = membership;
   if (!session || !candidate || session.isLost || membership.isStopping) return;
   if (compareRevisions(snapshot.revision, candidate.createRevision) < 0) return;
@@ -47,5 +45,8 @@ export async function repairOwnKeys(
     if (!stillCurrent()) return;
     membership.renewCandidate(session, renewed);
   }
-  if (!snapshot.votes.has(member.id) && vote.written) vote.republish(session);
+  if (!snapshot.votes.has(member.id) && votes.hasWritten) {
+    votes.reset(session);
+    context.publishVote();
+  }
 }

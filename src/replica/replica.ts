@@ -62,6 +62,7 @@ export class Replica {
   private specDecision: SpecDecision = {};
   private failureView: FailureView = NO_FAILURES;
   private readonly votes: VotePublisher;
+  private started = false;
   private stopping = false;
   private readonly refresher = new CoalescedRun(
     () => this.refreshOnce(),
@@ -110,13 +111,18 @@ export class Replica {
     this.currentState = this.buildState();
   }
 
-  /** Adds work to run beside the reconcile passes during each term (call before {@link start}). */
+  /**
+   * Adds work to run beside the reconcile passes during each term.
+   * @throws Error once started: a duty added later would silently miss the term in progress
+   */
   addLeaderDuty(duty: LeaderDuty): void {
+    if (this.started) throw new Error("leader duties must be added before the replica starts");
     this.terms.addDuty(duty);
   }
 
   /** Starts probing, following the cluster and campaigning. Returns at once. */
   start(): void {
+    this.started = true;
     const { feed, monitor } = this.deps;
     feed.on("change", () => this.requestRefresh());
     feed.start();
@@ -136,6 +142,7 @@ export class Replica {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.membership.beginStop();
     clearInterval(this.resyncTimer);
     // Leadership ends (no EC2 call in flight, election key deleted) before the lease is revoked.
     await this.terms.end("shutting down", { resign: true });
@@ -217,21 +224,14 @@ export class Replica {
     await this.applyRole(snapshot);
     this.emitState();
     if (this.stopping) return;
-    const vote = {
-      written: this.votes.hasWritten,
-      republish: (session: Session) => {
-        this.votes.reset(session);
-        this.publishVote();
-      },
-    };
-    await repairOwnKeys(
-      snapshot,
-      this.membership,
-      this.options.member,
-      vote,
-      this.deps.store,
-      this.deps.logger,
-    );
+    await repairOwnKeys(snapshot, {
+      membership: this.membership,
+      member: this.options.member,
+      votes: this.votes,
+      publishVote: () => this.publishVote(),
+      store: this.deps.store,
+      logger: this.deps.logger,
+    });
   }
 
   private emitState(lastReconcile?: ReconcileReport): void {

@@ -27,6 +27,8 @@ export type PublisherState = Pick<ReplicaState, "role" | "spec">;
 
 /** The replica as the publisher needs it (implemented by Replica). */
 export interface PublisherReplica {
+  /** The state last emitted. */
+  readonly state: PublisherState;
   onState(listener: (state: PublisherState) => void): () => void;
 }
 
@@ -60,6 +62,7 @@ export class SpecPublisher implements LeaderDuty {
 
   /** Logs the source's first reading, subscribes to the source and the replica's states, and evaluates once. */
   start(replica: PublisherReplica): void {
+    this.state = replica.state;
     this.logReading(this.source.latest);
     this.unsubscribe.push(
       this.source.onChange((reading) => {
@@ -75,10 +78,12 @@ export class SpecPublisher implements LeaderDuty {
     this.request();
   }
 
-  /** {@inheritDoc LeaderDuty.startTerm} */
+  /**
+   * The replica leads from now on. Nothing is evaluated here: the replica's state of this very
+   * refresh (its spec decision may have just changed) follows at once and triggers the evaluation.
+   */
   startTerm(term: LeaderTerm): void {
     this.term = term;
-    this.request();
   }
 
   /** {@inheritDoc LeaderDuty.endTerm} */

@@ -9,7 +9,7 @@ import { GUARD_REFUSED, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 
 /** No attempt starts with less time than this before the guard's deadline, ms. */
-export const MIN_ATTEMPT_BUDGET_MS = 200;
+const MIN_ATTEMPT_BUDGET_MS = 200;
 
 /** The guard refused an attempt: nothing more is sent for this batch. */
 export class GuardRefused extends Error {
@@ -29,7 +29,7 @@ export class ChangeFailed extends Error {
 }
 
 /** Outcome of {@link admitAttempt}: refused, or allowed with an optional time budget (ms). */
-export type Admission = { readonly allowed: false } | { readonly allowed: true; readonly budgetMs?: number };
+type Admission = { readonly allowed: false } | { readonly allowed: true; readonly budgetMs?: number };
 
 /**
  * Asks the guard whether one mutation attempt may start now. Never throws: a guard that throws, or
@@ -37,7 +37,7 @@ export type Admission = { readonly allowed: false } | { readonly allowed: true; 
  * @returns `{allowed: true, budgetMs}` with the time (ms) the attempt may take, `budgetMs` absent
  *   when the guard has no deadline
  */
-export async function admitAttempt(guard: MutationGuard): Promise<Admission> {
+async function admitAttempt(guard: MutationGuard): Promise<Admission> {
   try {
     if ((await guard.mayMutate()) !== true) return { allowed: false };
   } catch {
@@ -53,7 +53,7 @@ export async function admitAttempt(guard: MutationGuard): Promise<Admission> {
  * budget when there is one.
  * @param budgetMs the attempt's budget from {@link admitAttempt}, ms
  */
-export function attemptSignal(policySignal: AbortSignal, budgetMs: number | undefined): AbortSignal {
+function attemptSignal(policySignal: AbortSignal, budgetMs: number | undefined): AbortSignal {
   return budgetMs === undefined
     ? policySignal
     : AbortSignal.any([policySignal, AbortSignal.timeout(Math.floor(budgetMs))]);

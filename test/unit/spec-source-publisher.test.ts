@@ -50,6 +50,9 @@ class FakeReplica implements PublisherReplica {
   spec: SpecDecision = {};
   private readonly listeners = new Set<(state: PublisherState) => void>();
   private readonly duties: LeaderDuty[] = [];
+  get state(): PublisherState {
+    return { role: this.role, spec: this.spec };
+  }
   onState(listener: (state: PublisherState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -66,7 +69,7 @@ class FakeReplica implements PublisherReplica {
       this.role = change.role;
     }
     if (change.spec) this.spec = change.spec;
-    for (const listener of this.listeners) listener({ role: this.role, spec: this.spec });
+    for (const listener of this.listeners) listener(this.state);
   }
   get listenerCount(): number {
     return this.listeners.size;
@@ -219,6 +222,18 @@ describe("SpecPublisher", () => {
     replica.update({ role: "leader" });
     await waitFor(() => store.puts.length === 1, { timeoutMs: 2000, message: "new leader did not publish" });
     assert.equal(store.puts[0]?.raw, JSON.stringify(S1));
+    await publisher.close();
+  });
+
+  it("a new leader decides on the state of the refresh that elected it, not the one before", async () => {
+    const { replica, store, publisher } = setup();
+    replica.update({ role: "follower", spec: { inForce: { spec: S2, revision: "50" } } });
+    await settled();
+    // The refresh that elects this replica is also the first to see the spec the old leader
+    // published (the source's): nothing to write, and no new revision to invalidate every vote.
+    replica.update({ role: "leader", spec: { inForce: { spec: S1, revision: "60" } } });
+    await settled();
+    assert.equal(store.puts.length, 0);
     await publisher.close();
   });
 

@@ -71,6 +71,17 @@ describe("isRetryableEc2Error", () => {
       assert.equal(isRetryableEc2Error(error), false, ec2ErrorCode(error));
     }
   });
+  it("follows the AWS SDK's classifiers: HTTP 429 and every SDK throttling code throttle, a modelled retryable error retries", () => {
+    assert.equal(isThrottlingError(sdkError("SomethingNew", 429)), true);
+    assert.equal(isThrottlingError(sdkError("LimitExceededException", 400)), true);
+    assert.equal(isRetryableEc2Error(sdkError("SomethingNew", 429)), true);
+    assert.equal(isRetryableEc2Error(Object.assign(sdkError("Modelled", 400), { $retryable: {} })), true);
+    assert.equal(
+      isRetryableEc2Error(sdkError("InternalError", 501)),
+      true,
+      "every 5xx, not only 500/502/503/504",
+    );
+  });
   it("recognises throttling codes even with a 400 status", () => {
     assert.equal(isThrottlingError(sdkError("ThrottlingException", 400)), true);
     assert.equal(isThrottlingError(sdkError("InternalError", 500)), false);

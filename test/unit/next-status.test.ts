@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { nextManagedCidrs } from "../../src/decide/managed-cidrs.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { RouteTable } from "../../src/domain/route-table.js";
-import { nextStatus, type RecordedPass } from "../../src/leader/status-record.js";
+import { nextStatus, type RecordedPass } from "../../src/leader/next-status.js";
 
 const table: RouteTable = {
   routeTableId: "rtb-1",
