@@ -133,6 +133,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     {
       member,
       electionTtlSeconds: config.election.ttlSeconds,
+      expectedReplicas: config.quorum.expectedReplicas,
       maxRoutes: config.spec.maxRoutes,
       resyncIntervalMs: RESYNC_INTERVAL_MS,
       sessionRetryMs: SESSION_RETRY_MS,

@@ -37,6 +37,7 @@ export function buildStatusView(state: ReplicaState, probes: ProbeView): Record<
         }))
       : [],
     votes: snapshot ? Object.fromEntries(snapshot.votes) : {},
+    quorum: Number.isFinite(failures.quorum) ? failures.quorum : null,
     failedRouters: [...failures.confirmed].sort(compareIpv4Text),
     questionableRouters: [...failures.questionable].sort(compareIpv4Text),
     probes: Object.fromEntries(probes.snapshot()),

@@ -113,6 +113,12 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "leader lease TTL in seconds (>= 2)",
   },
   {
+    flags: "--expected-replicas <n>",
+    path: "quorum.expectedReplicas",
+    description:
+      "replicas the cluster is meant to have: the quorum is a majority of at least these (default 1)",
+  },
+  {
     flags: "--route-recheck-interval <s>",
     path: "reconcile.routeRecheckIntervalSeconds",
     description: "full route check period in seconds (0: off, else >= 5)",

@@ -108,6 +108,12 @@ export const SETTINGS = {
       default: 1000,
     }),
   },
+  quorum: {
+    expectedReplicas: integer(1, 99, {
+      doc: "Replicas the cluster is meant to have: a failure is confirmed by a majority of the larger of this and the live members, so a partition leaving fewer replicas connected to etcd cannot move routes on its own view. 1 keeps a single replica working alone; set 3 for three replicas.",
+      default: 1,
+    }),
+  },
   reconcile: {
     routeRecheckIntervalSeconds: zeroOrInteger(5, 86_400, {
       doc: "Period of the full DescribeRouteTables reconcile, s; 0 disables periodic rechecks.",

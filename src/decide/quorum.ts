@@ -1,6 +1,6 @@
 /**
- * Quorum over the replicas' failure votes (docs/DESIGN.md, safety rule 1): a router counts
- * as failed only when a quorum of live members vote it failed for the current spec revision.
+ * Quorum over the replicas' failure votes (docs/DESIGN.md, safety rule 1): a router of the spec
+ * in force counts as failed only when a quorum of members vote it failed.
  */
 import type { Vote } from "../domain/vote.js";
 
@@ -24,6 +24,8 @@ export interface FailureView {
   readonly questionable: ReadonlySet<string>;
   /** Router IP → sorted ids of the counted members voting it failed (only routers with a vote). */
   readonly votesByRouter: ReadonlyMap<string, readonly string[]>;
+  /** Votes needed to confirm a failure (`Infinity` with no live member). */
+  readonly quorum: number;
 }
 
 /** Input of {@link tallyVotes}. */
@@ -32,27 +34,38 @@ export interface TallyInput {
   readonly members: readonly string[];
   /** Replica id → its vote (keys under `<prefix>/votes/`). */
   readonly votes: ReadonlyMap<string, Vote>;
-  /** The current spec revision; votes for any other revision are stale. */
-  readonly specRevision: string;
-  /** Votes needed to confirm a failure; defaults to `majority(members)`, clamped to 1..members. */
+  /**
+   * The router IPs of the spec in force. A vote counts for these only, whatever spec revision it
+   * was formed under: a router seen failed stays failed across a spec change that keeps it, until
+   * a quorum says otherwise.
+   */
+  readonly routers: Iterable<string>;
+  /**
+   * How many replicas the cluster is meant to have (setting `quorum.expectedReplicas`): the
+   * quorum is a majority of the larger of this and the live members, so a partition that leaves
+   * fewer replicas connected to etcd cannot confirm a failure on its own view. Default 1.
+   */
+  readonly expectedMembers?: number;
+  /** Votes needed to confirm a failure; defaults to that majority, clamped to 1..its member count. */
   readonly quorum?: number;
 }
 
 /**
- * Counts failure votes. Only votes of current members for the current spec revision count: a vote
- * left by a departed member, or formed under an old spec, says nothing about the present.
+ * Counts failure votes. Only votes of live members count, and only for routers of the spec in
+ * force: a vote left by a departed member says nothing about the present.
  *
- * @returns confirmed and questionable routers and who voted for each. With no members nothing is
- *   confirmed. Never throws (malformed votes are skipped).
+ * @returns confirmed and questionable routers, who voted for each, and the quorum applied. With no
+ *   live member nothing is confirmed. Never throws (malformed votes are skipped).
  */
 export function tallyVotes(input: TallyInput): FailureView {
   const members = new Set(input.members);
-  const needed = effectiveQuorum(members.size, input.quorum);
+  const routers = new Set(input.routers);
+  const needed = effectiveQuorum(members.size, input.expectedMembers ?? 1, input.quorum);
   const voters = new Map<string, string[]>();
   for (const [replicaId, vote] of input.votes) {
-    if (!members.has(replicaId) || !isCurrentVote(vote, input.specRevision)) continue;
+    if (!members.has(replicaId) || !isVote(vote)) continue;
     for (const router of new Set(vote.failed)) {
-      if (typeof router !== "string") continue;
+      if (typeof router !== "string" || !routers.has(router)) continue;
       const list = voters.get(router) ?? [];
       list.push(replicaId);
       voters.set(router, list);
@@ -66,21 +79,20 @@ export function tallyVotes(input: TallyInput): FailureView {
     if (list.length >= needed) confirmed.add(router);
     else questionable.add(router);
   }
-  return { confirmed, questionable, votesByRouter };
+  return { confirmed, questionable, votesByRouter, quorum: needed };
 }
 
-/** The quorum in force: the override clamped to 1..memberCount, else the majority; Infinity with no members. */
-function effectiveQuorum(memberCount: number, override: number | undefined): number {
-  if (memberCount === 0) return Number.POSITIVE_INFINITY;
-  if (override === undefined || Number.isNaN(override)) return majority(memberCount);
-  return Math.min(memberCount, Math.max(1, Math.ceil(override)));
+/**
+ * The quorum in force: the override clamped to 1..n, else the majority of n, where n is the larger
+ * of the live and the expected member counts; Infinity with no live member.
+ */
+function effectiveQuorum(liveCount: number, expectedCount: number, override: number | undefined): number {
+  if (liveCount === 0) return Number.POSITIVE_INFINITY;
+  const count = Math.max(liveCount, Math.floor(expectedCount) || 0);
+  if (override === undefined || Number.isNaN(override)) return majority(count);
+  return Math.min(count, Math.max(1, Math.ceil(override)));
 }
 
-function isCurrentVote(vote: Vote, specRevision: string): boolean {
-  return (
-    typeof vote === "object" &&
-    vote !== null &&
-    Array.isArray(vote.failed) &&
-    vote.specRevision === specRevision
-  );
+function isVote(vote: Vote): boolean {
+  return typeof vote === "object" && vote !== null && Array.isArray(vote.failed);
 }

@@ -7,8 +7,8 @@ import type { ChangeFeed } from "../cluster/change-feed.js";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Session } from "../cluster/session.js";
 import type { ClusterSnapshot } from "../cluster/snapshot.js";
-import { type FailureView, tallyVotes } from "../decide/quorum.js";
-import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
+import type { FailureView } from "../decide/quorum.js";
+import type { SpecDecision } from "../decide/spec-in-force.js";
 import type { MemberRecord } from "../domain/member-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import type { LeaderDuty } from "../leader/leader-duty.js";
@@ -17,6 +17,7 @@ import type { LeaderInputs, ReconcileReport } from "../leader/reconcile-pass.js"
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
+import { logSpecDecision, NO_FAILURES, viewOf } from "./cluster-view.js";
 import { LeaderTerms } from "./leader-terms.js";
 import { Membership } from "./membership.js";
 import { repairOwnKeys } from "./own-keys.js";
@@ -27,6 +28,8 @@ import { VotePublisher } from "./vote-publisher.js";
 export interface ReplicaOptions {
   readonly member: MemberRecord;
   readonly electionTtlSeconds: number;
+  /** Replicas the cluster is meant to have (`quorum.expectedReplicas`): the quorum is a majority of at least these. */
+  readonly expectedReplicas: number;
   readonly maxRoutes: number;
   /** Full re-read of the cluster state even without watch events, ms (covers silent watch loss). */
   readonly resyncIntervalMs: number;
@@ -45,8 +48,6 @@ export interface ReplicaDeps {
   readonly logger: Logger;
   readonly leadershipEvents?: LeadershipEvents;
 }
-
-const NO_FAILURES: FailureView = { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map() };
 
 /**
  * One vpcrouter replica: keeps an etcd session (member key, votes and election key on one lease),
@@ -211,16 +212,16 @@ export class Replica {
     const snapshot = await this.deps.store.readSnapshot();
     this.snapshotValue = snapshot;
     this.lastReadAt = Date.now();
-    this.applySpec(snapshot);
+    const previous = this.specDecision;
+    const view = viewOf(snapshot, previous, this.options);
+    logSpecDecision(this.deps.logger, previous, view.spec);
+    this.specDecision = view.spec;
+    this.failureView = view.failures;
+    const inForce = view.spec.inForce;
+    if (inForce && inForce.revision !== previous.inForce?.revision) {
+      this.deps.monitor.setHosts(routerIpsOf(inForce.spec));
+    }
     this.publishVote();
-    const inForce = this.specDecision.inForce;
-    this.failureView = inForce
-      ? tallyVotes({
-          members: [...snapshot.members.keys()],
-          votes: snapshot.votes,
-          specRevision: inForce.revision,
-        })
-      : NO_FAILURES;
     await this.applyRole(snapshot);
     this.emitState();
     if (this.stopping) return;
@@ -243,26 +244,6 @@ export class Replica {
       } catch (error) {
         this.deps.logger.error({ err: error }, "replica state listener failed");
       }
-    }
-  }
-
-  private applySpec(snapshot: ClusterSnapshot): void {
-    const previous = this.specDecision;
-    const decision = decideSpec(snapshot.spec, [previous.inForce, snapshot.status?.lastGoodSpec], {
-      maxRoutes: this.options.maxRoutes,
-    });
-    this.specDecision = decision;
-    const { logger, monitor } = this.deps;
-    if (decision.inForce && decision.inForce.revision !== previous.inForce?.revision) {
-      const routes = Object.keys(decision.inForce.spec).length;
-      logger.info({ revision: decision.inForce.revision, routes }, "spec in force");
-      monitor.setHosts(routerIpsOf(decision.inForce.spec));
-    }
-    if (decision.error && decision.error.revision !== previous.error?.revision) {
-      logger.error(
-        { revision: decision.error.revision, keeping: decision.inForce?.revision },
-        `spec rejected: ${decision.error.message}`,
-      );
     }
   }
 

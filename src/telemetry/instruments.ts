@@ -22,6 +22,8 @@ export interface Instruments {
   readonly probeRtt: Histogram;
   /** `vpcrouter_routers_failed`: routers the quorum currently confirms as failed. */
   readonly routersFailed: Gauge;
+  /** `vpcrouter_quorum_size`: votes needed to confirm a failure (absent while no member is live). */
+  readonly quorumSize: Gauge;
   /** `vpcrouter_is_leader`: 1 while this replica leads, else 0. */
   readonly isLeader: Gauge;
   /** `vpcrouter_leader_term`: term (leader key create revision) of the leader this replica knows. */
@@ -63,6 +65,10 @@ export function createInstruments(meter: Meter): Instruments {
     }),
     routersFailed: meter.createGauge("vpcrouter_routers_failed", {
       description: "Routers confirmed failed by a quorum of replicas.",
+    }),
+    quorumSize: meter.createGauge("vpcrouter_quorum_size", {
+      description:
+        "Votes needed to confirm a router failure: a majority of max(live members, quorum.expectedReplicas).",
     }),
     isLeader: meter.createGauge("vpcrouter_is_leader", {
       description: "1 while this replica is the leader.",

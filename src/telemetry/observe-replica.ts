@@ -13,7 +13,7 @@ export interface ObservedState {
   readonly role: ReplicaState["role"];
   readonly snapshot?: { readonly leader?: { readonly createRevision: string } };
   readonly spec: { readonly error?: unknown };
-  readonly failures: { readonly confirmed: ReadonlySet<string> };
+  readonly failures: { readonly confirmed: ReadonlySet<string>; readonly quorum: number };
 }
 
 /** A running observer. */
@@ -50,6 +50,7 @@ export function observeReplica(instruments: Instruments, options: ObserveOptions
     instruments.specValid.record(state.spec.error === undefined ? 1 : 0);
     const confirmed = state.failures.confirmed;
     instruments.routersFailed.record(confirmed.size);
+    if (Number.isFinite(state.failures.quorum)) instruments.quorumSize.record(state.failures.quorum);
     for (const ip of confirmed) {
       if (!confirmedBefore.has(ip)) awaitingFailover.set(ip, now());
     }

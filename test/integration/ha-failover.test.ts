@@ -67,8 +67,9 @@ describe("three replicas", () => {
     const signers = new Set(world.mutatingCalls().map((c) => c.accessKeyId));
     assert.deepEqual([...signers], [leader.id], "no replica but the leader made a mutating call");
 
-    // Every replica sees the quorum-confirmed failure.
+    // Every replica sees the quorum-confirmed failure, and the quorum it applies: 2 of 3.
     for (const replica of world.replicas) {
+      assert.equal((await replica.status())?.quorum, 2, `${replica.id} shows the quorum size`);
       await waitFor(
         async () => ((await replica.status())?.failedRouters as string[] | undefined)?.includes(r1) ?? false,
         {

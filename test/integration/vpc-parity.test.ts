@@ -317,7 +317,7 @@ function leaderOver(port: Ec2VpcPort, spec: RouteSpec, fixSourceDestCheck: boole
     logger,
     {
       spec: { spec, revision: "1" },
-      failure: { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map() },
+      failure: { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map(), quorum: 2 },
     },
     { onReconciled: (report) => reports.push(report) },
   );

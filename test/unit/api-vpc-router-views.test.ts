@@ -301,6 +301,7 @@ describe("state collection", () => {
         confirmed: new Set(["10.1.0.2"]),
         questionable: new Set(["10.1.0.1"]),
         votesByRouter: new Map(),
+        quorum: 2,
       },
       snapshot: {
         revision: "10",

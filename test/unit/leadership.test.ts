@@ -108,11 +108,17 @@ class FakeVpc implements VpcPort {
 
 const candidate: Candidate = { key: "/t/election/1", replicaId: "a", createRevision: "7", lease: "1" };
 const spec = { spec: { [CIDR]: ["198.18.0.10", "198.18.0.11"] }, revision: "3" };
-const healthy: FailureView = { confirmed: new Set(), questionable: new Set(), votesByRouter: new Map() };
+const healthy: FailureView = {
+  confirmed: new Set(),
+  questionable: new Set(),
+  votesByRouter: new Map(),
+  quorum: 2,
+};
 const r10Failed: FailureView = {
   confirmed: new Set(["198.18.0.10"]),
   questionable: new Set(),
   votesByRouter: new Map([["198.18.0.10", ["a", "b"]]]),
+  quorum: 2,
 };
 const options = {
   routeRecheckIntervalSeconds: 0,
@@ -431,6 +437,7 @@ describe("Leadership", () => {
       confirmed: new Set(["198.18.0.10", "198.18.0.11"]),
       questionable: new Set(questionable),
       votesByRouter: new Map(),
+      quorum: 2,
     });
     leadership.update({ spec, failure: allFailed([]) });
     leadership.start();

@@ -47,7 +47,7 @@ describe("observeReplica", () => {
         role: "leader",
         snapshot: { leader: { createRevision: "42" } },
         spec: { error: { revision: "7", message: "bad" } },
-        failures: { confirmed: new Set(["10.33.20.142", "10.33.20.143"]) },
+        failures: { confirmed: new Set(["10.33.20.142", "10.33.20.143"]), quorum: 2 },
       };
       observer.observe(replica);
       const text = await scrape(telemetry);
@@ -55,6 +55,7 @@ describe("observeReplica", () => {
       assert.match(text, /^vpcrouter_leader_term 42$/m);
       assert.match(text, /^vpcrouter_spec_valid 0$/m);
       assert.match(text, /^vpcrouter_routers_failed 2$/m);
+      assert.match(text, /^vpcrouter_quorum_size 2$/m);
     } finally {
       await telemetry.shutdown();
     }
@@ -69,7 +70,7 @@ describe("observeReplica", () => {
         role: "leader" as const,
         snapshot: {},
         spec: {},
-        failures: { confirmed: new Set<string>() },
+        failures: { confirmed: new Set<string>(), quorum: 2 },
       };
       observer.observe(replica);
       observer.leadershipEvents.onReconciled?.(report({}));
