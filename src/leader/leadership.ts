@@ -77,7 +77,7 @@ export class Leadership {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.inputs = inputs;
-    this.fence = new TermFence(candidate, session, store, options.safetyMarginMs, now);
+    this.fence = new TermFence(candidate, session, store, options.safetyMarginMs);
     this.recorder = new StatusRecorder(candidate, store, logger);
     this.chore = new SourceDestCheckChore(options.fixSourceDestCheck ?? false, logger, now);
     this.warnings = new PlanWarningLog(logger);

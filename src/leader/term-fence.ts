@@ -8,7 +8,7 @@ import type { Candidate } from "../cluster/snapshot.js";
 import type { MutationGuard } from "../domain/mutation-guard.js";
 
 /** The lease facts the local deadline needs (implemented by Session). */
-export type LeaseClock = Pick<Session, "isLost" | "validUntil">;
+export type LeaseClock = Pick<Session, "isLost" | "remainingMs">;
 
 /** The etcd transaction the term check needs (implemented by ClusterStore). */
 export type TermStore = Pick<ClusterStore, "holdsTerm">;
@@ -23,8 +23,8 @@ export type FenceVerdict = "holds" | "deadline passed" | "term gone";
  * - the **term check**: one etcd transaction comparing the election key's create revision with the
  *   term, before every batch of mutations ({@link confirm});
  * - the **local deadline**: the send time of the last acknowledged keep-alive + TTL −
- *   `safetyMarginMs`, on the monotonic clock (see Session), asked before every single attempt
- *   ({@link guard}).
+ *   `safetyMarginMs`, counting the larger of monotonic and wall-clock time elapsed (see Session),
+ *   asked before every single attempt ({@link guard}).
  *
  * {@link end} closes the fence for good and waits for the batch in flight, so that once it returns no
  * EC2 mutation of this term is in flight and none will start.
@@ -42,14 +42,12 @@ export class TermFence {
   /**
    * @param candidate this replica's election key; its create revision is the term
    * @param safetyMarginMs mutations stop this long before the lease could have expired, ms
-   * @param now monotonic clock, ms (the session's deadline uses the same clock)
    */
   constructor(
     readonly candidate: Candidate,
     private readonly session: LeaseClock,
     private readonly store: TermStore,
     private readonly safetyMarginMs: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The term: the create revision of this leader's election key. */
@@ -64,7 +62,7 @@ export class TermFence {
 
   /** Time left before the local deadline, ms (negative once passed). */
   remainingMs(): number {
-    return this.session.validUntil() - this.safetyMarginMs - this.now();
+    return this.session.remainingMs() - this.safetyMarginMs;
   }
 
   /** True while this leader may still mutate EC2: not ended, lease not lost, local deadline ahead. */

@@ -116,8 +116,10 @@ describe("cluster layer on real etcd", () => {
     });
     try {
       const session = await Session.open(own, 2);
-      const firstBound = session.validUntil();
-      await waitFor(() => session.validUntil() > firstBound, {
+      // The bound as an instant on the monotonic clock: it moves ahead with each acknowledged keep-alive.
+      const bound = () => performance.now() + session.remainingMs();
+      const firstBound = bound();
+      await waitFor(() => bound() > firstBound + 100, {
         timeoutMs: 5000,
         message: "keep-alive not acknowledged",
       });

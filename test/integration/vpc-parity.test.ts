@@ -297,7 +297,7 @@ function leaderOver(port: Ec2VpcPort, spec: RouteSpec, fixSourceDestCheck: boole
   const reports: ReconcileReport[] = [];
   const leadership = new Leadership(
     candidate,
-    { isLost: false, validUntil: () => performance.now() + 60_000 },
+    { isLost: false, remainingMs: () => 60_000 },
     {
       holdsTerm: async () => true,
       writeStatus: async (_candidate, status) => {

@@ -153,7 +153,9 @@ function setUp(
   const written: StatusRecord[] = [];
   const reports: ReconcileReport[] = [];
   let validUntil = performance.now() + (opts.validForMs ?? 60_000);
-  const session = { isLost: false, validUntil: () => validUntil };
+  // The leader's monotonic clock, which a test may move forward (the lease deadline stays put).
+  let clockOffsetMs = 0;
+  const session = { isLost: false, remainingMs: () => validUntil - (performance.now() + clockOffsetMs) };
   const store = {
     holdsTerm: async () => opts.holdsTerm?.() ?? true,
     writeStatus: async (_c: Candidate, status: StatusRecord) => {
@@ -168,8 +170,6 @@ function setUp(
     fixSourceDestCheck: opts.fixSourceDestCheck ?? false,
   };
   const logger = opts.logger ?? silent;
-  // The leader's monotonic clock, which a test may move forward (the lease deadline stays put).
-  let clockOffsetMs = 0;
   const leadership = new Leadership(
     candidate,
     session,

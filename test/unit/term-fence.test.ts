@@ -15,7 +15,7 @@ function setUp(opts: { holdsTerm?: (advance: (ms: number) => void) => boolean; v
   const advance = (ms: number) => {
     now += ms;
   };
-  const session = { isLost: false, validUntil: () => opts.validUntil ?? 20_000 };
+  const session = { isLost: false, remainingMs: () => (opts.validUntil ?? 20_000) - now };
   let checks = 0;
   const store = {
     holdsTerm: async (c: Candidate) => {
@@ -24,7 +24,7 @@ function setUp(opts: { holdsTerm?: (advance: (ms: number) => void) => boolean; v
       return opts.holdsTerm?.(advance) ?? true;
     },
   };
-  const fence = new TermFence(candidate, session, store, 1000, () => now);
+  const fence = new TermFence(candidate, session, store, 1000);
   return {
     fence,
     session,
