@@ -3,7 +3,8 @@
  * every unary call, and gRPC keepalive. Shared by the daemon and the `spec` commands.
  */
 import { readFileSync } from "node:fs";
-import { type CallContext, Etcd3, type IOptions } from "etcd3";
+import { type CallContext, Etcd3, type IOptions, isRecoverableError } from "etcd3";
+import { MonotonicCircuitBreaker } from "../lib/monotonic-breaker.js";
 
 /** The etcd settings the client needs (the configuration's `etcd` section satisfies it). */
 export interface EtcdClientSettings {
@@ -34,6 +35,13 @@ const KEEPALIVE_OPTIONS = {
   "grpc.keepalive_permit_without_calls": 0,
 } as const;
 
+/** etcd3's defaults for its per-host breaker (lib/connection-pool.js `defaultCircuitBreaker`). */
+const HOST_BREAKER = {
+  isFailure: (error: unknown) => error instanceof Error && isRecoverableError(error),
+  threshold: 3,
+  halfOpenAfterMs: 5000,
+} as const;
+
 /**
  * Creates an etcd client. Nothing is sent until the first call.
  *
@@ -54,6 +62,9 @@ export function createEtcdClient(config: EtcdClientSettings): Etcd3 {
     hosts: [...config.endpoints],
     grpcOptions: { ...KEEPALIVE_OPTIONS },
     defaultCallOptions: deadlineFor,
+    // etcd3's default per-host breaker (3 failures, 5 s) on the monotonic clock: cockatiel's own
+    // times its half-open wait with Date.now(), so a clock step back would keep a host shut out.
+    faultHandling: { host: () => new MonotonicCircuitBreaker(HOST_BREAKER) },
   };
   if (config.caFile !== "") {
     options.credentials = {

@@ -2,7 +2,8 @@
  * The resilience policy around every EC2 call (docs/DESIGN.md, safety rule 7), built from cockatiel 3.2:
  *
  *   retry (exponential backoff with decorrelated jitter, transient errors only, `maxRetries` retries)
- *     └ circuit breaker, one per EC2 action (ConsecutiveBreaker: `breakerThreshold` transient failures in a row)
+ *     └ circuit breaker, one per EC2 action (`breakerThreshold` retryable failures in a row; timed on
+ *       the monotonic clock, src/lib/monotonic-breaker.ts)
  *         └ timeout per call (cooperative: aborts the SDK call through its abortSignal)
  *
  * The breaker sits inside the retry so that each attempt counts, and an open breaker stops the
@@ -13,8 +14,6 @@
 import {
   BrokenCircuitError,
   CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
   ExponentialBackoff,
   handleWhen,
   type IPolicy,
@@ -24,6 +23,7 @@ import {
   timeout,
   wrap,
 } from "cockatiel";
+import { MonotonicCircuitBreaker } from "../lib/monotonic-breaker.js";
 import {
   Ec2CallTimeoutError,
   Ec2CircuitOpenError,
@@ -155,9 +155,11 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
         listener({ action, attempt: event.attempt, delayMs: event.delay, errorCode });
       }
     });
-    const breaker = circuitBreaker(transient, {
-      halfOpenAfter: options.breakerHalfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    // On the monotonic clock: cockatiel's own breaker times halfOpenAfter with Date.now().
+    const breaker = new MonotonicCircuitBreaker({
+      isFailure: isRetryableEc2Error,
+      threshold: options.breakerThreshold,
+      halfOpenAfterMs: options.breakerHalfOpenAfterMs,
     });
     breaker.onStateChange((state) => {
       for (const listener of stateListeners) listener(action, STATE_NAMES[state]);

@@ -19,7 +19,8 @@ export async function waitFor(
   opts: { timeoutMs: number; intervalMs?: number; message?: string | (() => string) },
 ): Promise<void> {
   const intervalMs = opts.intervalMs ?? 10;
-  const deadline = Date.now() + opts.timeoutMs;
+  // The monotonic clock: a test that mocks or steps the wall clock must not stop the deadline.
+  const deadline = performance.now() + opts.timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
@@ -27,7 +28,7 @@ export async function waitFor(
     } catch (error) {
       lastError = error;
     }
-    const remaining = deadline - Date.now();
+    const remaining = deadline - performance.now();
     if (remaining <= 0) break;
     await delay(Math.min(intervalMs, remaining));
   }
