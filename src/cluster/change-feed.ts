@@ -18,13 +18,25 @@ const WATCH_CREATE_TIMEOUT_MS = 3000;
  */
 export class ChangeFeed extends EventEmitter {
   private watcher: Watcher | undefined;
+  /**
+   * The one watch being created. While etcd is down etcd3 keeps a created watcher attached until
+   * the stream comes back, so a timed-out creation is waited for again, never repeated: repeating
+   * it piled up hundreds of watchers an hour, all reconnecting at once on recovery.
+   */
+  private creating: Promise<Watcher> | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * @param retryDelayMs pause before trying again to establish the watch, ms
+   * @param createTimeoutMs how long one wait for the watch's creation lasts before the feed says it
+   *   is not watching (and waits again), ms
+   */
   constructor(
     private readonly client: Etcd3,
     private readonly prefix: string,
     private readonly retryDelayMs = 1000,
+    private readonly createTimeoutMs = WATCH_CREATE_TIMEOUT_MS,
   ) {
     super();
   }
@@ -46,35 +58,46 @@ export class ChangeFeed extends EventEmitter {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.watcher) return;
+    const creating = this.creating ?? this.startCreating();
+    let watcher: Watcher;
     try {
-      const pending = this.client.watch().prefix(this.prefix).create();
-      const watcher = await withTimeout(pending, WATCH_CREATE_TIMEOUT_MS, "watch create timed out").catch(
-        (error: unknown) => {
-          // If it settles after all, do not leak a watcher nobody listens to.
-          pending.then((late) => late.cancel()).catch(() => undefined);
-          throw error;
-        },
-      );
-      if (this.stopped) {
-        await watcher.cancel().catch(() => undefined);
-        return;
-      }
-      this.watcher = watcher;
-      watcher.on("data", () => this.emit("change"));
-      // A watcher error is fatal for that watcher (e.g. compacted revision): drop it and start over.
-      watcher.on("error", () => this.reconnect(watcher));
-      watcher.on("disconnected", () => this.emit("watching", false));
-      watcher.on("connected", () => {
-        this.emit("watching", true);
-        this.emit("change");
-      });
-      this.emit("watching", true);
-      // Whatever happened between the last read and now is covered by one fresh read.
-      this.emit("change");
+      watcher = await withTimeout(creating, this.createTimeoutMs, "watch create timed out");
     } catch {
+      this.emit("watching", false);
       this.scheduleRetry();
+      return;
     }
+    if (this.stopped || this.watcher || this.creating !== creating) return;
+    this.creating = undefined;
+    this.watcher = watcher;
+    watcher.on("data", () => this.emit("change"));
+    // A watcher error is fatal for that watcher (e.g. compacted revision): drop it and start over.
+    watcher.on("error", () => this.reconnect(watcher));
+    watcher.on("disconnected", () => this.emit("watching", false));
+    watcher.on("connected", () => {
+      this.emit("watching", true);
+      this.emit("change");
+    });
+    this.emit("watching", true);
+    // Whatever happened between the last read and now is covered by one fresh read.
+    this.emit("change");
+  }
+
+  /** Creates the watch once; a creation that fails is forgotten (the next attempt creates anew). */
+  private startCreating(): Promise<Watcher> {
+    const creating = this.client.watch().prefix(this.prefix).create();
+    this.creating = creating;
+    creating.then(
+      (watcher) => {
+        // Created after the feed stopped: nobody listens to it.
+        if (this.stopped) void watcher.cancel().catch(() => undefined);
+      },
+      () => {
+        if (this.creating === creating) this.creating = undefined;
+      },
+    );
+    return creating;
   }
 
   private reconnect(watcher: Watcher): void {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
+import { ChangeFeed } from "../../src/cluster/change-feed.js";
 import { ClusterStore, ReplicaIdTakenError } from "../../src/cluster/cluster-store.js";
 import { clusterKeys } from "../../src/cluster/keys.js";
 import { Session } from "../../src/cluster/session.js";
@@ -135,6 +136,41 @@ describe("cluster layer on real etcd", () => {
       assert.ok(session.isLost);
       await session.close();
     } finally {
+      own.close();
+      await single.destroy();
+    }
+  });
+
+  it("keeps one watcher while etcd is down, however long, and watches again once it is back", async () => {
+    const single = await EtcdCluster.start({ members: 1 });
+    const own = new Etcd3({
+      hosts: single.endpoints.map((e) => `http://${e}`),
+      defaultCallOptions: () => ({ deadline: Date.now() + 500 }),
+    });
+    const feed = new ChangeFeed(own, "/feed-test/", 20, 50);
+    // etcd3 keeps every watcher it was asked for in its watch manager until it is cancelled.
+    const attached = () =>
+      (own as unknown as { watchManager: { watchers: unknown[] } }).watchManager.watchers.length;
+    try {
+      await single.stopMember(0);
+      let notWatching = 0;
+      let changes = 0;
+      feed.on("watching", (watching: boolean) => {
+        if (!watching) notWatching++;
+      });
+      feed.on("change", () => changes++);
+      feed.start();
+      // Twenty timed-out waits for the watch (each used to create one more watcher).
+      await waitFor(() => notWatching >= 20, { timeoutMs: 10_000, message: "the feed did not retry" });
+      assert.equal(attached(), 1, "one watcher, however many attempts");
+      await single.startMember(0);
+      await waitFor(() => changes > 0, { timeoutMs: 15_000, message: "no watch after etcd came back" });
+      const before = changes;
+      await own.put("/feed-test/x").value("1").exec();
+      await waitFor(() => changes > before, { timeoutMs: 5000, message: "a put was not seen" });
+      assert.equal(attached(), 1);
+    } finally {
+      await feed.stop();
       own.close();
       await single.destroy();
     }
