@@ -47,7 +47,7 @@ export function buildStatusView(state: ReplicaState, probes: ProbeView): Record<
       routes: spec.inForce?.spec ?? null,
       error: spec.error ?? null,
     },
-    managedCidrs: status?.managedCidrs ?? [],
+    managedCidrs: snapshot?.managedCidrs ?? [],
     lastPlan: status?.lastPlan ?? null,
     planWarnings: status?.planWarnings ?? [],
     lastApply: status?.lastApply ?? null,

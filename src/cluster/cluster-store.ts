@@ -4,11 +4,12 @@
  */
 import type { Etcd3 } from "etcd3";
 import type { MemberRecord } from "../domain/member-record.js";
-import type { StatusRecord } from "../domain/status-record.js";
+import type { LastGoodSpecRecord, ManagedCidrsRecord, StatusRecord } from "../domain/status-record.js";
 import type { Vote } from "../domain/vote.js";
+import type { KeyValue } from "./json-values.js";
 import type { ClusterKeys } from "./keys.js";
 import type { Session } from "./session.js";
-import { buildSnapshot, type Candidate, type ClusterSnapshot, type KeyValue } from "./snapshot.js";
+import { buildSnapshot, type Candidate, type ClusterSnapshot } from "./snapshot.js";
 
 /** etcd's wire form of a key-value, as etcd3 returns it. */
 interface RawKeyValue {
@@ -17,6 +18,13 @@ interface RawKeyValue {
   create_revision: string;
   mod_revision: string;
   lease: string;
+}
+
+/** The leader's records one fenced transaction may write (any of them). */
+export interface LeaderRecordWrites {
+  readonly status?: StatusRecord;
+  readonly managed?: ManagedCidrsRecord;
+  readonly lastGoodSpec?: LastGoodSpecRecord;
 }
 
 /** Thrown by {@link ClusterStore.registerMember} when another live lease holds our replica id. */
@@ -106,11 +114,20 @@ export class ClusterStore {
     return (await this.onTerm(candidate)) !== undefined;
   }
 
-  /** Writes the status record, fenced on the leader's term. @returns false when the term is gone. */
-  async writeStatus(candidate: Candidate, status: StatusRecord): Promise<boolean> {
-    return (
-      (await this.onTerm(candidate, { key: this.keys.status, value: JSON.stringify(status) })) !== undefined
-    );
+  /**
+   * Writes the leader's records that are given, in one transaction fenced on its term.
+   * @returns false when the term is gone (nothing written)
+   */
+  async writeLeaderRecords(candidate: Candidate, writes: LeaderRecordWrites): Promise<boolean> {
+    const { keys } = this;
+    const puts = [
+      ...(writes.status ? [{ key: keys.status, value: JSON.stringify(writes.status) }] : []),
+      ...(writes.managed ? [{ key: keys.managed, value: JSON.stringify(writes.managed) }] : []),
+      ...(writes.lastGoodSpec
+        ? [{ key: keys.lastGoodSpec, value: JSON.stringify(writes.lastGoodSpec) }]
+        : []),
+    ];
+    return (await this.onTerm(candidate, ...puts)) !== undefined;
   }
 
   /** Puts the route spec (already validated by the caller). @returns the new etcd revision. */
@@ -131,18 +148,16 @@ export class ClusterStore {
 
   /**
    * The one term comparison of vpcrouter: an etcd transaction that succeeds only while the election
-   * key of `candidate` exists with its create revision (the term), and then puts `write`, if given.
+   * key of `candidate` exists with its create revision (the term), and then puts `writes`, if any.
    * @returns the revision of the transaction when the term holds, undefined when it is gone
    */
   private async onTerm(
     candidate: Candidate,
-    write?: { readonly key: string; readonly value: string },
+    ...writes: { readonly key: string; readonly value: string }[]
   ): Promise<string | undefined> {
     const comparison = this.client.if(candidate.key, "Create", "==", candidate.createRevision);
-    const result = await (write
-      ? comparison.then(this.client.put(write.key).value(write.value))
-      : comparison
-    ).commit();
+    const puts = writes.map((write) => this.client.put(write.key).value(write.value));
+    const result = await (puts.length > 0 ? comparison.then(...puts) : comparison).commit();
     return result.succeeded ? String(result.header.revision) : undefined;
   }
 

@@ -13,6 +13,10 @@ export interface ClusterKeys {
   readonly votesPrefix: string;
   /** The leader's status record (permanent). */
   readonly status: string;
+  /** The CIDRs this cluster manages (permanent, written by the leader). */
+  readonly managed: string;
+  /** The last good spec (permanent, written by the leader). */
+  readonly lastGoodSpec: string;
   member(replicaId: string): string;
   vote(replicaId: string): string;
   election(leaseIdHex: string): string;
@@ -34,6 +38,8 @@ export function clusterKeys(prefix: string): ClusterKeys {
     membersPrefix,
     votesPrefix,
     status: `${root}status`,
+    managed: `${root}managed`,
+    lastGoodSpec: `${root}last-good-spec`,
     member: (replicaId) => `${membersPrefix}${replicaId}`,
     vote: (replicaId) => `${votesPrefix}${replicaId}`,
     election: (leaseIdHex) => `${electionPrefix}${leaseIdHex}`,

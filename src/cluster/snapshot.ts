@@ -5,18 +5,10 @@
 import type { MemberRecord } from "../domain/member-record.js";
 import type { StatusRecord } from "../domain/status-record.js";
 import type { Vote } from "../domain/vote.js";
-import { validateSpec } from "../route-spec/parse.js";
+import type { RevisionedSpec } from "../route-spec/route-spec.js";
+import { isObject, type KeyValue, parseJson } from "./json-values.js";
 import type { ClusterKeys } from "./keys.js";
-
-/** One key-value as read from etcd (revisions are int64 decimal strings). */
-export interface KeyValue {
-  readonly key: string;
-  readonly value: string;
-  readonly createRevision: string;
-  readonly modRevision: string;
-  /** Lease id (decimal string), "0" when the key has no lease. */
-  readonly lease: string;
-}
+import { parseLeaderRecords } from "./leader-records.js";
 
 /** A candidate in the election: its key and the replica id it holds. */
 export interface Candidate {
@@ -40,6 +32,10 @@ export interface ClusterSnapshot {
   readonly candidates: readonly Candidate[];
   readonly leader?: Candidate;
   readonly status?: StatusRecord;
+  /** The CIDRs this cluster manages, as the leader last recorded them. */
+  readonly managedCidrs?: readonly string[];
+  /** The last good spec, as the leader last recorded it (validated again when read). */
+  readonly lastGoodSpec?: RevisionedSpec;
   readonly problems: readonly string[];
 }
 
@@ -58,13 +54,17 @@ export function buildSnapshot(
   const candidates: Candidate[] = [];
   const problems: string[] = [];
   let spec: ClusterSnapshot["spec"];
-  let status: StatusRecord | undefined;
+  const leaderValues: { status?: KeyValue; managed?: KeyValue; lastGoodSpec?: KeyValue } = {};
 
   for (const kv of kvs) {
     if (kv.key === keys.spec) {
       spec = { raw: kv.value, revision: kv.modRevision };
     } else if (kv.key === keys.status) {
-      status = sanitizeStatus(parseJson<StatusRecord>(kv, problems, isStatusRecord), problems);
+      leaderValues.status = kv;
+    } else if (kv.key === keys.managed) {
+      leaderValues.managed = kv;
+    } else if (kv.key === keys.lastGoodSpec) {
+      leaderValues.lastGoodSpec = kv;
     } else if (kv.key.startsWith(keys.membersPrefix)) {
       const member = parseJson<MemberRecord>(kv, problems, isMemberRecord);
       // A member key without a lease (written by hand) is no live replica: it must not raise the quorum.
@@ -74,6 +74,12 @@ export function buildSnapshot(
       const vote = parseJson<Vote>(kv, problems, isVote);
       if (vote) votes.set(kv.key.slice(keys.votesPrefix.length), { ...vote, lease: kv.lease });
     } else if (kv.key.startsWith(keys.electionPrefix)) {
+      // Like a member key, an election key without a lease (written by hand) is no candidate: being
+      // the oldest, it would keep every replica from leading for ever.
+      if (kv.lease === "0") {
+        problems.push(`${kv.key}: election key without a lease; ignored`);
+        continue;
+      }
       candidates.push({
         key: kv.key,
         replicaId: kv.value,
@@ -90,7 +96,7 @@ export function buildSnapshot(
     votes: liveVotes(members, votes),
     candidates,
     leader: candidates[0],
-    status,
+    ...parseLeaderRecords(leaderValues, problems),
     problems,
   };
 }
@@ -110,46 +116,10 @@ function liveVotes(
   return live;
 }
 
-/**
- * Drops a recorded last good spec that is not one (bad revision, or a spec that does not
- * validate): a damaged status record must never become the spec in force.
- */
-function sanitizeStatus(status: StatusRecord | undefined, problems: string[]): StatusRecord | undefined {
-  const lastGood: unknown = status?.lastGoodSpec;
-  if (!status || lastGood === undefined) return status;
-  if (isObject(lastGood) && typeof lastGood.revision === "string" && /^\d+$/.test(lastGood.revision)) {
-    const validated = validateSpec(lastGood.spec, { maxRoutes: Number.MAX_SAFE_INTEGER });
-    if (validated.ok)
-      return { ...status, lastGoodSpec: { spec: validated.spec, revision: lastGood.revision } };
-  }
-  problems.push("status: lastGoodSpec is not a valid spec with a revision; ignored");
-  const { lastGoodSpec: _dropped, ...rest } = status;
-  return rest;
-}
-
 /** Orders two etcd revisions (int64 decimal strings) numerically. */
 export function compareRevisions(a: string, b: string): number {
   const difference = BigInt(a) - BigInt(b);
   return difference < 0n ? -1 : difference > 0n ? 1 : 0;
-}
-
-function parseJson<T>(
-  kv: KeyValue,
-  problems: string[],
-  guard: (value: unknown) => value is T,
-): T | undefined {
-  try {
-    const value: unknown = JSON.parse(kv.value);
-    if (guard(value)) return value;
-    problems.push(`${kv.key}: unexpected shape`);
-  } catch (error) {
-    problems.push(`${kv.key}: ${(error as Error).message}`);
-  }
-  return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isMemberRecord(value: unknown): value is MemberRecord {
@@ -162,15 +132,5 @@ function isVote(value: unknown): value is Vote {
     Array.isArray(value.failed) &&
     value.failed.every((ip) => typeof ip === "string") &&
     typeof value.specRevision === "string"
-  );
-}
-
-function isStatusRecord(value: unknown): value is StatusRecord {
-  return (
-    isObject(value) &&
-    typeof value.leaderId === "string" &&
-    typeof value.term === "string" &&
-    Array.isArray(value.managedCidrs) &&
-    value.managedCidrs.every((cidr) => typeof cidr === "string")
   );
 }

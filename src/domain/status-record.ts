@@ -1,7 +1,8 @@
 /**
- * The etcd wire record the leader keeps under `<prefix>/status` (docs/DESIGN.md section 3 "etcd key layout").
- * Its types are declared here on their own, not borrowed from the in-memory model, so that the stored
- * format changes only when this file does; the leader maps its model onto them field by field.
+ * The etcd wire records the leader keeps (docs/DESIGN.md section 3 "etcd key layout"): the status
+ * under `<prefix>/status`, and the two small records that must survive leaders whatever the status'
+ * size, `<prefix>/managed` and `<prefix>/last-good-spec`. Their types are declared here on their own,
+ * not borrowed from the in-memory model, so that the stored format changes only when this file does.
  */
 import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
 
@@ -68,19 +69,15 @@ export interface RecordedChange {
 
 /**
  * Value of `<prefix>/status`, written by the leader when something in it changes (never on a
- * steady-state tick). It outlives leaders: a new leader takes the managed CIDRs and the last good
- * spec from it.
+ * steady-state tick), for operators and the other replicas' views. Bounded in size: what does not
+ * fit is left out and counted in `omitted`.
  */
 export interface StatusRecord {
   readonly leaderId: string;
   /** The leader's term: the create revision of its election key. */
   readonly term: string;
-  /** The spec in force and the mod revision of the `spec` key it came from. */
-  readonly lastGoodSpec?: RevisionedSpec;
   /** Why the current value of the `spec` key is not in force, if it is not. */
   readonly specError?: SpecError;
-  /** CIDRs whose routes this cluster created or maintains (docs/DESIGN.md, safety rule 5). */
-  readonly managedCidrs: readonly string[];
   /** The last non-empty plan. */
   readonly lastPlan?: { readonly at: string; readonly actions: readonly RecordedRouteAction[] };
   /** Why the latest plan left something alone (e.g. every router of a CIDR failed). */
@@ -94,4 +91,23 @@ export interface StatusRecord {
   readonly routeTables?: readonly RecordedRouteTable[];
   /** The spec's router IPs as last resolved by the leader; IPs no ENI holds are absent. */
   readonly routers?: readonly RecordedRouter[];
+  /** What the size bound left out: how many actions, changes, warnings, tables or routers. */
+  readonly omitted?: Readonly<
+    Partial<Record<"actions" | "changes" | "planWarnings" | "routeTables" | "routers", number>>
+  >;
 }
+
+/**
+ * Value of `<prefix>/managed`: the CIDRs whose routes this cluster created or maintains
+ * (docs/DESIGN.md, safety rule 5), sorted. Written by the leader under its term, also before it
+ * creates a route, so that a crash cannot leave a route of ours that prune would not recognise.
+ */
+export interface ManagedCidrsRecord {
+  readonly cidrs: readonly string[];
+}
+
+/**
+ * Value of `<prefix>/last-good-spec`: the spec in force and the mod revision of the `spec` key it
+ * came from, so that a bad spec put, or a restart, never loses the last good one.
+ */
+export type LastGoodSpecRecord = RevisionedSpec;

@@ -140,7 +140,7 @@ export class Leadership {
   }
 
   private async pass(reason: string): Promise<RunResult> {
-    const inputs = { ...this.inputs, status: this.recorder.latest(this.inputs.status) };
+    const inputs = this.recorder.latest(this.inputs);
     const context = {
       vpc: this.vpc,
       fence: this.fence,

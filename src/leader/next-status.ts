@@ -17,7 +17,7 @@ import type {
   StatusRecord,
 } from "../domain/status-record.js";
 import { compareIpv4Text } from "../route-spec/ipv4.js";
-import type { RevisionedSpec, SpecError } from "../route-spec/route-spec.js";
+import type { SpecError } from "../route-spec/route-spec.js";
 
 /** What a reconcile pass saw and did, as far as the status records it. */
 export interface RecordedPass extends BatchOutcome<RouteChangeOutcome> {
@@ -31,9 +31,7 @@ export interface StatusInputs {
   readonly previous?: StatusRecord;
   readonly leaderId: string;
   readonly term: string;
-  readonly spec?: RevisionedSpec;
   readonly specError?: SpecError;
-  readonly managedCidrs: readonly string[];
   /** The pass, when it got as far as a plan; absent: keep the previous record's plan and tables. */
   readonly pass?: RecordedPass;
   /** The spec's routers as resolved in this pass; absent: keep the previous record's. */
@@ -54,9 +52,7 @@ export function nextStatus(inputs: StatusInputs): StatusRecord {
   return {
     leaderId: inputs.leaderId,
     term: inputs.term,
-    lastGoodSpec: inputs.spec ?? previous?.lastGoodSpec,
     specError: inputs.specError,
-    managedCidrs: [...inputs.managedCidrs],
     lastPlan: hasActions
       ? { at: inputs.at, actions: pass.plan.actions.map(recordedAction) }
       : previous?.lastPlan,

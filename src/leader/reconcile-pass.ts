@@ -27,8 +27,12 @@ export interface LeaderInputs {
   readonly spec?: RevisionedSpec;
   readonly specError?: SpecError;
   readonly failure: FailureView;
-  /** The status record as last read from etcd (managed CIDRs survive leader changes there). */
+  /** The status record as last read from etcd. */
   readonly status?: StatusRecord;
+  /** The CIDRs this cluster manages, as last recorded (they survive leader changes). */
+  readonly managedCidrs?: readonly string[];
+  /** The last good spec, as last recorded. */
+  readonly lastGoodSpec?: RevisionedSpec;
 }
 
 /** How the planner treats routes (settings `reconcile.*`). */
@@ -107,7 +111,7 @@ export async function runReconcilePass(
       questionable: inputs.failure.questionable,
       tables,
       routers: resolved,
-      managedCidrs: new Set(inputs.status?.managedCidrs ?? []),
+      managedCidrs: new Set(inputs.managedCidrs ?? []),
       options: {
         prune: context.settings.prune,
         ignoreRoutes: context.settings.ignoreRoutes,
@@ -126,6 +130,15 @@ export async function runReconcilePass(
       logger.warn({ term: fence.term, verdict }, `not mutating: ${FENCE_REFUSALS[verdict]}`);
       return done({ plan, results: [], stoppedByFence: true, tables, routers });
     }
+    // Intent: every CIDR the plan routes is recorded as managed before any route of it exists.
+    const routed = plan.actions.flatMap((action) =>
+      action.kind === "delete" ? [] : [action.destinationCidrBlock],
+    );
+    if (!(await recorder.recordIntent(inputs, routed))) {
+      logger.warn({ term: fence.term }, "not mutating: the managed CIDRs could not be recorded first");
+      return done({ plan, results: [], stoppedByFence: true, tables, routers });
+    }
+    const records = recorder.latest(inputs);
     // Apply: route changes first (failovers lead the plan), then the source/destination checks.
     if (plan.actions.length > 0) logger.info({ reason, actions: plan.actions }, "applying route changes");
     const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard));
@@ -144,7 +157,7 @@ export async function runReconcilePass(
       stoppedByFence: changes.stoppedByFence || fixes.stoppedByFence,
     };
     // Record.
-    if (!fence.isEnded) await recorder.record(inputs, pass, at, routersNow);
+    if (!fence.isEnded) await recorder.record(records, pass, at, routersNow);
     return done({ ...pass, routers: routersNow, sourceDestFixes: fixes.results });
   } catch (error) {
     if (fence.isEnded) logger.debug({ err: error, reason }, "reconcile ended after leadership");

@@ -38,7 +38,7 @@ export function viewOf(
   previous: SpecDecision,
   settings: ViewSettings,
 ): ClusterView {
-  const spec = decideSpec(snapshot.spec, [previous.inForce, snapshot.status?.lastGoodSpec], {
+  const spec = decideSpec(snapshot.spec, [previous.inForce, snapshot.lastGoodSpec], {
     maxRoutes: settings.maxRoutes,
   });
   const failures = spec.inForce

@@ -267,6 +267,8 @@ export class Replica {
       specError: this.specDecision.error,
       failure: this.failureView,
       status: snapshot.status,
+      managedCidrs: snapshot.managedCidrs,
+      lastGoodSpec: snapshot.lastGoodSpec,
     };
   }
 

@@ -5,11 +5,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
+import pino from "pino";
 import { ChangeFeed } from "../../src/cluster/change-feed.js";
 import { ClusterStore, ReplicaIdTakenError } from "../../src/cluster/cluster-store.js";
 import { clusterKeys } from "../../src/cluster/keys.js";
 import { Session } from "../../src/cluster/session.js";
 import type { MemberRecord } from "../../src/domain/member-record.js";
+import type { RecordedPass } from "../../src/leader/next-status.js";
+import { StatusRecorder } from "../../src/leader/status-recorder.js";
+import { bigVpc } from "../support/big-vpc.js";
 import { EtcdCluster } from "../support/etcd-cluster.js";
 import { waitFor } from "../support/wait.js";
 
@@ -101,12 +105,37 @@ describe("cluster layer on real etcd", () => {
     const store = freshStore();
     const session = await open();
     const candidate = await store.campaign(session, "a");
-    const status = { leaderId: "a", term: candidate.createRevision, managedCidrs: ["10.0.0.0/8"] };
-    assert.equal(await store.writeStatus(candidate, status), true);
+    const status = { leaderId: "a", term: candidate.createRevision };
+    const managed = { cidrs: ["10.0.0.0/8"] };
+    assert.equal(await store.writeLeaderRecords(candidate, { status, managed }), true);
     await store.resign(candidate);
-    assert.equal(await store.writeStatus(candidate, { ...status, managedCidrs: [] }), false);
+    assert.equal(await store.writeLeaderRecords(candidate, { managed: { cidrs: [] } }), false);
     const snapshot = await store.readSnapshot();
-    assert.deepEqual(snapshot.status?.managedCidrs, ["10.0.0.0/8"]);
+    assert.deepEqual(snapshot.managedCidrs, ["10.0.0.0/8"]);
+    assert.equal(snapshot.status?.term, candidate.createRevision);
+  });
+
+  it("keeps the managed CIDRs and the last good spec of 1,000 routes × 50 tables (etcd's 1.5 MiB request limit)", async () => {
+    const store = freshStore();
+    const session = await open();
+    const candidate = await store.campaign(session, "a");
+    const { cidrs, tables, actions } = bigVpc(1000, 50);
+    const spec = {
+      spec: Object.fromEntries(cidrs.map((cidr) => [cidr, ["198.18.0.10", "198.18.0.11"]])),
+      revision: "3",
+    };
+    const recorder = new StatusRecorder(candidate, store, pino({ level: "silent" }));
+    const pass: RecordedPass = {
+      plan: { actions, warnings: [] },
+      tables,
+      results: actions.map((action) => ({ action, ok: true, durationMs: 1 })),
+      stoppedByFence: false,
+    };
+    await recorder.record({ spec }, pass, new Date().toISOString());
+    const snapshot = await store.readSnapshot();
+    assert.equal(snapshot.managedCidrs?.length, 1000, "the managed CIDRs were saved");
+    assert.equal(Object.keys(snapshot.lastGoodSpec?.spec ?? {}).length, 1000, "the last good spec was saved");
+    assert.equal(snapshot.status?.omitted?.routeTables, 50, "the status left the tables out, and says so");
   });
 
   it("keeps its validity bound ahead while keep-alives are acknowledged, and calls itself lost when etcd is gone", async () => {

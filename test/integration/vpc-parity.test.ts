@@ -300,8 +300,8 @@ function leaderOver(port: Ec2VpcPort, spec: RouteSpec, fixSourceDestCheck: boole
     { isLost: false, remainingMs: () => 60_000 },
     {
       holdsTerm: async () => true,
-      writeStatus: async (_candidate, status) => {
-        written.push(status);
+      writeLeaderRecords: async (_candidate, writes) => {
+        if (writes.status) written.push(writes.status);
         return true;
       },
     },

@@ -269,7 +269,6 @@ describe("state collection", () => {
   const status: StatusRecord = {
     leaderId: "b",
     term: "5",
-    managedCidrs: [],
     routeTables: [table("rtb-s", [])],
     routers: [R2],
   };

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { KeyValue } from "../../src/cluster/json-values.js";
 import { clusterKeys } from "../../src/cluster/keys.js";
-import { buildSnapshot, compareRevisions, type KeyValue } from "../../src/cluster/snapshot.js";
+import { buildSnapshot, compareRevisions } from "../../src/cluster/snapshot.js";
 
 const keys = clusterKeys("/t");
 
@@ -17,9 +18,9 @@ describe("buildSnapshot", () => {
       kv("/t/members/a", { id: "a", zone: "az-a", version: "1", startedAt: "x", apiAddr: "h:1" }, "6", "11"),
       kv("/t/members/b", { id: "b", zone: "az-b", version: "1", startedAt: "x", apiAddr: "h:2" }, "7", "12"),
       kv("/t/votes/a", { failed: ["198.18.0.10"], specRevision: "5" }, "8", "11"),
-      kv("/t/election/c", "b", "100"),
-      kv("/t/election/b", "a", "99"),
-      kv("/t/election/a", "c", "1000"),
+      kv("/t/election/c", "b", "100", "12"),
+      kv("/t/election/b", "a", "99", "11"),
+      kv("/t/election/a", "c", "1000", "13"),
       kv("/t/status", { leaderId: "a", term: "99", managedCidrs: ["10.0.0.0/24"] }, "9"),
     ]);
     assert.equal(snapshot.revision, "40");
@@ -34,7 +35,9 @@ describe("buildSnapshot", () => {
     );
     assert.equal(snapshot.leader?.replicaId, "a");
     assert.equal(snapshot.leader?.createRevision, "99");
-    assert.deepEqual(snapshot.status?.managedCidrs, ["10.0.0.0/24"]);
+    // A status record of an earlier version still carries the managed CIDRs: read from it.
+    assert.deepEqual(snapshot.managedCidrs, ["10.0.0.0/24"]);
+    assert.equal("managedCidrs" in (snapshot.status ?? {}), false);
     assert.deepEqual(snapshot.problems, []);
   });
 
@@ -80,6 +83,38 @@ describe("buildSnapshot", () => {
     assert.match(snapshot.problems.join(), /without a lease/);
   });
 
+  it("ignores an election key without a lease: it would be the oldest candidate for ever", () => {
+    const snapshot = buildSnapshot(keys, "9", [
+      kv("/t/election/hand", "nobody", "2", "0"),
+      kv("/t/election/1b", "a", "5", "27"),
+    ]);
+    assert.equal(snapshot.leader?.replicaId, "a");
+    assert.match(snapshot.problems.join(), /election key without a lease/);
+  });
+
+  it("reads the managed CIDRs and the last good spec from their own keys, which win over a legacy status", () => {
+    const lastGood = { spec: { "10.1.0.0/16": ["198.18.0.10"] }, revision: "7" };
+    const snapshot = buildSnapshot(keys, "9", [
+      kv("/t/status", {
+        leaderId: "a",
+        term: "9",
+        managedCidrs: ["10.9.0.0/16"],
+        lastGoodSpec: { ...lastGood, revision: "3" },
+      }),
+      kv("/t/managed", { cidrs: ["10.1.0.0/16"] }),
+      kv("/t/last-good-spec", lastGood),
+    ]);
+    assert.deepEqual(snapshot.managedCidrs, ["10.1.0.0/16"]);
+    assert.deepEqual(snapshot.lastGoodSpec, lastGood);
+    const damaged = buildSnapshot(keys, "9", [
+      kv("/t/managed", { cidrs: "x" }),
+      kv("/t/last-good-spec", { spec: 1 }),
+    ]);
+    assert.equal(damaged.managedCidrs, undefined);
+    assert.equal(damaged.lastGoodSpec, undefined);
+    assert.equal(damaged.problems.length, 2);
+  });
+
   it("drops a damaged last good spec from the status record instead of trusting it", () => {
     const base = { leaderId: "a", term: "9", managedCidrs: [] };
     for (const lastGoodSpec of [
@@ -91,14 +126,14 @@ describe("buildSnapshot", () => {
       { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: 4 },
     ]) {
       const snapshot = buildSnapshot(keys, "9", [kv("/t/status", { ...base, lastGoodSpec })]);
-      assert.equal(snapshot.status?.lastGoodSpec, undefined, JSON.stringify(lastGoodSpec));
+      assert.equal(snapshot.lastGoodSpec, undefined, JSON.stringify(lastGoodSpec));
       assert.equal(snapshot.status?.leaderId, "a");
       assert.match(snapshot.problems.join(), /lastGoodSpec/);
     }
     const good = buildSnapshot(keys, "9", [
       kv("/t/status", { ...base, lastGoodSpec: { spec: { "10.0.0.0/24": ["198.18.0.10"] }, revision: "4" } }),
     ]);
-    assert.equal(good.status?.lastGoodSpec?.revision, "4");
+    assert.equal(good.lastGoodSpec?.revision, "4");
   });
 
   it("ignores keys of another prefix that share the text", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
+import type { LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
@@ -156,10 +157,12 @@ function setUp(
   // The leader's monotonic clock, which a test may move forward (the lease deadline stays put).
   let clockOffsetMs = 0;
   const session = { isLost: false, remainingMs: () => validUntil - (performance.now() + clockOffsetMs) };
+  const managed: (readonly string[])[] = [];
   const store = {
     holdsTerm: async () => opts.holdsTerm?.() ?? true,
-    writeStatus: async (_c: Candidate, status: StatusRecord) => {
-      written.push(status);
+    writeLeaderRecords: async (_c: Candidate, writes: LeaderRecordWrites) => {
+      if (writes.status) written.push(writes.status);
+      if (writes.managed) managed.push(writes.managed.cidrs);
       return true;
     },
   };
@@ -184,6 +187,7 @@ function setUp(
   return {
     vpc,
     written,
+    managed,
     reports,
     leadership,
     expireLease: () => {
@@ -198,7 +202,7 @@ function setUp(
 
 describe("Leadership", () => {
   it("replaces a confirmed-failed target in every table, failovers flagged, and records the status", async () => {
-    const { vpc, written, reports, leadership } = setUp();
+    const { vpc, written, managed, reports, leadership } = setUp();
     leadership.start();
     await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
     assert.equal(vpc.mutations.length, 0, "healthy current target: nothing to do");
@@ -214,8 +218,31 @@ describe("Leadership", () => {
     }
     const last = written.at(-1);
     assert.equal(last?.term, "7");
-    assert.deepEqual(last?.managedCidrs, [CIDR]);
+    assert.deepEqual(managed.at(-1), [CIDR]);
     assert.equal(last?.lastApply?.changes.length, 3);
+    await leadership.stop();
+  });
+
+  it("records a CIDR as managed before it creates its first route (a crash in between leaves no unprunable route)", async () => {
+    const { vpc, managed, reports, leadership } = setUp();
+    // The spec's CIDR has no route yet in any table: the pass creates three.
+    vpc.tables = vpc.tables.map((table) => ({
+      ...table,
+      routes: table.routes.filter((route) => route.destinationCidrBlock !== CIDR),
+    }));
+    const managedAtApply: (readonly string[] | undefined)[] = [];
+    const apply = vpc.apply.bind(vpc);
+    vpc.apply = async (actions, guard) => {
+      managedAtApply.push(managed.at(-1));
+      return apply(actions, guard);
+    };
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    assert.deepEqual(
+      vpc.mutations.map((a) => a.kind),
+      ["create", "create", "create"],
+    );
+    assert.deepEqual(managedAtApply, [[CIDR]], "managed before the first CreateRoute was sent");
     await leadership.stop();
   });
 
