@@ -125,9 +125,9 @@ export async function runReconcilePass(
       return done({ ...pass, routers });
     }
     // Fence.
-    const verdict = await fence.confirm();
+    const { verdict, error } = await fence.confirm();
     if (verdict !== "holds") {
-      logger.warn({ term: fence.term, verdict }, `not mutating: ${FENCE_REFUSALS[verdict]}`);
+      logger.warn({ term: fence.term, verdict, err: error }, `not mutating: ${FENCE_REFUSALS[verdict]}`);
       return done({ plan, results: [], stoppedByFence: true, tables, routers });
     }
     // Intent: every CIDR the plan routes is recorded as managed before any route of it exists.
@@ -169,6 +169,7 @@ export async function runReconcilePass(
 const FENCE_REFUSALS = {
   "deadline passed": "the lease may have expired (local deadline passed)",
   "term gone": "the leader key no longer holds this term",
+  "term unconfirmed": "could not check the term in etcd",
 } as const;
 
 /** The route changes, then (unless the fence stopped them) the source/destination fixes. */

@@ -13,8 +13,11 @@ export type LeaseClock = Pick<Session, "isLost" | "remainingMs">;
 /** The etcd transaction the term check needs (implemented by ClusterStore). */
 export type TermStore = Pick<ClusterStore, "holdsTerm">;
 
-/** Why the fence refused a batch, or `holds` when it may go ahead. */
-export type FenceVerdict = "holds" | "deadline passed" | "term gone";
+/**
+ * Why the fence refused a batch, or `holds` when it may go ahead: `term gone` when etcd answered
+ * that the election key no longer holds the term, `term unconfirmed` when etcd could not be asked.
+ */
+export type FenceVerdict = "holds" | "deadline passed" | "term gone" | "term unconfirmed";
 
 /**
  * One term's fence. Two checks bound the stale-leader window, since etcd locks cannot fence an
@@ -72,13 +75,19 @@ export class TermFence {
 
   /**
    * The batch fence: the local deadline, then the term check in one etcd transaction, then the
-   * deadline again (the transaction may have taken long). Never throws: an etcd error is "term gone".
+   * deadline again (the transaction may have taken long). Never throws.
+   * @returns the verdict, and the etcd error when the term could not be checked
    */
-  async confirm(): Promise<FenceVerdict> {
-    if (!this.mayMutate()) return "deadline passed";
-    const holds = await this.store.holdsTerm(this.candidate).catch(() => false);
-    if (!holds) return "term gone";
-    return this.mayMutate() ? "holds" : "deadline passed";
+  async confirm(): Promise<{ readonly verdict: FenceVerdict; readonly error?: unknown }> {
+    if (!this.mayMutate()) return { verdict: "deadline passed" };
+    let holds: boolean;
+    try {
+      holds = await this.store.holdsTerm(this.candidate);
+    } catch (error) {
+      return { verdict: "term unconfirmed", error };
+    }
+    if (!holds) return { verdict: "term gone" };
+    return { verdict: this.mayMutate() ? "holds" : "deadline passed" };
   }
 
   /**

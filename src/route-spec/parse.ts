@@ -7,6 +7,13 @@ import { parseIpv4 } from "./ipv4.js";
 import { topLevelObjectKeys } from "./json-object-keys.js";
 import type { RouteSpec, SpecParseResult, SpecProblem } from "./route-spec.js";
 
+/**
+ * Most router IPs one route may list. Each is probed by every replica at every interval and looked
+ * up in EC2 by the leader; a list longer than any failover needs is far more likely a mistake (a
+ * pasted subnet) than a wish.
+ */
+export const MAX_ROUTERS_PER_ROUTE = 32;
+
 /** Limits applied while validating a spec. */
 export interface SpecOptions {
   /** Most routes (CIDR keys) a spec may hold; more is a problem. */
@@ -44,8 +51,8 @@ export function parseSpec(text: string, options: SpecOptions): SpecParseResult {
  * Rules (docs/DESIGN.md section 2 "Route spec"): the top level is an object; each key is an IPv4 CIDR `a.b.c.d/n`
  * with host bits clear and no leading zeros (whitespace around it is trimmed); each value is a
  * non-empty array of IPv4 dotted quads (strings); repeated router IPs are dropped, keeping the first;
- * two keys that normalise to the same CIDR are a problem; more than `options.maxRoutes` keys is a
- * problem. IPv6 is refused.
+ * two keys that normalise to the same CIDR are a problem; more than `options.maxRoutes` keys, or
+ * more than {@link MAX_ROUTERS_PER_ROUTE} distinct routers in one list, is a problem. IPv6 is refused.
  *
  * @returns `{ ok: true, spec }` with normalised CIDR keys in input order and router lists in
  *   operator order, or `{ ok: false, problems }` listing every problem found, each naming the CIDR
@@ -135,6 +142,13 @@ function validateHosts(key: string, value: unknown, problems: SpecProblem[]): re
     }
     if (!hosts.includes(parsed.address)) hosts.push(parsed.address);
   });
+  if (valid && hosts.length > MAX_ROUTERS_PER_ROUTE) {
+    problems.push({
+      cidr: key,
+      message: `${route}: lists ${hosts.length} router IPs, more than the ${MAX_ROUTERS_PER_ROUTE} a route may have`,
+    });
+    return undefined;
+  }
   return valid ? Object.freeze(hosts) : undefined;
 }
 

@@ -73,17 +73,26 @@ export class GuardedSender {
    * One EC2 call under the policy (timeout, retry, breaker), the guard asked before every attempt.
    * @param action the EC2 action name (selects the breaker), e.g. `ReplaceRoute`
    * @param call sends the request; pass `signal` to the SDK as `abortSignal`
+   * @param beforeRetry runs before every attempt but the first (e.g. re-reads what the call would
+   *   change); throwing from it ends the call with that error, unretried
    * @throws GuardRefused when the guard refuses an attempt (never retried); the call's error otherwise
    */
-  send<T>(action: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  send<T>(
+    action: string,
+    call: (signal: AbortSignal) => Promise<T>,
+    beforeRetry?: () => Promise<void>,
+  ): Promise<T> {
     let budgetMs: number | undefined;
+    let attempts = 0;
     return this.policy.execute(
       action,
       // The attempt must end before the guard's deadline, whatever the call timeout says.
       (policySignal) => call(attemptSignal(policySignal, budgetMs)),
       async () => {
+        if (attempts > 0) await beforeRetry?.();
         const admission = await admitAttempt(this.guard);
         if (!admission.allowed) throw new GuardRefused();
+        attempts += 1;
         this.calls += 1;
         budgetMs = admission.budgetMs;
       },

@@ -26,12 +26,18 @@ import type { RouteAction } from "../domain/route-action.js";
 import { EC2_ERROR, ec2ErrorCode, ec2ErrorMessage, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 import { ChangeFailed, type GuardedSender, GuardRefused, runGuardedBatch } from "./guarded-call.js";
+import { readRoute } from "./route-table-reader.js";
 
 type Mutation = "CreateRoute" | "ReplaceRoute" | "DeleteRoute";
 
-/** Sends one route mutation for `action` through the guarded sender. */
+/**
+ * Sends one route mutation for `action` through the guarded sender. Before a retry of a replace or
+ * a delete the route is read again: if something that is not a router (a gateway, a NAT, a peering)
+ * holds the destination since the plan's read, the change is dropped (docs/DESIGN.md, safety rule 5).
+ */
 function send(
   client: EC2Client,
+  policy: Ec2Policy,
   sender: GuardedSender,
   mutation: Mutation,
   action: RouteAction,
@@ -40,15 +46,33 @@ function send(
     RouteTableId: action.routeTableId,
     DestinationCidrBlock: action.destinationCidrBlock,
   };
-  return sender.send(mutation, (abortSignal) => {
-    if (mutation === "DeleteRoute") return client.send(new DeleteRouteCommand(target), { abortSignal });
-    if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
-    const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
-    return mutation === "CreateRoute"
-      ? client.send(new CreateRouteCommand(withEni), { abortSignal })
-      : client.send(new ReplaceRouteCommand(withEni), { abortSignal });
-  });
+  const stillOurs = async () => {
+    const route = await readRoute(client, policy, action.routeTableId, action.destinationCidrBlock);
+    if (route && route.target.kind !== "eni" && route.target.kind !== "instance") {
+      const holder = "id" in route.target ? `${route.target.kind} ${route.target.id}` : route.target.kind;
+      throw new ChangeFailed({
+        code: ROUTE_TAKEN_OVER,
+        message: `${action.destinationCidrBlock} in ${action.routeTableId} is now held by ${holder}; not changed`,
+        kind: "permanent",
+      });
+    }
+  };
+  return sender.send(
+    mutation,
+    (abortSignal) => {
+      if (mutation === "DeleteRoute") return client.send(new DeleteRouteCommand(target), { abortSignal });
+      if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
+      const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
+      return mutation === "CreateRoute"
+        ? client.send(new CreateRouteCommand(withEni), { abortSignal })
+        : client.send(new ReplaceRouteCommand(withEni), { abortSignal });
+    },
+    mutation === "CreateRoute" ? undefined : stillOurs,
+  );
 }
+
+/** The failure code of a change dropped because a non-router route took the destination over. */
+export const ROUTE_TAKEN_OVER = "RouteTakenOver";
 
 /** The first call, its fallback on one EC2 error code, and what to do then. */
 const PLANS: Readonly<
@@ -64,17 +88,22 @@ const PLANS: Readonly<
  * @throws GuardRefused before a refused mutation; ChangeFailed when the fallback failed too; the
  *   first call's error otherwise
  */
-async function applyOne(client: EC2Client, action: RouteAction, sender: GuardedSender): Promise<void> {
+async function applyOne(
+  client: EC2Client,
+  policy: Ec2Policy,
+  action: RouteAction,
+  sender: GuardedSender,
+): Promise<void> {
   const plan = PLANS[action.kind];
   try {
-    await send(client, sender, plan.first, action);
+    await send(client, policy, sender, plan.first, action);
     return;
   } catch (error) {
     if (error instanceof GuardRefused || !plan.fallback || ec2ErrorCode(error) !== plan.fallbackOn)
       throw error;
     if (plan.fallback === "done") return;
     try {
-      await send(client, sender, plan.fallback, action);
+      await send(client, policy, sender, plan.fallback, action);
     } catch (fallbackError) {
       if (fallbackError instanceof GuardRefused) throw fallbackError;
       const fallbackCode = ec2ErrorCode(fallbackError);
@@ -108,7 +137,7 @@ export function applyActions(
     actions,
     policy,
     guard,
-    (action, sender) => applyOne(client, action, sender),
+    (action, sender) => applyOne(client, policy, action, sender),
     (action, outcome) => ({ ...outcome, action }),
   );
 }

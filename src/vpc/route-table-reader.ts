@@ -4,7 +4,7 @@
  * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html
  */
 import { DescribeRouteTablesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { RouteTable } from "../domain/route-table.js";
+import type { Route, RouteTable } from "../domain/route-table.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 import { toRouteTable } from "./route-table-mapping.js";
 import type { RouteTableFilter } from "./select-route-tables.js";
@@ -52,4 +52,26 @@ export async function readRouteTables(
     nextToken = reply.NextToken || undefined;
     if (nextToken === undefined) return tables;
   }
+}
+
+/**
+ * Reads one route of one table now (one `DescribeRouteTables` call by table id, through `policy`).
+ * @returns the route to `destinationCidrBlock`, or undefined when the table has none
+ * @throws whatever the policy throws
+ */
+export async function readRoute(
+  client: EC2Client,
+  policy: Ec2Policy,
+  routeTableId: string,
+  destinationCidrBlock: string,
+): Promise<Route | undefined> {
+  const command = new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] });
+  const reply = await policy.execute("DescribeRouteTables", (signal) =>
+    client.send(command, { abortSignal: signal }),
+  );
+  const table = reply.RouteTables?.find((candidate) => candidate.RouteTableId === routeTableId);
+  if (!table) return undefined;
+  return toRouteTable(table, table.VpcId ?? "").routes.find(
+    (route) => route.destinationCidrBlock === destinationCidrBlock,
+  );
 }

@@ -13,7 +13,7 @@ import type { Ec2Policy } from "./ec2-policy.js";
 export interface RouterResolverOptions {
   /** How long (ms) a resolved IP is trusted before it is looked up again; default 60 000. */
   readonly cacheTtlMs?: number;
-  /** Clock in ms; default `Date.now` (injectable for tests). */
+  /** Monotonic clock in ms; default `performance.now` (a wall-clock step must not age the cache). */
   readonly now?: () => number;
 }
 
@@ -59,20 +59,23 @@ export class RouterResolver {
     options: RouterResolverOptions = {},
   ) {
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /**
-   * Resolves `ips`; cached, unexpired IPs make no call. IPs that no ENI of the VPC owns are absent
-   * from the result.
+   * Resolves `ips`: the routers of the spec in force. Cached, unexpired IPs make no call; IPs that
+   * are no longer asked for leave the cache (it never outgrows the spec). IPs that no ENI of the VPC
+   * owns are absent from the result.
    * @returns ip → ENI for every resolved IP
    * @throws whatever the policy throws for a lookup (the cache keeps what it had)
    */
   async resolve(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>> {
     const now = this.now();
+    const wanted = new Set(ips);
+    for (const ip of [...this.cache.keys()]) if (!wanted.has(ip)) this.cache.delete(ip);
     const result = new Map<string, RouterEni>();
     const missing: string[] = [];
-    for (const ip of new Set(ips)) {
+    for (const ip of wanted) {
       const cached = this.cache.get(ip);
       if (cached && cached.expiresAt > now) result.set(ip, cached.eni);
       else missing.push(ip);

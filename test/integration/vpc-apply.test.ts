@@ -99,6 +99,35 @@ describe("route applier against the emulator", () => {
   });
   beforeEach(() => emulator.clearFaults());
 
+  it("reads the route again before retrying: one a gateway took over since the plan's read is not replaced", async () => {
+    const { client, calls } = newClient();
+    put("10.60.9.0/24", ENI_A);
+    emulator.injectFault({ action: "ReplaceRoute", count: 1, status: 503, code: "Unavailable" });
+    // Between the failed attempt and its retry, an operator points the route at an internet gateway.
+    const stop = emulator.onCall((entry) => {
+      if (entry.action === "ReplaceRoute" && entry.status === 503)
+        emulator.mutate({
+          op: "put-route",
+          routeTableId: RTB,
+          route: { destinationCidrBlock: "10.60.9.0/24", gatewayId: "igw-0operator" },
+        });
+    });
+    try {
+      const outcome = await applyActions(client, createEc2Policy(POLICY), [replace("10.60.9.0/24")], allow);
+      assert.deepEqual(
+        outcome.results.map((r) => [r.ok, failureOf(r)?.code, failureOf(r)?.kind]),
+        [[false, "RouteTakenOver", "permanent"]],
+      );
+    } finally {
+      stop();
+    }
+    assert.equal(emulator.route(RTB, "10.60.9.0/24")?.gatewayId, "igw-0operator", "the gateway route stays");
+    assert.deepEqual(calls(), [
+      ["ReplaceRoute", 503, "Unavailable"],
+      ["DescribeRouteTables", 200, undefined],
+    ]);
+  });
+
   it("creates, replaces and deletes routes with the ENI as target", async () => {
     const { client, calls } = newClient();
     put("10.60.2.0/24", ENI_A);
@@ -199,9 +228,12 @@ describe("route applier against the emulator", () => {
       [true],
     );
     assert.equal(target("10.63.1.0/24"), ENI_B);
+    // Before each retry the route is read again (still ours: replaced).
     assert.deepEqual(calls(), [
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["DescribeRouteTables", 200, undefined],
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["DescribeRouteTables", 200, undefined],
       ["ReplaceRoute", 200, undefined],
     ]);
   });
@@ -356,7 +388,9 @@ describe("route applier against the emulator", () => {
     assert.equal(outcome.stoppedByFence, true);
     assert.deepEqual(calls(), [
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["DescribeRouteTables", 200, undefined],
       ["ReplaceRoute", 503, "RequestLimitExceeded"],
+      ["DescribeRouteTables", 200, undefined],
     ]);
     assert.equal(target("10.70.1.0/24"), ENI_A);
     emulator.clearFaults();

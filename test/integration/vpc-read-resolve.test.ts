@@ -222,4 +222,28 @@ describe("route-table reader and router resolver against the emulator", () => {
     await resolver.resolve(["198.18.1.20"]);
     assert.equal(callsBy("AKIDTTL").length, 3, "looked up again after invalidate");
   });
+
+  it("forgets IPs that left the spec: an IP removed and added again is looked up afresh", async () => {
+    const resolver = new RouterResolver(clientFor("AKIDFORGET"), createEc2Policy(POLICY), VPC);
+    await resolver.resolve(["198.18.1.10", "198.18.1.20"]);
+    await resolver.resolve(["198.18.1.10"]); // 198.18.1.20 left the spec
+    assert.equal(callsBy("AKIDFORGET").length, 1);
+    await resolver.resolve(["198.18.1.10", "198.18.1.20"]);
+    const calls = callsBy("AKIDFORGET");
+    assert.equal(calls.length, 2, "the IP that left was not kept");
+    assert.equal(calls[1]?.params["Filter.1.Value.1"], "198.18.1.20");
+  });
+
+  it("ages its cache on the monotonic clock: a wall-clock step of an hour expires nothing", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
+    try {
+      const resolver = new RouterResolver(clientFor("AKIDSTEP"), createEc2Policy(POLICY), VPC);
+      await resolver.resolve(["198.18.1.10"]);
+      t.mock.timers.setTime(Date.now() + 3_600_000); // NTP steps the clock an hour ahead
+      await resolver.resolve(["198.18.1.10"]);
+    } finally {
+      t.mock.timers.reset();
+    }
+    assert.equal(callsBy("AKIDSTEP").length, 1, "still cached");
+  });
 });

@@ -284,6 +284,27 @@ describe("Leadership", () => {
     await leadership.stop();
   });
 
+  it("says etcd could not be asked, not that the term is gone, when the term check fails", async () => {
+    const { logger, lines } = capturingLogger();
+    const { vpc, reports, leadership } = setUp({
+      holdsTerm: () => {
+        throw new Error("etcd unavailable");
+      },
+      logger,
+    });
+    leadership.start();
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.some((r) => r.stoppedByFence), { timeoutMs: 2000 });
+    await leadership.stop();
+    assert.equal(vpc.mutations.length, 0);
+    const refusals = lines.filter((l) => l.msg.startsWith("not mutating")).map((l) => l.msg);
+    assert.ok(refusals.length > 0);
+    assert.ok(
+      refusals.every((m) => m === "not mutating: could not check the term in etcd"),
+      refusals.join(),
+    );
+  });
+
   it("makes no EC2 mutation once the local lease deadline has passed", async () => {
     const { vpc, reports, leadership } = setUp({ validForMs: 500 /* < safety margin */ });
     leadership.start();

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { cidrContains, compareCidrText, parseIpv4Cidr } from "../../src/route-spec/cidr.js";
-import { formatSpecProblems, parseSpec, validateSpec } from "../../src/route-spec/parse.js";
+import {
+  formatSpecProblems,
+  MAX_ROUTERS_PER_ROUTE,
+  parseSpec,
+  validateSpec,
+} from "../../src/route-spec/parse.js";
 import type { SpecParseResult } from "../../src/route-spec/route-spec.js";
 
 const options = { maxRoutes: 10 };
@@ -282,6 +287,23 @@ describe("spec properties", () => {
           if (!parsed.ok) assert.match(parsed.message, /has host bits set \(did you mean .*\/\d+\?\)/);
         },
       ),
+    );
+  });
+
+  it(`rejects a route listing more than ${MAX_ROUTERS_PER_ROUTE} router IPs (repeats count once)`, () => {
+    const ips = (n: number) =>
+      Array.from({ length: n }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+    const ok = parseSpec(JSON.stringify({ "10.1.0.0/16": [...ips(MAX_ROUTERS_PER_ROUTE), "10.0.0.1"] }), {
+      maxRoutes: 10,
+    });
+    assert.equal(ok.ok, true);
+    const tooMany = parseSpec(JSON.stringify({ "10.1.0.0/16": ips(MAX_ROUTERS_PER_ROUTE + 1) }), {
+      maxRoutes: 10,
+    });
+    assert.equal(tooMany.ok, false);
+    assert.match(
+      tooMany.ok ? "" : (tooMany.problems[0]?.message ?? ""),
+      new RegExp(`lists ${MAX_ROUTERS_PER_ROUTE + 1} router IPs, more than the ${MAX_ROUTERS_PER_ROUTE}`),
     );
   });
 });

@@ -57,16 +57,23 @@ describe("TermFence", () => {
   });
 
   it("confirms a batch only when etcd says the term holds, and checks the deadline around the transaction", async () => {
-    assert.equal(await setUp().fence.confirm(), "holds");
-    assert.equal(await setUp({ holdsTerm: () => false }).fence.confirm(), "term gone");
+    const verdict = async (world: ReturnType<typeof setUp>) => (await world.fence.confirm()).verdict;
+    assert.equal(await verdict(setUp()), "holds");
+    assert.equal(await verdict(setUp({ holdsTerm: () => false })), "term gone");
     const failing = setUp({
       holdsTerm: () => {
         throw new Error("etcd unavailable");
       },
     });
-    assert.equal(await failing.fence.confirm(), "term gone", "an etcd error is no proof of the term");
+    const unconfirmed = await failing.fence.confirm();
+    assert.equal(
+      unconfirmed.verdict,
+      "term unconfirmed",
+      "an etcd error is no proof of the term, nor of its loss",
+    );
+    assert.match(String(unconfirmed.error), /etcd unavailable/);
     const late = setUp({ validUntil: 10_500 });
-    assert.equal(await late.fence.confirm(), "deadline passed");
+    assert.equal(await verdict(late), "deadline passed");
     assert.equal(late.checks(), 0, "no etcd call once the deadline has passed");
     const slow = setUp({
       holdsTerm: (advance) => {
@@ -74,7 +81,7 @@ describe("TermFence", () => {
         return true;
       },
     });
-    assert.equal(await slow.fence.confirm(), "deadline passed");
+    assert.equal(await verdict(slow), "deadline passed");
   });
 
   it("end() refuses every later attempt and waits for the batch in flight", async () => {

@@ -70,6 +70,12 @@ export interface Ec2Emulator {
   clearFaults(): void;
   /** Current fault settings. */
   faults(): FaultReport;
+  /**
+   * Calls `listener` with every API call right after it was answered and logged, before the reply
+   * leaves (e.g. for a test to change the world between a call and its retry).
+   * @returns a function that removes the listener
+   */
+  onCall(listener: (entry: CallLogEntry) => void): () => void;
   /** Applies operator edits (delete an ENI, put a route by hand, …). @throws Error when an edit is invalid */
   mutate(mutation: WorldMutation | readonly WorldMutation[]): void;
   /** Stops the server and drops open connections. */
@@ -164,7 +170,7 @@ export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2
       errorCode = ec2Error.code;
       reply = renderError(ec2Error.code, ec2Error.message, requestId);
     }
-    log.append({
+    const entry = log.append({
       time,
       action,
       ...(accessKeyId !== undefined ? { accessKeyId } : {}),
@@ -173,6 +179,7 @@ export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2
       ...(errorCode !== undefined ? { errorCode } : {}),
       durationMs: performance.now() - started,
     });
+    for (const listener of callListeners) listener(entry);
     // EC2 also returns the request id in this header; the SDK reads it into `$metadata.requestId`.
     if (!response.destroyed)
       send(response, status, "text/xml;charset=UTF-8", reply, { "x-amzn-requestid": requestId });
@@ -195,6 +202,7 @@ export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2
     send(response, reply.status, "application/json", JSON.stringify(reply.body));
   }
 
+  const callListeners = new Set<(entry: CallLogEntry) => void>();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://emulator.invalid");
     const handler = url.pathname.startsWith("/_control/") ? handleControlRequest : handleEc2;
@@ -239,6 +247,10 @@ export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2
       }),
     clearFaults: () => faults.clear(),
     faults: () => faults.report(),
+    onCall: (listener) => {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
+    },
     mutate: (mutation) => {
       const list: readonly WorldMutation[] = Array.isArray(mutation) ? mutation : [mutation as WorldMutation];
       for (const one of list) applyWorldMutation(world, one);
