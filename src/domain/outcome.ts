@@ -48,6 +48,17 @@ export type SourceDestFixOutcome = Outcome & {
 export interface BatchOutcome<T extends Outcome> {
   readonly results: readonly T[];
   readonly stoppedByFence: boolean;
+  /** True when the batch ended early for newer work (see {@link BatchOptions.preempt}). */
+  readonly preempted?: boolean;
+}
+
+/** How a batch of mutations may end early without any refusal. */
+export interface BatchOptions {
+  /**
+   * Asked before each item (not between the attempts of one): true ends the batch there, e.g. when
+   * a newly confirmed failure must be failed over before the rest of a long batch.
+   */
+  readonly preempt?: () => boolean;
 }
 
 /** An empty batch: nothing attempted, nothing refused. */

@@ -3,7 +3,7 @@
  * implements it on the EC2 API (src/vpc/ec2-vpc-port.ts); unit tests may use a fake.
  */
 import type { MutationGuard } from "./mutation-guard.js";
-import type { BatchOutcome, RouteChangeOutcome, SourceDestFixOutcome } from "./outcome.js";
+import type { BatchOptions, BatchOutcome, RouteChangeOutcome, SourceDestFixOutcome } from "./outcome.js";
 import type { RouteAction } from "./route-action.js";
 import type { RouterEni, RouteTable } from "./route-table.js";
 
@@ -22,9 +22,14 @@ export interface VpcPort {
   resolveRouters(ips: readonly string[]): Promise<ReadonlyMap<string, RouterEni>>;
   /**
    * Applies `actions` in order, asking `guard.mayMutate()` before each attempt (retries included)
-   * and stopping when it says no; no attempt outlives `guard.remainingMs()`. Never throws.
+   * and stopping when it says no; no attempt outlives `guard.remainingMs()`; `options.preempt` may
+   * end the batch between two actions. Never throws.
    */
-  apply(actions: readonly RouteAction[], guard: MutationGuard): Promise<BatchOutcome<RouteChangeOutcome>>;
+  apply(
+    actions: readonly RouteAction[],
+    guard: MutationGuard,
+    options?: BatchOptions,
+  ): Promise<BatchOutcome<RouteChangeOutcome>>;
   /**
    * Turns the source/destination check off on the ENIs of `routers` (one call per ENI), under the
    * same guard as {@link apply}; a router IP whose ENI changed is looked up afresh next time. Never
@@ -33,5 +38,6 @@ export interface VpcPort {
   disableSourceDestCheck(
     routers: readonly RouterEni[],
     guard: MutationGuard,
+    options?: BatchOptions,
   ): Promise<BatchOutcome<SourceDestFixOutcome>>;
 }

@@ -141,6 +141,7 @@ export class Leadership {
 
   private async pass(reason: string): Promise<RunResult> {
     const inputs = this.recorder.latest(this.inputs);
+    const planned = inputs.failure.confirmed;
     const context = {
       vpc: this.vpc,
       fence: this.fence,
@@ -150,6 +151,8 @@ export class Leadership {
       settings: this.options,
       logger: this.logger,
       now: this.now,
+      // A failure confirmed after this pass read its inputs: the failover must not wait behind it.
+      preempted: () => [...this.inputs.failure.confirmed].some((ip) => !planned.has(ip)),
     };
     // The global tracer is a no-op until telemetry registers a provider.
     const report = await withSpan(

@@ -5,7 +5,9 @@
 import type { Logger } from "pino";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
+import type { MutationGuard } from "../domain/mutation-guard.js";
 import {
+  type BatchOptions,
   type BatchOutcome,
   NOTHING_DONE,
   type RouteChangeOutcome,
@@ -58,6 +60,8 @@ export interface ReconcileReport {
   readonly routers?: readonly RouterEni[];
   /** Source/destination checks this pass tried to disable. */
   readonly sourceDestFixes?: readonly SourceDestFixOutcome[];
+  /** True when a newly confirmed failure ended the pass's batch early (a pass for it follows at once). */
+  readonly preempted?: boolean;
   readonly error?: string;
 }
 
@@ -72,6 +76,11 @@ export interface PassContext {
   readonly logger: Logger;
   /** Monotonic clock, ms. */
   readonly now: () => number;
+  /**
+   * True once a failure the pass did not plan for is confirmed: the batch ends before its next
+   * change, so that the failover does not wait behind the rest of a long batch.
+   */
+  readonly preempted?: () => boolean;
 }
 
 /**
@@ -141,10 +150,17 @@ export async function runReconcilePass(
     const records = recorder.latest(inputs);
     // Apply: route changes first (failovers lead the plan), then the source/destination checks.
     if (plan.actions.length > 0) logger.info({ reason, actions: plan.actions }, "applying route changes");
-    const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard));
+    const batch = context.preempted ? { preempt: context.preempted } : {};
+    const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard, batch));
     for (const change of changes.results) logRouteChange(logger, change);
     chore.record(fixes.results);
     const routersNow = withFixedChecks(routers, fixes.results);
+    if (changes.preempted || fixes.preempted) {
+      // The next pass, already asked for, reads and records everything afresh.
+      logger.info({ reason, applied: changes.results.length }, "pass preempted by a newly confirmed failure");
+      const results = changes.results;
+      return done({ plan, results, stoppedByFence: false, tables, routers: routersNow, preempted: true });
+    }
     // Verify: read the tables again (skipped once the term ended: a slow read must not hold up the hand-over).
     const after =
       plan.actions.length === 0 || fence.isEnded
@@ -177,12 +193,13 @@ async function applyAll(
   vpc: VpcPort,
   plan: Plan,
   checksToFix: readonly RouterEni[],
-  guard: Parameters<VpcPort["apply"]>[1],
+  guard: MutationGuard,
+  batch: BatchOptions,
 ): Promise<{ changes: BatchOutcome<RouteChangeOutcome>; fixes: BatchOutcome<SourceDestFixOutcome> }> {
-  const changes = plan.actions.length > 0 ? await vpc.apply(plan.actions, guard) : NOTHING_DONE;
+  const changes = plan.actions.length > 0 ? await vpc.apply(plan.actions, guard, batch) : NOTHING_DONE;
   const fixes =
-    checksToFix.length > 0 && !changes.stoppedByFence
-      ? await vpc.disableSourceDestCheck(checksToFix, guard)
+    checksToFix.length > 0 && !changes.stoppedByFence && !changes.preempted
+      ? await vpc.disableSourceDestCheck(checksToFix, guard, batch)
       : NOTHING_DONE;
   return { changes, fixes };
 }

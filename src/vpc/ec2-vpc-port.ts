@@ -107,8 +107,8 @@ export function createEc2VpcPort(
       return selectRouteTables(tables, selection, routers.values());
     },
     resolveRouters: (ips) => resolver.resolve(ips),
-    async apply(actions, guard) {
-      const outcome = await applyActions(client, policy, actions, guard);
+    async apply(actions, guard, batchOptions) {
+      const outcome = await applyActions(client, policy, actions, guard, batchOptions);
       for (const result of outcome.results) {
         // The ENI we resolved for this router is gone: look the IP up again next time.
         if (failureOf(result)?.code === EC2_ERROR.eniNotFound && result.action.kind !== "delete") {
@@ -117,8 +117,8 @@ export function createEc2VpcPort(
       }
       return outcome;
     },
-    async disableSourceDestCheck(routers, guard) {
-      const outcome = await disableSourceDestChecks(client, policy, routers, guard);
+    async disableSourceDestCheck(routers, guard, batchOptions) {
+      const outcome = await disableSourceDestChecks(client, policy, routers, guard, batchOptions);
       // Changed (or gone): the next resolve reads the ENI afresh, so the leader sees the new state.
       for (const result of outcome.results) {
         if (result.ok || failureOf(result)?.code === EC2_ERROR.eniNotFound) {

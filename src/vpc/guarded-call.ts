@@ -4,7 +4,7 @@
  * deadline, and a refusal stops the batch (docs/DESIGN.md, safety rule 2).
  */
 import type { MutationGuard } from "../domain/mutation-guard.js";
-import type { BatchOutcome, Failure, Outcome } from "../domain/outcome.js";
+import type { BatchOptions, BatchOutcome, Failure, Outcome } from "../domain/outcome.js";
 import { GUARD_REFUSED, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 
@@ -105,7 +105,7 @@ export class GuardedSender {
  * does not stop the next ones (an open breaker makes them fail fast without calling EC2); a guard
  * refusal stops the batch. An item refused after EC2 was already called for it (e.g. before its
  * fallback) is reported as a `fenced` failure; one refused before any call has no outcome.
- * Never throws.
+ * `options.preempt` is asked before each item and ends the batch there (`preempted`). Never throws.
  * @param change applies one item; throws what its calls threw, or {@link ChangeFailed}
  * @param describe turns an item and its outcome into the batch's result type
  */
@@ -115,9 +115,11 @@ export async function runGuardedBatch<I, R extends Outcome>(
   guard: MutationGuard,
   change: (item: I, sender: GuardedSender) => Promise<void>,
   describe: (item: I, outcome: Outcome) => R,
+  options: BatchOptions = {},
 ): Promise<BatchOutcome<R>> {
   const results: R[] = [];
   for (const item of items) {
+    if (options.preempt?.() === true) return { results, stoppedByFence: false, preempted: true };
     const sender = new GuardedSender(policy, guard);
     const started = performance.now();
     try {

@@ -21,7 +21,7 @@ import {
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
 import type { MutationGuard } from "../domain/mutation-guard.js";
-import type { BatchOutcome, RouteChangeOutcome } from "../domain/outcome.js";
+import type { BatchOptions, BatchOutcome, RouteChangeOutcome } from "../domain/outcome.js";
 import type { RouteAction } from "../domain/route-action.js";
 import { EC2_ERROR, ec2ErrorCode, ec2ErrorMessage, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
@@ -125,6 +125,7 @@ async function applyOne(
  * open breaker makes them fail fast without calling EC2). Never throws: errors are in the results.
  * @param actions route actions, in order
  * @param guard the leader's term fence
+ * @param options `preempt`, asked before each action, ends the run early
  * @returns one outcome per attempted action, in order, and whether the fence stopped the run
  */
 export function applyActions(
@@ -132,6 +133,7 @@ export function applyActions(
   policy: Ec2Policy,
   actions: readonly RouteAction[],
   guard: MutationGuard,
+  options: BatchOptions = {},
 ): Promise<BatchOutcome<RouteChangeOutcome>> {
   return runGuardedBatch(
     actions,
@@ -139,5 +141,6 @@ export function applyActions(
     guard,
     (action, sender) => applyOne(client, policy, action, sender),
     (action, outcome) => ({ ...outcome, action }),
+    options,
   );
 }

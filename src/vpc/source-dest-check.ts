@@ -9,7 +9,7 @@
  */
 import { type EC2Client, ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import type { MutationGuard } from "../domain/mutation-guard.js";
-import type { BatchOutcome, SourceDestFixOutcome } from "../domain/outcome.js";
+import type { BatchOptions, BatchOutcome, SourceDestFixOutcome } from "../domain/outcome.js";
 import type { RouterEni } from "../domain/route-table.js";
 import type { Ec2Policy } from "./ec2-policy.js";
 import { runGuardedBatch } from "./guarded-call.js";
@@ -38,6 +38,7 @@ export function disableSourceDestChecks(
   policy: Ec2Policy,
   routers: readonly RouterEni[],
   guard: MutationGuard,
+  options: BatchOptions = {},
 ): Promise<BatchOutcome<SourceDestFixOutcome>> {
   return runGuardedBatch(
     ipsByEni(routers),
@@ -53,5 +54,6 @@ export function disableSourceDestChecks(
       );
     },
     ([networkInterfaceId, routerIps], outcome) => ({ ...outcome, networkInterfaceId, routerIps }),
+    options,
   );
 }

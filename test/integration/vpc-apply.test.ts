@@ -128,6 +128,29 @@ describe("route applier against the emulator", () => {
     ]);
   });
 
+  it("ends a batch between two actions when pre-empted, without refusing anything", async () => {
+    const { client, calls } = newClient();
+    let sent = 0;
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [create("10.58.1.0/24"), create("10.58.2.0/24"), create("10.58.3.0/24")],
+      allow,
+      { preempt: () => ++sent > 2 },
+    );
+    assert.equal(outcome.preempted, true);
+    assert.equal(outcome.stoppedByFence, false);
+    assert.deepEqual(
+      outcome.results.map((r) => [r.action.destinationCidrBlock, r.ok]),
+      [
+        ["10.58.1.0/24", true],
+        ["10.58.2.0/24", true],
+      ],
+    );
+    assert.equal(calls().length, 2);
+    assert.equal(target("10.58.3.0/24"), undefined);
+  });
+
   it("creates, replaces and deletes routes with the ENI as target", async () => {
     const { client, calls } = newClient();
     put("10.60.2.0/24", ENI_A);

@@ -4,7 +4,7 @@ import pino from "pino";
 import type { LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
-import type { RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
+import type { BatchOptions, RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
 import { failureOf } from "../../src/domain/outcome.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
@@ -81,10 +81,18 @@ class FakeVpc implements VpcPort {
     }
     return { results, stoppedByFence: false };
   }
-  async apply(actions: readonly RouteAction[], guard: { mayMutate(): boolean | Promise<boolean> }) {
+  /** How long each mutation takes, ms (0: none). */
+  mutationMs = 0;
+  async apply(
+    actions: readonly RouteAction[],
+    guard: { mayMutate(): boolean | Promise<boolean> },
+    options: BatchOptions = {},
+  ) {
     const results: RouteChangeOutcome[] = [];
     for (const action of actions) {
+      if (options.preempt?.()) return { results, stoppedByFence: false, preempted: true };
       if (!(await guard.mayMutate())) return { results, stoppedByFence: true };
+      if (this.mutationMs > 0) await new Promise((resolve) => setTimeout(resolve, this.mutationMs));
       this.mutations.push(action);
       this.tables = this.tables.map((table) =>
         table.routeTableId !== action.routeTableId || action.kind === "delete"
@@ -244,6 +252,35 @@ describe("Leadership", () => {
     );
     assert.deepEqual(managedAtApply, [[CIDR]], "managed before the first CreateRoute was sent");
     await leadership.stop();
+  });
+
+  it("a newly confirmed failure pre-empts a long batch: its failover does not wait for the rest", async () => {
+    const { vpc, reports, leadership } = setUp({ tables: 1 });
+    vpc.mutationMs = 5;
+    // 100 new routes to create, all to 198.18.0.10, the first router of each list.
+    const many = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`10.9.${i}.0/24`, ["198.18.0.10", "198.18.0.11"]]),
+    );
+    const big = { spec: { ...spec.spec, ...many }, revision: "4" };
+    leadership.update({ spec: big, failure: healthy });
+    leadership.start();
+    await waitFor(() => vpc.mutations.length >= 10, { timeoutMs: 5000, message: "the batch did not start" });
+    // 198.18.0.10 fails while the batch is creating routes to it.
+    leadership.update({ spec: big, failure: r10Failed });
+    await waitFor(() => vpc.mutations.some((a) => a.failover), { timeoutMs: 5000, message: "no failover" });
+    await leadership.stop();
+    const firstFailover = vpc.mutations.findIndex((a) => a.failover);
+    const toFailedBefore = vpc.mutations
+      .slice(0, firstFailover)
+      .filter((a) => a.kind !== "delete" && a.networkInterfaceId === "eni-10").length;
+    assert.ok(
+      toFailedBefore < 100,
+      `the failover waited behind ${toFailedBefore} creates to the failed router`,
+    );
+    assert.ok(
+      reports.some((r) => r.preempted === true),
+      "the first pass says it was pre-empted",
+    );
   });
 
   it("a timed route recheck still respects the failures: no move back, even when a table drifted", async () => {
