@@ -20,3 +20,9 @@ export const IMDS_TIMEOUT_MS = 2000;
 
 /** How often a session compares the monotonic clock with its lease bound (the `lost` check). */
 export const LEASE_EXPIRY_CHECK_MS = 100;
+
+/**
+ * The shortest stall of the event loop after which the leader checks its term in etcd again before
+ * its next EC2 write (the safety margin when that is longer): shorter stalls are ordinary jitter.
+ */
+export const LOOP_GAP_MIN_MS = 250;

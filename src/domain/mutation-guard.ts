@@ -12,4 +12,9 @@ export interface MutationGuard {
    * attempt gets no longer than that, and none starts with too little time left.
    */
   remainingMs?(): number;
+  /**
+   * The same decision, synchronously and as late as possible: asked right before the request
+   * leaves the process, after any await in between (absent: no last check).
+   */
+  mayMutateNow?(): boolean;
 }

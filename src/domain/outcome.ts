@@ -11,9 +11,11 @@ import type { RouteAction } from "./route-action.js";
  *   retries are narrower (src/vpc/ec2-errors.ts `isRetryableEc2Error`);
  * - `permanent`: retrying soon cannot cure it until someone changes something (a missing IAM
  *   permission, an ENI that is gone);
- * - `fenced`: not sent, or stopped, because the leader's term fence refused the mutation.
+ * - `fenced`: not sent, or stopped, because the leader's term fence refused the mutation;
+ * - `unknown`: the request may have reached EC2, but no answer came (a timeout, an abort, a
+ *   connection lost after sending): EC2 may have applied it, so the leader reads it back.
  */
-export type FailureKind = "transient" | "permanent" | "fenced";
+export type FailureKind = "transient" | "permanent" | "fenced" | "unknown";
 
 /** Why a call or change failed. */
 export interface Failure {
@@ -31,8 +33,11 @@ export type Outcome =
   | { readonly ok: true; readonly durationMs: number }
   | { readonly ok: false; readonly failure: Failure; readonly durationMs: number };
 
-/** The outcome of one route change sent to EC2. */
-export type RouteChangeOutcome = Outcome & { readonly action: RouteAction };
+/**
+ * The outcome of one route change sent to EC2. `confirmedByRead`: EC2 did not answer, but the
+ * route tables read afterwards show the change made.
+ */
+export type RouteChangeOutcome = Outcome & { readonly action: RouteAction; readonly confirmedByRead?: true };
 
 /** The outcome of disabling the source/destination check of one router ENI. */
 export type SourceDestFixOutcome = Outcome & {

@@ -8,7 +8,9 @@ import type { Logger } from "pino";
 import type { Candidate } from "../cluster/snapshot.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import { CoalescedRun, type RunResult } from "../lib/coalesced-run.js";
+import { EventLoopWatch } from "../lib/event-loop-watch.js";
 import { withSpan } from "../telemetry/with-span.js";
+import { LOOP_GAP_MIN_MS } from "../timings.js";
 import { PlanWarningLog } from "./pass-logs.js";
 import {
   type LeaderInputs,
@@ -59,6 +61,8 @@ export class Leadership {
   private readonly chore: SourceDestCheckChore;
   private readonly warnings: PlanWarningLog;
   private recheckTimer: NodeJS.Timeout | undefined;
+  /** Stalls of the event loop, after which the term is checked again (see TermFence). */
+  private readonly loopWatch: EventLoopWatch;
   private lastReport: ReconcileReport | undefined;
 
   /**
@@ -77,7 +81,8 @@ export class Leadership {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.inputs = inputs;
-    this.fence = new TermFence(candidate, session, store, options.safetyMarginMs);
+    this.loopWatch = new EventLoopWatch(Math.max(options.safetyMarginMs, LOOP_GAP_MIN_MS));
+    this.fence = new TermFence(candidate, session, store, options.safetyMarginMs, this.loopWatch);
     this.recorder = new StatusRecorder(candidate, store, logger);
     this.chore = new SourceDestCheckChore(options.fixSourceDestCheck ?? false, logger, now);
     this.warnings = new PlanWarningLog(logger);
@@ -106,6 +111,7 @@ export class Leadership {
 
   /** Starts the duty with a first full reconcile. */
   start(): void {
+    this.loopWatch.start();
     this.request("elected");
     const intervalMs = this.options.routeRecheckIntervalSeconds * 1000;
     if (intervalMs > 0) {
@@ -136,6 +142,7 @@ export class Leadership {
   async stop(): Promise<void> {
     clearInterval(this.recheckTimer);
     this.passes.cancelRetry();
+    this.loopWatch.stop();
     await this.fence.end();
   }
 

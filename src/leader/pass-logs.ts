@@ -15,7 +15,12 @@ export function logRouteChange(logger: Logger, change: RouteChangeOutcome): void
     reason: action.reason,
     durationMs: change.durationMs,
   };
-  if (change.ok) logger.info(fields, `route ${action.kind} done`);
+  if (change.ok && change.confirmedByRead)
+    logger.warn(
+      fields,
+      `route ${action.kind} done: EC2 did not answer, the route tables read afterwards show it made`,
+    );
+  else if (change.ok) logger.info(fields, `route ${action.kind} done`);
   else
     logger.error(
       { ...fields, error: change.failure.message, errorCode: change.failure.code },

@@ -19,6 +19,7 @@ import type { StatusRecord } from "../domain/status-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import { type RevisionedSpec, routerIpsOf, type SpecError } from "../route-spec/route-spec.js";
 import { logRouteChange, type PlanWarningLog } from "./pass-logs.js";
+import { settleUnknownChanges } from "./settle-unknown.js";
 import type { SourceDestCheckChore } from "./source-dest-chore.js";
 import { withFixedChecks } from "./source-dest-chore.js";
 import type { StatusRecorder } from "./status-recorder.js";
@@ -152,11 +153,11 @@ export async function runReconcilePass(
     if (plan.actions.length > 0) logger.info({ reason, actions: plan.actions }, "applying route changes");
     const batch = context.preempted ? { preempt: context.preempted } : {};
     const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard, batch));
-    for (const change of changes.results) logRouteChange(logger, change);
     chore.record(fixes.results);
     const routersNow = withFixedChecks(routers, fixes.results);
     if (changes.preempted || fixes.preempted) {
       // The next pass, already asked for, reads and records everything afresh.
+      for (const change of changes.results) logRouteChange(logger, change);
       logger.info({ reason, applied: changes.results.length }, "pass preempted by a newly confirmed failure");
       const results = changes.results;
       return done({ plan, results, stoppedByFence: false, tables, routers: routersNow, preempted: true });
@@ -166,10 +167,13 @@ export async function runReconcilePass(
       plan.actions.length === 0 || fence.isEnded
         ? tables
         : await vpc.readRouteTables(resolved).catch(() => tables);
+    // Changes EC2 did not answer are settled by that read: it may have made them.
+    const results = settleUnknownChanges(changes.results, after);
+    for (const change of results) logRouteChange(logger, change);
     const pass = {
       plan,
       tables: after,
-      results: changes.results,
+      results,
       stoppedByFence: changes.stoppedByFence || fixes.stoppedByFence,
     };
     // Record.

@@ -13,6 +13,13 @@ export type LeaseClock = Pick<Session, "isLost" | "remainingMs">;
 /** The etcd transaction the term check needs (implemented by ClusterStore). */
 export type TermStore = Pick<ClusterStore, "holdsTerm">;
 
+/** Stalls of the event loop (implemented by EventLoopWatch): how many so far, one in progress included. */
+export interface LoopGaps {
+  gapCount(): number;
+}
+
+const NO_GAPS: LoopGaps = { gapCount: () => 0 };
+
 /**
  * Why the fence refused a batch, or `holds` when it may go ahead: `term gone` when etcd answered
  * that the election key no longer holds the term, `term unconfirmed` when etcd could not be asked.
@@ -29,17 +36,31 @@ export type FenceVerdict = "holds" | "deadline passed" | "term gone" | "term unc
  *   `safetyMarginMs`, counting the larger of monotonic and wall-clock time elapsed (see Session),
  *   asked before every single attempt ({@link guard}).
  *
+ * After a stall of the event loop longer than the safety margin (`loop`), the term is checked in
+ * etcd again before the next attempt, and no request leaves before that (the last check at send
+ * time refuses while it is pending).
+ *
  * {@link end} closes the fence for good and waits for the batch in flight, so that once it returns no
  * EC2 mutation of this term is in flight and none will start.
  */
 export class TermFence {
   private ended = false;
   private inFlight: Promise<void> | undefined;
+  /** The loop's gap count when the term was last confirmed in etcd. */
+  private confirmedGaps: number;
 
-  /** The guard the EC2 layer asks before every attempt (retries and fallbacks included). */
+  /**
+   * The guard the EC2 layer asks before every attempt (retries and fallbacks included): the local
+   * deadline, and after a stall of the loop the term in etcd again; at send time, synchronously,
+   * the deadline and no stall since the last confirmation.
+   */
   readonly guard: MutationGuard = {
-    mayMutate: () => this.mayMutate(),
+    mayMutate: async () => {
+      if (this.gapSinceConfirm()) return (await this.confirm()).verdict === "holds";
+      return this.mayMutate();
+    },
     remainingMs: () => this.remainingMs(),
+    mayMutateNow: () => this.mayMutate() && !this.gapSinceConfirm(),
   };
 
   /**
@@ -51,7 +72,10 @@ export class TermFence {
     private readonly session: LeaseClock,
     private readonly store: TermStore,
     private readonly safetyMarginMs: number,
-  ) {}
+    private readonly loop: LoopGaps = NO_GAPS,
+  ) {
+    this.confirmedGaps = loop.gapCount();
+  }
 
   /** The term: the create revision of this leader's election key. */
   get term(): string {
@@ -80,6 +104,7 @@ export class TermFence {
    */
   async confirm(): Promise<{ readonly verdict: FenceVerdict; readonly error?: unknown }> {
     if (!this.mayMutate()) return { verdict: "deadline passed" };
+    const gapsBefore = this.loop.gapCount();
     let holds: boolean;
     try {
       holds = await this.store.holdsTerm(this.candidate);
@@ -87,7 +112,14 @@ export class TermFence {
       return { verdict: "term unconfirmed", error };
     }
     if (!holds) return { verdict: "term gone" };
-    return { verdict: this.mayMutate() ? "holds" : "deadline passed" };
+    if (!this.mayMutate()) return { verdict: "deadline passed" };
+    this.confirmedGaps = Math.max(this.confirmedGaps, gapsBefore);
+    return { verdict: "holds" };
+  }
+
+  /** True after a stall of the loop that the term has not been confirmed since. */
+  private gapSinceConfirm(): boolean {
+    return this.loop.gapCount() > this.confirmedGaps;
   }
 
   /**

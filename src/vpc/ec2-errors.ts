@@ -152,14 +152,31 @@ const PERMANENT_CODE =
   /^(UnauthorizedOperation|AuthFailure|OperationNotPermitted|InvalidNetworkInterfaceID\.)/;
 
 /**
+ * Failures after which the request may have reached EC2 without an answer coming back: our per-call
+ * timeout, an abort (the lease budget ran out), the SDK's own timeout, a connection lost or reset.
+ */
+const NO_ANSWER_CODES: ReadonlySet<string> = new Set([
+  "Ec2CallTimeout",
+  "AbortError",
+  "TimeoutError",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+]);
+
+/**
  * The leader's view of a failed call: its code, message and kind — `fenced` for a refusal by the
- * term fence, `permanent` for the codes of {@link PERMANENT_CODE}, `transient` for everything else
- * (throttling, 5xx, timeouts, an open breaker, a table not yet as the plan assumed).
+ * term fence, `permanent` for the codes of {@link PERMANENT_CODE}, `unknown` when no answer came
+ * ({@link NO_ANSWER_CODES}: EC2 may have applied it), `transient` for everything else (throttling,
+ * 5xx, an open breaker, a table not yet as the plan assumed).
  * @param error what the call threw
  * @param code the code to report when the caller knows better than the error (e.g. a fallback's)
  */
 export function toFailure(error: unknown, code: string = ec2ErrorCode(error)): Failure {
   const message = ec2ErrorMessage(error);
   if (code === GUARD_REFUSED) return { code, message, kind: "fenced" };
+  if (NO_ANSWER_CODES.has(code))
+    return { code, message: `${message} (EC2 may have applied it)`, kind: "unknown" };
   return { code, message, kind: PERMANENT_CODE.test(code) ? "permanent" : "transient" };
 }

@@ -193,6 +193,8 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
               emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
               return result;
             } catch (error) {
+              // Refused by the leader's fence before it left the process: no EC2 call at all.
+              if (isNotSent(error)) throw error;
               // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
               const failure = signal.aborted
                 ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
@@ -231,4 +233,9 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
       return { dispose: () => callListeners.delete(listener) };
     },
   };
+}
+
+/** True for an error marked `notSent`: the request never left the process. */
+function isNotSent(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { notSent?: unknown }).notSent === true;
 }

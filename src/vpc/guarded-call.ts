@@ -11,11 +11,14 @@ import type { Ec2Policy } from "./ec2-policy.js";
 /** No attempt starts with less time than this before the guard's deadline, ms. */
 const MIN_ATTEMPT_BUDGET_MS = 200;
 
-/** The guard refused an attempt: nothing more is sent for this batch. */
+/** The guard refused an attempt, which was not sent: nothing more is sent for this batch. */
 export class GuardRefused extends Error {
   readonly code = GUARD_REFUSED;
-  constructor() {
-    super("the leadership check refused the mutation");
+  /** Never sent: the EC2 policy neither retries it nor counts it as an EC2 call. */
+  readonly notSent = true;
+  /** @param when when it was refused, for the message (e.g. "just before it was sent") */
+  constructor(when?: string) {
+    super(`the leadership check refused the mutation${when ? ` ${when}` : ""}`);
     this.name = "GuardRefused";
   }
 }
@@ -72,14 +75,15 @@ export class GuardedSender {
   /**
    * One EC2 call under the policy (timeout, retry, breaker), the guard asked before every attempt.
    * @param action the EC2 action name (selects the breaker), e.g. `ReplaceRoute`
-   * @param call sends the request; pass `signal` to the SDK as `abortSignal`
+   * @param call sends the request; pass `signal` to the SDK as `abortSignal`, and wrap the command
+   *   with `fence` (fence-at-send.ts), which checks the guard once more right before it leaves
    * @param beforeRetry runs before every attempt but the first (e.g. re-reads what the call would
    *   change); throwing from it ends the call with that error, unretried
    * @throws GuardRefused when the guard refuses an attempt (never retried); the call's error otherwise
    */
   send<T>(
     action: string,
-    call: (signal: AbortSignal) => Promise<T>,
+    call: (signal: AbortSignal, mayMutateNow: () => boolean) => Promise<T>,
     beforeRetry?: () => Promise<void>,
   ): Promise<T> {
     let budgetMs: number | undefined;
@@ -87,7 +91,8 @@ export class GuardedSender {
     return this.policy.execute(
       action,
       // The attempt must end before the guard's deadline, whatever the call timeout says.
-      (policySignal) => call(attemptSignal(policySignal, budgetMs)),
+      (policySignal) =>
+        call(attemptSignal(policySignal, budgetMs), () => this.guard.mayMutateNow?.() ?? true),
       async () => {
         if (attempts > 0) await beforeRetry?.();
         const admission = await admitAttempt(this.guard);

@@ -25,6 +25,7 @@ import type { BatchOptions, BatchOutcome, RouteChangeOutcome } from "../domain/o
 import type { RouteAction } from "../domain/route-action.js";
 import { EC2_ERROR, ec2ErrorCode, ec2ErrorMessage, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
+import { fenceAtSend } from "./fence-at-send.js";
 import { ChangeFailed, type GuardedSender, GuardRefused, runGuardedBatch } from "./guarded-call.js";
 import { readRoute } from "./route-table-reader.js";
 
@@ -59,13 +60,14 @@ function send(
   };
   return sender.send(
     mutation,
-    (abortSignal) => {
-      if (mutation === "DeleteRoute") return client.send(new DeleteRouteCommand(target), { abortSignal });
+    (abortSignal, mayMutateNow) => {
+      if (mutation === "DeleteRoute")
+        return client.send(fenceAtSend(new DeleteRouteCommand(target), mayMutateNow), { abortSignal });
       if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);
       const withEni = { ...target, NetworkInterfaceId: action.networkInterfaceId };
       return mutation === "CreateRoute"
-        ? client.send(new CreateRouteCommand(withEni), { abortSignal })
-        : client.send(new ReplaceRouteCommand(withEni), { abortSignal });
+        ? client.send(fenceAtSend(new CreateRouteCommand(withEni), mayMutateNow), { abortSignal })
+        : client.send(fenceAtSend(new ReplaceRouteCommand(withEni), mayMutateNow), { abortSignal });
     },
     mutation === "CreateRoute" ? undefined : stillOurs,
   );

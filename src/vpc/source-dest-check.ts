@@ -12,6 +12,7 @@ import type { MutationGuard } from "../domain/mutation-guard.js";
 import type { BatchOptions, BatchOutcome, SourceDestFixOutcome } from "../domain/outcome.js";
 import type { RouterEni } from "../domain/route-table.js";
 import type { Ec2Policy } from "./ec2-policy.js";
+import { fenceAtSend } from "./fence-at-send.js";
 import { runGuardedBatch } from "./guarded-call.js";
 
 /** Router IPs grouped by ENI (two secondary IPs of one ENI need one call), first-seen order. */
@@ -49,8 +50,8 @@ export function disableSourceDestChecks(
         NetworkInterfaceId: networkInterfaceId,
         SourceDestCheck: { Value: false },
       });
-      await sender.send("ModifyNetworkInterfaceAttribute", (abortSignal) =>
-        client.send(command, { abortSignal }),
+      await sender.send("ModifyNetworkInterfaceAttribute", (abortSignal, mayMutateNow) =>
+        client.send(fenceAtSend(command, mayMutateNow), { abortSignal }),
       );
     },
     ([networkInterfaceId, routerIps], outcome) => ({ ...outcome, networkInterfaceId, routerIps }),

@@ -151,6 +151,41 @@ describe("route applier against the emulator", () => {
     assert.equal(target("10.58.3.0/24"), undefined);
   });
 
+  it("checks the fence once more right before the request leaves: a stall after the guard's check sends nothing late", async () => {
+    // A stall (GC pause, SIGSTOP, VM steal) after the guard admitted the attempt: here the request
+    // is signed with credentials whose lookup blocks the event loop for 400 ms, past the deadline.
+    const accessKeyId = "AKIDSTALL";
+    const client = createEc2Client({
+      region: "us-east-1",
+      endpoint: emulator.url,
+      credentials: () => {
+        const until = performance.now() + 400;
+        while (performance.now() < until); // blocks: no timer, no abort signal can fire meanwhile
+        return Promise.resolve({ accessKeyId, secretAccessKey: "not-a-secret" });
+      },
+    });
+    clients.push(client);
+    put("10.57.1.0/24", ENI_A);
+    const deadline = performance.now() + 300;
+    const guard = {
+      mayMutate: () => performance.now() < deadline,
+      remainingMs: () => deadline - performance.now(),
+      mayMutateNow: () => performance.now() < deadline,
+    };
+    const outcome = await applyActions(client, createEc2Policy(POLICY), [replace("10.57.1.0/24")], guard);
+    assert.equal(outcome.stoppedByFence, true);
+    assert.deepEqual(
+      outcome.results.map((r) => failureOf(r)?.kind),
+      ["fenced"],
+    );
+    assert.deepEqual(
+      emulator.log().filter((entry) => entry.accessKeyId === accessKeyId),
+      [],
+      "EC2 never saw the request",
+    );
+    assert.equal(target("10.57.1.0/24"), ENI_A);
+  });
+
   it("creates, replaces and deletes routes with the ENI as target", async () => {
     const { client, calls } = newClient();
     put("10.60.2.0/24", ENI_A);

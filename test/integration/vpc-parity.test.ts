@@ -324,6 +324,44 @@ function leaderOver(port: Ec2VpcPort, spec: RouteSpec, fixSourceDestCheck: boole
   return { leadership, written, reports };
 }
 
+describe("a route change EC2 made but did not answer in time", () => {
+  it("is read back after the batch and reported done, not failed", async () => {
+    const emulator = await world({ routers: [{ ip: "198.18.0.10" }, { ip: "198.18.0.11" }] });
+    const spec: RouteSpec = { [CIDR]: ["198.18.0.10", "198.18.0.11"] };
+    const port = portFor(emulator, { callTimeoutMs: 300, maxRetries: 0 });
+    // The route exists, to the router that has just failed.
+    await reconcileOnce(port, spec);
+    emulator.setFaults({ replyDelayMs: { ReplaceRoute: 800 } }); // made at once, answered late
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { leadership, reports } = leaderOver(port, spec, false, logger);
+    leadership.update({
+      spec: { spec, revision: "1" },
+      failure: {
+        confirmed: new Set(["198.18.0.10"]),
+        questionable: new Set(),
+        votesByRouter: new Map(),
+        quorum: 1,
+      },
+    });
+    leadership.start();
+    await waitFor(() => reports.some((r) => r.results.length > 0), {
+      timeoutMs: 10_000,
+      message: "no failover",
+    });
+    await leadership.stop();
+    emulator.clearFaults();
+    const failover = reports.find((r) => r.results.length > 0);
+    assert.ok(
+      failover?.results.every((r) => r.ok && r.confirmedByRead === true),
+      JSON.stringify(failover?.results.map((r) => [r.ok, failureOf(r)?.code])),
+    );
+    assert.ok(
+      lines.some((l) => /EC2 did not answer, the route tables read afterwards show it made/.test(l.msg)),
+    );
+  });
+});
+
 describe("source/destination check", () => {
   const routers = [
     { ip: "198.18.0.10", eniId: "eni-0checked", sourceDestCheck: true },

@@ -38,7 +38,7 @@ describe("TermFence", () => {
     assert.equal(setUp().fence.term, "7");
   });
 
-  it("allows mutations until the lease deadline minus the safety margin, on its monotonic clock", () => {
+  it("allows mutations until the lease deadline minus the safety margin, on the session's clock", async () => {
     const { fence, advance } = setUp({ validUntil: 20_000 });
     assert.equal(fence.mayMutate(), true);
     assert.equal(fence.remainingMs(), 9000);
@@ -46,7 +46,8 @@ describe("TermFence", () => {
     assert.equal(fence.mayMutate(), true);
     advance(1);
     assert.equal(fence.mayMutate(), false, "19 000 = 20 000 − 1 000 margin: the deadline");
-    assert.equal(fence.guard.mayMutate(), false);
+    assert.equal(await fence.guard.mayMutate(), false);
+    assert.equal(fence.guard.mayMutateNow?.(), false);
     assert.equal(fence.guard.remainingMs?.(), 0);
   });
 
@@ -107,5 +108,46 @@ describe("TermFence", () => {
     await ending;
     assert.equal(sawGuard, false, "the guard refused once the term was ending");
     assert.equal(fence.mayMutate(), false);
+  });
+
+  it("after a stall of the event loop, checks the term in etcd again before the next attempt", async () => {
+    let gaps = 0;
+    let checks = 0;
+    const now = 10_000;
+    const fence = new TermFence(
+      candidate,
+      { isLost: false, remainingMs: () => 20_000 - now },
+      {
+        holdsTerm: async () => {
+          checks++;
+          return true;
+        },
+      },
+      1000,
+      { gapCount: () => gaps },
+    );
+    assert.equal(await fence.guard.mayMutate(), true);
+    assert.equal(checks, 0, "no stall: the local deadline suffices");
+    gaps = 1; // the process was stopped for a while
+    assert.equal(fence.guard.mayMutateNow?.(), false, "nothing leaves before the term is confirmed again");
+    assert.equal(await fence.guard.mayMutate(), true);
+    assert.equal(checks, 1, "the term was checked in etcd");
+    assert.equal(fence.guard.mayMutateNow?.(), true);
+  });
+
+  it("refuses after a stall when etcd says the term is gone", async () => {
+    let gaps = 0;
+    let holds = true;
+    const fence = new TermFence(
+      candidate,
+      { isLost: false, remainingMs: () => 10_000 },
+      { holdsTerm: async () => holds },
+      1000,
+      { gapCount: () => gaps },
+    );
+    gaps = 1;
+    holds = false; // during the stall, the term went to another replica
+    assert.equal(await fence.guard.mayMutate(), false);
+    assert.equal(fence.guard.mayMutateNow?.(), false);
   });
 });

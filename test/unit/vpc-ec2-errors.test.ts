@@ -96,12 +96,23 @@ describe("toFailure", () => {
   for (const error of [
     sdkError("RequestLimitExceeded", 503),
     sdkError("InternalError", 500),
-    new Ec2CallTimeoutError("ModifyNetworkInterfaceAttribute", 100),
     new Ec2CircuitOpenError("ModifyNetworkInterfaceAttribute"),
-    socketError("ECONNRESET"),
+    socketError("ECONNREFUSED"),
   ]) {
     it(`${ec2ErrorCode(error)} is transient (retried)`, () =>
       assert.equal(toFailure(error).kind, "transient"));
+  }
+  // No answer came: EC2 may have made the change, so the leader reads it back.
+  for (const error of [
+    new Ec2CallTimeoutError("ReplaceRoute", 100),
+    socketError("ECONNRESET"),
+    Object.assign(new Error("aborted"), { name: "AbortError" }),
+  ]) {
+    it(`${ec2ErrorCode(error)} is unknown (may have been applied)`, () => {
+      const failure = toFailure(error);
+      assert.equal(failure.kind, "unknown");
+      assert.match(failure.message, /may have applied it/);
+    });
   }
   it("a fence refusal is fenced, with its own code and message", () => {
     assert.deepEqual(toFailure(new GuardRefused()), {

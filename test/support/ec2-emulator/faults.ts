@@ -42,6 +42,11 @@ export interface FaultSettings {
   readonly inject?: readonly InjectedFault[];
   /** Extra latency (ms) per action name; the key `*` applies to every action without its own entry. */
   readonly latencyMs?: Readonly<Record<string, number>>;
+  /**
+   * Delay (ms) per action between handling a call and sending its reply: the change is made, the
+   * answer comes late (a client that gives up meanwhile cannot know it was applied).
+   */
+  readonly replyDelayMs?: Readonly<Record<string, number>>;
   readonly throttle?: ThrottleConfig | boolean | null;
 }
 
@@ -49,6 +54,7 @@ export interface FaultSettings {
 export interface FaultReport {
   readonly inject: readonly InjectedFault[];
   readonly latencyMs: Readonly<Record<string, number>>;
+  readonly replyDelayMs: Readonly<Record<string, number>>;
   readonly throttle: ThrottleConfig | null;
 }
 
@@ -84,6 +90,7 @@ class TokenBucket {
 export class Faults {
   private injections: Array<InjectedFault & { remaining: number }> = [];
   private latency: Record<string, number> = {};
+  private replyDelay: Record<string, number> = {};
   private throttle: ThrottleConfig | null = null;
   private buckets: { mutating: TokenBucket; nonMutating: TokenBucket } | null = null;
 
@@ -94,6 +101,7 @@ export class Faults {
     if (settings.inject !== undefined) this.injections = [];
     for (const fault of settings.inject ?? []) this.inject(fault);
     if (settings.latencyMs !== undefined) this.latency = { ...settings.latencyMs };
+    if (settings.replyDelayMs !== undefined) this.replyDelay = { ...settings.replyDelayMs };
     if (settings.throttle !== undefined) {
       this.throttle = settings.throttle === true ? EC2_DEFAULT_THROTTLE : settings.throttle || null;
       this.buckets = this.throttle
@@ -116,7 +124,12 @@ export class Faults {
 
   /** Removes every injected fault, latency and throttling. */
   clear(): void {
-    this.set({ inject: [], latencyMs: {}, throttle: null });
+    this.set({ inject: [], latencyMs: {}, replyDelayMs: {}, throttle: null });
+  }
+
+  /** Delay (ms) between handling one call of `action` and sending its reply. */
+  replyDelayFor(action: string): number {
+    return this.replyDelay[action] ?? this.replyDelay["*"] ?? 0;
   }
 
   /** Extra latency (ms) for one call of `action`. */
@@ -146,6 +159,7 @@ export class Faults {
     return {
       inject: this.injections.map(({ remaining, ...fault }) => ({ ...fault, count: remaining })),
       latencyMs: { ...this.latency },
+      replyDelayMs: { ...this.replyDelay },
       throttle: this.throttle,
     };
   }

@@ -161,6 +161,8 @@ export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2
       const fault = faults.check(action);
       if (fault) throw fault;
       reply = renderResponse(action, requestId, handler(world, params));
+      const replyDelay = faults.replyDelayFor(action);
+      if (replyDelay > 0) await delay(replyDelay);
     } catch (error) {
       const ec2Error =
         error instanceof Ec2Error
