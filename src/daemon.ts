@@ -148,7 +148,10 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       },
     },
     {
-      openSession: (ttl) => Session.open(client, ttl),
+      openSession: (ttl) =>
+        Session.open(client, ttl, undefined, (event, fields) =>
+          log.debug({ ...fields, component: "session" }, event),
+        ),
       store,
       feed: new ChangeFeed(client, store.keys.root),
       monitor,

@@ -35,11 +35,17 @@ const KEEPALIVE_OPTIONS = {
   "grpc.keepalive_permit_without_calls": 0,
 } as const;
 
-/** etcd3's defaults for its per-host breaker (lib/connection-pool.js `defaultCircuitBreaker`). */
+/**
+ * The per-host breaker: 3 recoverable failures in a row shut a member out, as etcd3's default does
+ * (lib/connection-pool.js `defaultCircuitBreaker`), but only for 500 ms, not 5 s. While the etcd
+ * leader is being replaced every member fails calls for a moment, which opened every host's breaker
+ * at once: for 5 s no keep-alive could be sent anywhere, longer than a lease TTL, and a rolling
+ * restart of etcd churned the vpcrouter leader.
+ */
 const HOST_BREAKER = {
   isFailure: (error: unknown) => error instanceof Error && isRecoverableError(error),
   threshold: 3,
-  halfOpenAfterMs: 5000,
+  halfOpenAfterMs: 500,
 } as const;
 
 /**

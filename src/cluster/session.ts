@@ -6,6 +6,11 @@ import { EventEmitter } from "node:events";
 import type { Etcd3, Lease } from "etcd3";
 import { LEASE_EXPIRY_CHECK_MS } from "../timings.js";
 
+/** Where a session reports what happens to its keep-alives (debug level: they are frequent). */
+export type SessionTrace = (event: string, fields?: Readonly<Record<string, unknown>>) => void;
+
+const NO_TRACE: SessionTrace = () => undefined;
+
 /** The two clocks a session reads, ms. */
 export interface SessionClocks {
   /** Monotonic (default `performance.now`): unaffected by wall-clock steps, but stopped by a host suspend. */
@@ -13,6 +18,12 @@ export interface SessionClocks {
   /** Wall clock (default `Date.now`): runs through a suspend, but may step. */
   readonly wall: () => number;
 }
+
+/** A keep-alive unanswered for this long is stalled (etcd answers in ms when it has a leader), ms. */
+const STALL_MS = 300;
+
+/** One-off keep-alives in flight at most (each on a member picked anew). */
+const MAX_PROBES = 3;
 
 const SYSTEM_CLOCKS: SessionClocks = { monotonic: () => performance.now(), wall: () => Date.now() };
 
@@ -39,6 +50,13 @@ interface SentAt {
  *   monotonic clock, while the server's lease runs on.
  * - The session calls itself lost once the TTL has passed on the monotonic clock (a wall-clock
  *   step alone never ends a session; it only pauses the leader's writes until the next reply).
+ * - Losing one etcd member must never cost the lease. etcd3 reopens a failed keep-alive stream on a
+ *   random member (maybe the dead one again) and waits a whole TTL before it gives up on a stream
+ *   that stops answering (its member restarting, or waiting for a new etcd leader). So when the
+ *   stream fails, or a keep-alive waits longer than {@link STALL_MS}, the session sends one-off
+ *   keep-alives on streams of their own (etcd3's `keepaliveOnce`, each on a member picked anew),
+ *   up to {@link MAX_PROBES} at a time, {@link STALL_MS} apart, each waiting as long as the lease
+ *   lasts: the first reply, as soon as the cluster answers again, extends the bound.
  *
  * Events: `lost` (reason: string), emitted once.
  */
@@ -51,6 +69,11 @@ export class Session extends EventEmitter {
   private lostReason: string | undefined;
   private readonly expiryTimer: NodeJS.Timeout;
   private readonly ttlMs: number;
+  /** One-off keep-alives in flight (see the class doc), and when the last one was sent (monotonic ms). */
+  private probes = 0;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
+  /** True from a failed stream until a keep-alive is answered again. */
+  private streamFailed = false;
 
   private constructor(
     private readonly lease: Lease,
@@ -58,6 +81,7 @@ export class Session extends EventEmitter {
     ttlSeconds: number,
     grantSentAt: SentAt,
     private readonly clocks: SessionClocks,
+    private readonly trace: SessionTrace,
   ) {
     super();
     this.leaseId = leaseId;
@@ -71,11 +95,20 @@ export class Session extends EventEmitter {
       this.dropStaleRequests();
       const sentAt = this.pendingKeepalives.shift();
       if (sentAt !== undefined && sentAt.monotonic > this.acknowledged.monotonic) this.acknowledged = sentAt;
+      this.streamFailed = false;
     });
+    // etcd3 types the argument as a response; it is the stream's error (lib/lease.js handleKeepaliveError).
+    lease.on("keepaliveFailed", (error) => {
+      trace("keep-alive stream failed", { error: String(error) });
+      this.streamFailed = true;
+      this.probe();
+    });
+    lease.on("keepaliveEstablished", () => trace("keep-alive stream established"));
     lease.on("lost", (error: Error) => this.markLost(`lease lost: ${error.message}`));
     this.expiryTimer = setInterval(() => {
       if (this.clocks.monotonic() - this.acknowledged.monotonic > this.ttlMs)
         this.markLost("no keep-alive acknowledged within the lease TTL");
+      else if (this.streamFailed || this.keepaliveStalled()) this.probe();
     }, LEASE_EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
@@ -89,6 +122,7 @@ export class Session extends EventEmitter {
     client: Etcd3,
     ttlSeconds: number,
     clocks: SessionClocks = SYSTEM_CLOCKS,
+    trace: SessionTrace = NO_TRACE,
   ): Promise<Session> {
     const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
     const grantSentAt = { monotonic: clocks.monotonic(), wall: clocks.wall() };
@@ -96,7 +130,7 @@ export class Session extends EventEmitter {
     lease.on("lost", () => undefined);
     try {
       const leaseId = await lease.grant();
-      return new Session(lease, leaseId, ttlSeconds, grantSentAt, clocks);
+      return new Session(lease, leaseId, ttlSeconds, grantSentAt, clocks, trace);
     } catch (error) {
       lease.removeAllListeners();
       await lease.revoke().catch(() => undefined);
@@ -136,6 +170,38 @@ export class Session extends EventEmitter {
     this.lostReason ??= "closed";
     await this.lease.revoke().catch(() => undefined);
     this.lease.removeAllListeners();
+  }
+
+  /** True while the oldest keep-alive has waited for its reply longer than {@link STALL_MS}. */
+  private keepaliveStalled(): boolean {
+    const oldest = this.pendingKeepalives[0];
+    return oldest !== undefined && this.clocks.monotonic() - oldest.monotonic > STALL_MS;
+  }
+
+  /**
+   * One keep-alive on a stream of its own, waiting as long as the lease lasts; its reply extends
+   * the bound as any does. At most {@link MAX_PROBES} in flight, {@link STALL_MS} apart.
+   */
+  private probe(): void {
+    const now = this.clocks.monotonic();
+    if (this.lostReason !== undefined || this.probes >= MAX_PROBES || now - this.lastProbeAt < STALL_MS)
+      return;
+    this.probes += 1;
+    this.lastProbeAt = now;
+    const sentAt = this.sentNow();
+    const waitMs = Math.max(STALL_MS, this.remainingMs());
+    this.trace("keep-alive probe on a stream of its own", { remainingMs: this.remainingMs() });
+    this.lease
+      .keepaliveOnce({ deadline: Date.now() + waitMs })
+      .then(() => {
+        if (sentAt.monotonic > this.acknowledged.monotonic) this.acknowledged = sentAt;
+        this.streamFailed = false;
+        this.trace("keep-alive probe answered");
+      })
+      .catch((error: unknown) => this.trace("keep-alive probe failed", { error: String(error) }))
+      .finally(() => {
+        this.probes -= 1;
+      });
   }
 
   private sentNow(): SentAt {

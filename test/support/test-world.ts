@@ -226,7 +226,7 @@ export class TestWorld {
 
   /** Log tails of every replica, for failure messages. */
   tails(): string {
-    return this.replicas.map((r) => r.tail(25)).join("\n");
+    return this.replicas.map((r) => r.tail(Number(process.env.VPCROUTER_TAIL ?? 25))).join("\n");
   }
 
   /** Stops replicas, the emulator, the namespaces and etcd. Never throws. */

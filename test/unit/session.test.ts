@@ -7,15 +7,21 @@ import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { Etcd3 } from "etcd3";
 import { Session } from "../../src/cluster/session.js";
+import { waitFor } from "../support/wait.js";
 
 const TTL_S = 5;
 
 /** An etcd3 `Lease` stand-in whose keep-alive events the test emits. */
 class FakeLease extends EventEmitter {
+  /** One-off keep-alives asked for, each answered when the test resolves it. */
+  readonly probes: { resolve: () => void; reject: (error: Error) => void }[] = [];
   async grant(): Promise<string> {
     return "1234";
   }
   async revoke(): Promise<void> {}
+  keepaliveOnce(): Promise<unknown> {
+    return new Promise((resolve, reject) => this.probes.push({ resolve: () => resolve({}), reject }));
+  }
 }
 
 async function openSession() {
@@ -84,6 +90,48 @@ describe("Session", () => {
     clocks.wall -= 3_600_000;
     advance(1000);
     assert.equal(session.remainingMs(), 4000);
+    await session.close();
+  });
+
+  it("when the stream fails, sends a keep-alive on a stream of its own at once; its reply extends the bound", async () => {
+    const { session, lease, advance } = await openSession();
+    lease.emit("keepaliveFired");
+    advance(1000);
+    lease.emit("keepaliveFailed", new Error("14 UNAVAILABLE: Connection dropped"));
+    assert.equal(lease.probes.length, 1, "a probe went out at once");
+    advance(200);
+    lease.probes[0]?.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.remainingMs(), 5000 - 200, "bound from the probe's send time");
+    await session.close();
+  });
+
+  it("sends further probes while keep-alives stay unanswered, a few at a time, until one is answered", async () => {
+    const { session, lease, clocks } = await openSession();
+    const later = (ms: number) => {
+      clocks.mono += ms;
+      clocks.wall += ms;
+    };
+    lease.emit("keepaliveFired"); // the stream's keep-alive: never answered
+    later(400);
+    await waitFor(() => lease.probes.length === 1, {
+      timeoutMs: 2000,
+      message: "no probe for a stalled keep-alive",
+    });
+    const failed = () => lease.emit("keepaliveFailed", new Error("14 UNAVAILABLE"));
+    failed(); // too soon after the first probe
+    assert.equal(lease.probes.length, 1, "probes are spaced");
+    later(400);
+    failed();
+    later(400);
+    failed();
+    assert.equal(lease.probes.length, 3);
+    later(400);
+    failed();
+    assert.equal(lease.probes.length, 3, "at most three in flight");
+    lease.probes[2]?.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.remainingMs(), 5000 - 400, "the third probe's reply");
     await session.close();
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * Fault: an etcd rolling restart (each of 3 members killed and restarted in turn, each kept down
+ * for a lease TTL, 3 rounds) with 3 replicas and nothing else happening: the vpcrouter leader rides
+ * through it on the other members and keeps its term; no route changes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { holdFault } from "../support/fault-clock.js";
+import { TestWorld } from "../support/test-world.js";
+import { waitFor } from "../support/wait.js";
+
+const TTL_SECONDS = 3;
+const ROUNDS = Number(process.env.VPCROUTER_FAULT_ROUNDS ?? 1);
+const X = "10.55.16.0/24";
+
+describe("an etcd rolling restart", () => {
+  let world: TestWorld;
+
+  before(async () => {
+    world = await TestWorld.create({ tag: "froll", subnet: 231, etcdMembers: 3, routers: 2, routeTables: 2 });
+    const [r1, r2] = world.routers.routerIps as [string, string];
+    for (const id of ["rep-a", "rep-b", "rep-c"])
+      await world.startReplica(id, `az-${id.slice(-1)}`, [
+        "--election-ttl",
+        String(TTL_SECONDS),
+        ...(process.env.VPCROUTER_FAULT_DEBUG ? ["--log-level", "debug"] : []),
+      ]);
+    await world.putSpecAndWait({ [X]: [r1, r2] });
+  });
+
+  after(async () => {
+    await world?.destroy();
+  });
+
+  it(`keeps one vpcrouter leader term through ${ROUNDS} round(s) of member restarts, and changes no route`, async () => {
+    let leader = await world.leader();
+    await waitFor(
+      async () => {
+        leader = await world.leader();
+        return leader !== undefined;
+      },
+      { timeoutMs: 20_000, message: "no leader" },
+    );
+    const terms = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const replica of world.replicas) {
+          const term = ((await replica.status().catch(() => undefined))?.leader as { term?: string } | null)
+            ?.term;
+          if (term !== undefined) terms.add(term);
+        }
+        await holdFault(50); // the sampling period of the observer, not a wait for an outcome
+      }
+    })();
+    const cursor = world.ec2.logCursor();
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let member = 0; member < 3; member++) {
+          await world.etcd.stopMember(member);
+          await holdFault(TTL_SECONDS * 1000);
+          await world.etcd.startMember(member);
+        }
+      }
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    assert.equal(terms.size, 1, `leader terms seen: ${[...terms].join(", ")}\n${world.tails()}`);
+    assert.deepEqual(world.mutatingCalls(cursor), [], "no route changed");
+  });
+});
