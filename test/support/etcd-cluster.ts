@@ -28,6 +28,11 @@ export interface EtcdClusterOptions {
   readonly logLevel?: string;
   /** Forward etcd's output to this process's stderr (debugging). */
   readonly verbose?: boolean;
+  /**
+   * An address to serve clients on besides loopback, e.g. a fault world's bridge address that
+   * replicas in their own network namespaces reach (see zones.ts); `endpoints` then name it.
+   */
+  readonly clientHost?: string;
 }
 
 /** A running etcd cluster on loopback. */
@@ -84,9 +89,10 @@ export class EtcdCluster {
     return cluster;
   }
 
-  /** Client endpoints as `127.0.0.1:port`, one per member (the daemon's `--etcd-endpoints` form). */
+  /** Client endpoints as `host:port`, one per member (the daemon's `--etcd-endpoints` form). */
   get endpoints(): string[] {
-    return this.plans.map((p) => `127.0.0.1:${p.clientPort}`);
+    const host = this.options.clientHost ?? "127.0.0.1";
+    return this.plans.map((p) => `${host}:${p.clientPort}`);
   }
 
   /** Stops member `index` with `signal` (default SIGKILL) and waits for it to exit. */
@@ -131,8 +137,10 @@ export class EtcdCluster {
     const args = [
       `--name=${plan.name}`,
       `--data-dir=${plan.dataDir}`,
-      `--listen-client-urls=http://127.0.0.1:${plan.clientPort}`,
-      `--advertise-client-urls=http://127.0.0.1:${plan.clientPort}`,
+      `--listen-client-urls=http://127.0.0.1:${plan.clientPort}${
+        this.options.clientHost ? `,http://${this.options.clientHost}:${plan.clientPort}` : ""
+      }`,
+      `--advertise-client-urls=http://${this.options.clientHost ?? "127.0.0.1"}:${plan.clientPort}`,
       `--listen-peer-urls=http://127.0.0.1:${plan.peerPort}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${plan.peerPort}`,
       `--initial-cluster=${initialCluster}`,

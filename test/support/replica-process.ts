@@ -35,6 +35,8 @@ export interface ReplicaProcessOptions {
   readonly commandLine?: readonly string[];
   /** Working directory of the process (default: the repository root). */
   readonly cwd?: string;
+  /** A network namespace to run in (a fault world's zone); its address then serves the API. */
+  readonly namespace?: { readonly netns: string; readonly ip: string };
 }
 
 /** Replica processes alive in this test process, killed when it exits (even on a test timeout). */
@@ -93,7 +95,7 @@ export class ReplicaProcess {
         VPCROUTER_REPLICA_ZONE: options.zone,
         VPCROUTER_ETCD_ENDPOINTS: options.etcdEndpoints.join(","),
         VPCROUTER_ETCD_PREFIX: options.prefix,
-        VPCROUTER_API_ADDRESS: "127.0.0.1",
+        VPCROUTER_API_ADDRESS: options.namespace?.ip ?? "127.0.0.1",
         VPCROUTER_API_PORT: String(port),
         VPCROUTER_ELECTION_TTL_SECONDS: ttl,
         ...options.env,
@@ -118,7 +120,7 @@ export class ReplicaProcess {
       "--region",
       "us-east-1",
       "--address",
-      "127.0.0.1",
+      options.namespace?.ip ?? "127.0.0.1",
       "--port",
       String(port),
       "--election-ttl",
@@ -134,7 +136,11 @@ export class ReplicaProcess {
     port: number,
     extraEnv: Readonly<Record<string, string>>,
   ): Promise<ReplicaProcess> {
-    const child = spawn(process.execPath, args, {
+    // In a zone: `ip netns exec` execs node itself, so the child's pid is node's (signals reach it).
+    const [command, commandArgs] = options.namespace
+      ? ["ip", ["netns", "exec", options.namespace.netns, process.execPath, ...args]]
+      : [process.execPath, [...args]];
+    const child = spawn(command, commandArgs, {
       cwd: options.cwd ?? repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -147,7 +153,11 @@ export class ReplicaProcess {
         ...extraEnv,
       },
     });
-    const replica = new ReplicaProcess(options.id, `http://127.0.0.1:${port}`, child);
+    const replica = new ReplicaProcess(
+      options.id,
+      `http://${options.namespace?.ip ?? "127.0.0.1"}:${port}`,
+      child,
+    );
     try {
       await waitFor(async () => replica.exitCode === undefined && (await replica.healthy()), {
         timeoutMs: 30_000,

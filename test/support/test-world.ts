@@ -12,6 +12,7 @@ import { EtcdCluster } from "./etcd-cluster.js";
 import { ReplicaProcess } from "./replica-process.js";
 import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
 import { waitFor } from "./wait.js";
+import { Zones } from "./zones.js";
 
 const run = promisify(execFile);
 
@@ -28,6 +29,12 @@ export interface TestWorldOptions {
   readonly prefix?: string;
   /** The emulated VPC's id (default: derived from the tag). */
   readonly vpcId?: string;
+  /**
+   * Run replicas in zones of their own (network namespaces on the routers' bridge, see zones.ts),
+   * this many: the i-th replica started runs in zone i, and etcd and the emulator serve on the
+   * bridge. Without: everything on loopback.
+   */
+  readonly zones?: number;
 }
 
 /** EC2 actions that change route tables. */
@@ -49,6 +56,7 @@ export class TestWorld {
     readonly etcd: EtcdCluster,
     readonly ec2: Ec2Emulator,
     readonly routers: RouterWorld,
+    readonly zones: Zones | undefined,
   ) {
     this.prefix = prefixFor(options);
     this.vpcId = vpcIdFor(options);
@@ -64,18 +72,25 @@ export class TestWorld {
     const vpcId = vpcIdFor(options);
     let etcd: EtcdCluster | undefined;
     let routers: RouterWorld | undefined;
+    let zones: Zones | undefined;
     try {
-      etcd = await EtcdCluster.start({ members: options.etcdMembers });
       routers = await RouterWorld.create({ name: options.tag, subnet: options.subnet }, options.routers);
+      if (options.zones) zones = await Zones.create(options.tag, options.subnet, options.zones);
+      etcd = await EtcdCluster.start({
+        members: options.etcdMembers,
+        ...(zones ? { clientHost: Zones.etcdHost(options.subnet) } : {}),
+      });
       const ec2 = await startEc2Emulator({
+        ...(zones ? { host: Zones.ec2Host(options.subnet) } : {}),
         world: demoWorld({
           vpcId,
           routeTableCount: options.routeTables,
           routers: routers.routerIps.map((ip) => ({ ip })),
         }),
       });
-      return new TestWorld(options, etcd, ec2, routers);
+      return new TestWorld(options, etcd, ec2, routers, zones);
     } catch (error) {
+      await zones?.destroy();
       await routers?.destroy();
       await etcd?.destroy();
       throw error;
@@ -98,8 +113,12 @@ export class TestWorld {
     } = {},
   ): Promise<ReplicaProcess> {
     const fast = ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3"];
+    const ownZone = this.zones?.zones[this.replicas.length];
+    if (this.zones && !ownZone)
+      throw new Error(`no zone left for replica ${id} (zones: ${this.zones.zones.length})`);
     const replica = await ReplicaProcess.start({
       ...this.processOptions(id, zone),
+      ...(ownZone ? { namespace: ownZone } : {}),
       electionTtlSeconds: options.electionTtlSeconds,
       ...(options.env ? { env: options.env } : {}),
       extraArgs: [...(options.defaults ? [] : fast), ...extraArgs],
@@ -233,6 +252,7 @@ export class TestWorld {
   async destroy(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.kill("SIGKILL").catch(() => undefined)));
     await this.ec2.close().catch(() => undefined);
+    await this.zones?.destroy().catch(() => undefined);
     await this.routers.destroy().catch(() => undefined);
     await this.etcd.destroy().catch(() => undefined);
   }

@@ -31,7 +31,7 @@ export interface Ec2EmulatorOptions {
   readonly world: WorldSpec | World;
   /** TCP port; 0 (default) picks a free one. */
   readonly port?: number;
-  /** Loopback address to listen on (default `127.0.0.1`; anything outside 127.0.0.0/8 is refused). */
+  /** Address to listen on (default `127.0.0.1`): loopback, or a test bridge address in 198.18.0.0/15. */
   readonly host?: string;
   /** Token-bucket throttling: `true` = EC2's default buckets; off by default. */
   readonly throttle?: ThrottleConfig | boolean;
@@ -114,11 +114,13 @@ function send(
 /**
  * Starts an emulator on 127.0.0.1.
  * @returns the running emulator once it listens
- * @throws Error for a non-loopback host or an inconsistent world spec
+ * @throws Error for a host outside loopback and 198.18.0.0/15, or an inconsistent world spec
  */
 export async function startEc2Emulator(options: Ec2EmulatorOptions): Promise<Ec2Emulator> {
   const host = options.host ?? "127.0.0.1";
-  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) throw new Error(`ec2 emulator: refusing non-loopback host ${host}`);
+  // Loopback, or the project's own test bridges in 198.18.0.0/15 (network safety rule).
+  if (!/^(127\.\d+|198\.1[89])\.\d+\.\d+$/.test(host))
+    throw new Error(`ec2 emulator: refusing host ${host} (loopback or 198.18.0.0/15 only)`);
   const world =
     options.world instanceof World
       ? options.world
