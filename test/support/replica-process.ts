@@ -180,6 +180,11 @@ export class ReplicaProcess {
     return this.exitCode;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a GC pause, a VM steal, a stopped container. */
+  freeze(frozen: boolean): void {
+    if (this.exitCode === undefined) this.child.kill(frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
   /** Sends `signal` and waits for the process to exit. */
   async kill(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     if (this.exitCode !== undefined) return;
