@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { holdFault } from "../support/fault-clock.js";
 import { recordScenario, spread, trialsOf } from "../support/fault-report.js";
-import type { ReplicaProcess } from "../support/replica-process.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
@@ -49,7 +48,7 @@ describe("a leader frozen beyond its lease in the middle of a failover", () => {
       const [from, to] = world.allTablesRoute(CIDRS[0] ?? "", routers[0])
         ? routers
         : [routers[1], routers[0]];
-      const leader = await agreedLeader(world);
+      const leader = await world.agreedLeader();
       const cursor = world.ec2.logCursor();
       await world.routers.linkDown(from);
       await waitFor(() => world.mutatingCalls(cursor).some((call) => call.accessKeyId === leader.id), {
@@ -103,17 +102,3 @@ describe("a leader frozen beyond its lease in the middle of a failover", () => {
     assert.equal(toFailedRouter, 0, "a route was pointed at the failed router");
   });
 });
-
-/** The replica every live replica names as leader. */
-async function agreedLeader(world: TestWorld): Promise<ReplicaProcess> {
-  let leader: ReplicaProcess | undefined;
-  await waitFor(
-    async () => {
-      leader = await world.leader();
-      return leader !== undefined;
-    },
-    { timeoutMs: 20_000, message: () => `no agreed leader\n${world.tails()}` },
-  );
-  if (!leader) throw new Error("unreachable");
-  return leader;
-}

@@ -243,6 +243,20 @@ export class TestWorld {
     return live.find((r) => r.id === id);
   }
 
+  /** Waits (up to 20 s) until the live replicas agree on a leader, and returns it. */
+  async agreedLeader(): Promise<ReplicaProcess> {
+    let leader: ReplicaProcess | undefined;
+    await waitFor(
+      async () => {
+        leader = await this.leader();
+        return leader !== undefined;
+      },
+      { timeoutMs: 20_000, message: () => `replicas do not agree on a leader\n${this.tails()}` },
+    );
+    if (!leader) throw new Error("unreachable: waitFor returned without a leader");
+    return leader;
+  }
+
   /** Log tails of every replica, for failure messages. */
   tails(): string {
     return this.replicas.map((r) => r.tail(Number(process.env.VPCROUTER_TAIL ?? 25))).join("\n");
