@@ -9,7 +9,7 @@ export const RESYNC_INTERVAL_MS = 2000;
 /** Pause between attempts to (re)establish the etcd session while etcd cannot be reached. */
 export const SESSION_RETRY_MS = 1000;
 
-/** Delay before a reconcile pass that left work unfinished runs again: doubles, with half jitter, up to 30 s. */
+/** Delay before a reconcile pass that left work unfinished runs again: doubles, with half jitter, up to 10 s. */
 export const RECONCILE_RETRY_DELAY_MS = 2000;
 
 /** Pause between attempts to register the member key while our id is held by an older lease. */

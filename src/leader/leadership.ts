@@ -33,7 +33,7 @@ export interface LeadershipOptions extends PlanSettings {
   readonly safetyMarginMs: number;
   /**
    * Delay before retrying a pass that left work unfinished, ms: doubling per unfinished pass, at
-   * most 30 s, each delay between half of and all of that (cockatiel's half jitter).
+   * most 10 s, each delay between half of and all of that (cockatiel's half jitter).
    */
   readonly retryDelayMs: number;
   /** Disable the source/destination check on router ENIs that have it enabled (`aws.fixSourceDestCheck`). */
@@ -45,8 +45,11 @@ export interface LeadershipEvents {
   onReconciled?(report: ReconcileReport): void;
 }
 
-/** Cap on the delay between retries of unfinished passes, ms. */
-const MAX_RETRY_DELAY_MS = 30_000;
+/**
+ * Cap on the delay between retries of unfinished passes, ms: a pending failover is tried again at
+ * least this often (one pass, a few EC2 calls: well within EC2's request buckets).
+ */
+const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
  * One term of leadership. Every EC2 mutation of the term passes through its {@link TermFence};

@@ -6,11 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { holdFault } from "../support/fault-clock.js";
+import { recordScenario, trialsOf } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
 const TTL_SECONDS = 3;
-const ROUNDS = Number(process.env.VPCROUTER_FAULT_ROUNDS ?? 1);
+const ROUNDS = trialsOf(1, 3);
 const X = "10.55.16.0/24";
 
 describe("an etcd rolling restart", () => {
@@ -66,6 +67,19 @@ describe("an etcd rolling restart", () => {
       watching = false;
       await watcher;
     }
+    const moves = world.mutatingCalls(cursor);
+    recordScenario({
+      id: "etcd-rolling-restart",
+      title: "A rolling restart of etcd (3 members, each killed and restarted in turn)",
+      injection: `SIGKILL of each etcd member in turn, kept down one lease TTL (${TTL_SECONDS} s), restarted; ${ROUNDS} round(s)`,
+      trials: ROUNDS,
+      checks: ["one vpcrouter leader term throughout", "no route change"],
+      passed: terms.size === 1 && moves.length === 0,
+      figures: [
+        { name: "vpcrouter leader terms seen", value: terms.size, unit: "count" },
+        { name: "route changes", value: moves.length, unit: "count" },
+      ],
+    });
     assert.equal(terms.size, 1, `leader terms seen: ${[...terms].join(", ")}\n${world.tails()}`);
     assert.deepEqual(world.mutatingCalls(cursor), [], "no route changed");
   });

@@ -14,7 +14,7 @@ import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
 const X = "10.62.1.0/24";
-const RUNS = trialsOf(30);
+const RUNS = trialsOf(30, 200);
 
 /** Spec-like JSON text that the parser refuses: wrong shapes, bad CIDRs, bad IPs, repeats. */
 const badSpecText = fc

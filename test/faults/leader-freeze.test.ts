@@ -13,7 +13,7 @@ import { waitFor } from "../support/wait.js";
 
 const TTL_SECONDS = 3;
 const CIDRS = Array.from({ length: 10 }, (_, i) => `10.56.${i}.0/24`);
-const TRIALS = trialsOf(2);
+const TRIALS = trialsOf(2, 100);
 
 describe("a leader frozen beyond its lease in the middle of a failover", () => {
   let world: TestWorld;

@@ -12,7 +12,7 @@ import { waitFor } from "../support/wait.js";
 
 const TTL_SECONDS = 3;
 const CIDRS = Array.from({ length: 6 }, (_, i) => `10.57.${i}.0/24`);
-const TRIALS = trialsOf(2);
+const TRIALS = trialsOf(2, 20);
 
 describe("a leader killed in the middle of a failover", () => {
   let world: TestWorld;

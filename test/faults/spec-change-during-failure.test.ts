@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { recordScenario } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
@@ -47,6 +48,16 @@ describe("a spec change during a failure", () => {
       .mutatingCalls(cursor)
       .filter((call) => call.params.NetworkInterfaceId === deadEni)
       .map((call) => `${call.action} ${call.params.DestinationCidrBlock} in ${call.params.RouteTableId}`);
+    recordScenario({
+      id: "spec-change-during-failure",
+      title: "The operator changes the spec while a router is down",
+      injection:
+        "router R1 down and failed over to R2; then the spec lists R1 first for the edited route and for a new one",
+      trials: 1,
+      checks: ["no route is replaced or created to R1", "both routes settle on R3"],
+      passed: toDead.length === 0,
+      figures: [{ name: "changes to the failed router", value: toDead.length, unit: "count" }],
+    });
     assert.deepEqual(toDead, [], "no route was pointed at the router the quorum had confirmed failed");
   });
 });

@@ -35,10 +35,14 @@ export function recordScenario(record: ScenarioRecord): void {
   writeFileSync(join(dir, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-/** How many trials a scenario runs: `VPCROUTER_FAULT_TRIALS` (the long run) or its short default. */
-export function trialsOf(shortDefault: number): number {
+/**
+ * How many trials a scenario runs: `shortRun` in `npm test`, `longRun` in the long run
+ * (`VPCROUTER_FAULT_LONG=1`, set by `npm run test:faults`), or `VPCROUTER_FAULT_TRIALS` when given.
+ */
+export function trialsOf(shortRun: number, longRun = shortRun): number {
   const given = Number(process.env.VPCROUTER_FAULT_TRIALS);
-  return Number.isInteger(given) && given > 0 ? given : shortDefault;
+  if (Number.isInteger(given) && given > 0) return given;
+  return process.env.VPCROUTER_FAULT_LONG === "1" ? longRun : shortRun;
 }
 
 /** min / median / max of `values` (ms or s, as given), for figures. */
