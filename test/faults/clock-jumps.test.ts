@@ -60,7 +60,7 @@ describe("wall-clock jumps on the leader", {
     const [r1, r2] = world.routers.routerIps as [string, string];
     const leader = await world.agreedLeader();
     assert.equal(leader.id, "rep-a", "the replica on the fake clock leads");
-    const term = ((await leader.status())?.leader as { term?: string }).term;
+    const term = ((await leader.status())?.leader as { term?: string } | undefined)?.term;
     const cursor = world.ec2.logCursor();
     for (const offset of ["+1h", "-1h", "+0"]) {
       writeFileSync(offsetFile, `${offset}\n`);
