@@ -36,21 +36,8 @@ describe("three replicas", () => {
     await world?.destroy();
   });
 
-  async function currentLeader(): Promise<ReplicaProcess> {
-    let leader: ReplicaProcess | undefined;
-    await waitFor(
-      async () => {
-        leader = await world.leader();
-        return leader !== undefined;
-      },
-      { timeoutMs: 20_000, message: () => `replicas do not agree on a leader\n${world.tails()}` },
-    );
-    if (!leader) throw new Error("unreachable");
-    return leader;
-  }
-
   it("moves every route off a failed router in every table, one ReplaceRoute each, made by the leader only", async () => {
-    const leader = await currentLeader();
+    const leader = await world.agreedLeader();
     const cursor = world.ec2.logCursor();
     await world.routers.linkDown(r1);
     await waitFor(() => world.allTablesRoute(A, r2) && world.allTablesRoute(B, r3), {
@@ -82,7 +69,7 @@ describe("three replicas", () => {
 
   it("does not fail back when the router recovers", async () => {
     const cursor = world.ec2.logCursor();
-    const leader = await currentLeader();
+    const leader = await world.agreedLeader();
     const reconciledAt = async () =>
       ((await leader.status())?.lastReconcile as { at: string } | null)?.at ?? "";
     const before = await reconciledAt();
@@ -107,7 +94,7 @@ describe("three replicas", () => {
   });
 
   it("after the leader is killed with SIGKILL, another replica leads within TTL + margin and handles the next failure", async (t) => {
-    const old = await currentLeader();
+    const old = await world.agreedLeader();
     const killedAt = Date.now();
     await old.kill("SIGKILL");
     let next: ReplicaProcess | undefined;
@@ -133,7 +120,7 @@ describe("three replicas", () => {
   });
 
   it("after SIGTERM the leader resigns at once: the hand-over does not wait for the TTL", async (t) => {
-    const old = await currentLeader();
+    const old = await world.agreedLeader();
     const stoppedAt = Date.now();
     await old.kill("SIGTERM");
     assert.equal(old.code, 0, "graceful stop exits 0");
