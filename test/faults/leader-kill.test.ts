@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { startFailover } from "../support/failover-batch.js";
 import { holdFault } from "../support/fault-clock.js";
 import { recordScenario, spread, trialsOf } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
@@ -38,16 +39,7 @@ describe("a leader killed in the middle of a failover", () => {
     const takeovers: number[] = [];
     let interleaved = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
-      const [from, to] = world.allTablesRoute(CIDRS[0] ?? "", routers[0])
-        ? routers
-        : [routers[1], routers[0]];
-      const leader = await world.agreedLeader();
-      const cursor = world.ec2.logCursor();
-      await world.routers.linkDown(from);
-      await waitFor(() => world.mutatingCalls(cursor).some((call) => call.accessKeyId === leader.id), {
-        timeoutMs: 20_000,
-        message: () => `the leader did not start the failover\n${world.tails()}`,
-      });
+      const { leader, from, to, cursor } = await startFailover(world, CIDRS[0] ?? "", routers);
       await holdFault(Math.floor(Math.random() * 500));
       const killedAt = Date.now();
       await leader.kill("SIGKILL");
