@@ -155,11 +155,14 @@ export class TestWorld {
     };
   }
 
-  /** Puts the spec the way an operator does: `etcdctl put <prefix>/spec '<json>'`. */
+  /**
+   * Puts the spec the way an operator does: `etcdctl put -- <prefix>/spec '<value>'` (the `--`
+   * keeps a value starting with "-" from being read as a flag).
+   */
   async putSpecWithEtcdctl(value: string): Promise<void> {
     await run(
       "etcdctl",
-      ["--endpoints", this.etcd.endpoints.join(","), "put", `${this.prefix}/spec`, value],
+      ["--endpoints", this.etcd.endpoints.join(","), "put", "--", `${this.prefix}/spec`, value],
       {
         env: { ...process.env, ETCDCTL_API: "3" },
       },
