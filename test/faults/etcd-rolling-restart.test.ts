@@ -8,7 +8,6 @@ import { after, before, describe, it } from "node:test";
 import { holdFault } from "../support/fault-clock.js";
 import { recordScenario, trialsOf } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
-import { waitFor } from "../support/wait.js";
 
 const TTL_SECONDS = 3;
 const ROUNDS = trialsOf(1, 3);
@@ -34,14 +33,7 @@ describe("an etcd rolling restart", () => {
   });
 
   it(`keeps one vpcrouter leader term through ${ROUNDS} round(s) of member restarts, and changes no route`, async () => {
-    let leader = await world.leader();
-    await waitFor(
-      async () => {
-        leader = await world.leader();
-        return leader !== undefined;
-      },
-      { timeoutMs: 20_000, message: "no leader" },
-    );
+    await world.agreedLeader();
     const terms = new Set<string>();
     let watching = true;
     const watcher = (async () => {

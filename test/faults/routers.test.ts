@@ -29,8 +29,10 @@ describe("router faults", () => {
       routeTables: 2,
     });
     [r1, r2] = world.routers.routerIps as [string, string];
-    // Probes every 200 ms, fall 3, rise 3 (the test world's fast settings).
-    for (const id of ["rep-a", "rep-b", "rep-c"]) await world.startReplica(id, `az-${id.slice(-1)}`);
+    // Probes every 200 ms, fall 5, rise 3: a silence of 150 ms misses at most 2 probes, and fall 5
+    // leaves room for a loaded machine's late `ip` commands and timers.
+    for (const id of ["rep-a", "rep-b", "rep-c"])
+      await world.startReplica(id, `az-${id.slice(-1)}`, ["--fall", "5"]);
     await world.putSpecAndWait({ [X]: [r1, r2] });
   });
 
@@ -40,7 +42,7 @@ describe("router faults", () => {
 
   it("a router flapping faster than fall/rise moves nothing", async () => {
     const cursor = world.ec2.logCursor();
-    // The router stops answering for 150 ms (at most 2 missed probes of 200 ms; fall is 3), then
+    // The router stops answering for 150 ms (at most 2 missed probes of 200 ms; fall is 5), then
     // answers for 450 ms, for 8 s: its replies to the replicas (on the bridge address) are dropped
     // by a blackhole route inside its namespace. (Taking the link down instead also disturbs
     // neighbour discovery for a second after each flap, which is another fault.)
@@ -57,7 +59,7 @@ describe("router faults", () => {
       id: "router-flapping",
       title: "A router flapping faster than fall/rise",
       injection:
-        "router R1 silent (its replies dropped) 150 ms, answering 450 ms, 13 times (probes every 200 ms, fall 3, rise 3)",
+        "router R1 silent (its replies dropped) 150 ms, answering 450 ms, 13 times (probes every 200 ms, fall 5, rise 3)",
       trials: 1,
       checks: ["no route change (no failover, no ping-pong)"],
       passed: moves.length === 0,
