@@ -4,9 +4,11 @@
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { apiListenerOf } from "./api/api-listener.js";
 import { createApiServer } from "./api/server.js";
 import { buildStatusView } from "./api/status-view.js";
 import { vpcRouterStateOf } from "./api/vpc-router-state.js";
+import { standingRefusal } from "./api/write-guard.js";
 import { ChangeFeed } from "./cluster/change-feed.js";
 import { ClusterStore } from "./cluster/cluster-store.js";
 import { createEtcdClient } from "./cluster/etcd-client.js";
@@ -62,6 +64,8 @@ export interface Daemon {
 export async function startDaemon(config: VpcrouterConfig, logger: Logger): Promise<Daemon> {
   const replicaId = config.replica.id || hostname();
   const log = logger.child({ replica: replicaId, zone: config.replica.zone });
+  // Secrets and certificates first: a missing file is a configuration error, found before any I/O.
+  const listener = apiListenerOf(config.api);
   const aws = await resolveAws(config.aws, log);
   const telemetry = startTelemetry({
     serviceName: config.telemetry.serviceName,
@@ -117,6 +121,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       vpcRouterState: () => (state ? vpcRouterStateOf(state, monitor, { specSourceUpdatedAt }) : undefined),
     },
     log,
+    { writePolicy: listener.writePolicy, ...(listener.tls ? { tls: listener.tls } : {}) },
   );
   await api.listen({ host: config.api.address, port: config.api.port });
   const address = api.server.address();
@@ -184,9 +189,13 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       vpc: aws.vpcId,
       region: aws.region || "(SDK default)",
       prefix: config.etcd.prefix,
+      apiScheme: listener.tls ? (listener.tls.clientCa ? "https+mtls" : "https") : "http",
     },
     "vpcrouter started",
   );
+  // Who may change the routes through the API, said once and loudly when writes cannot work.
+  const writesRefused = config.api.writes && standingRefusal(listener.writePolicy) !== undefined;
+  log[writesRefused ? "warn" : "info"]({ api: apiAddr }, `API: ${listener.writeMode}`);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
 import { VERSION } from "../version.js";
+import { type ApiLimits, DEFAULT_API_LIMITS } from "./limits.js";
 import { sendNegotiated } from "./negotiate.js";
 import { buildPluginsView } from "./plugins-view.js";
 import type { VpcRouterState } from "./vpc-router-state.js";
@@ -19,6 +20,8 @@ import {
   buildVpcView,
   serverVersionLine,
 } from "./vpc-router-views.js";
+import type { WritePolicy } from "./write-guard.js";
+import { writeHook } from "./write-hook.js";
 
 /** What the HTTP API reads and does; the daemon provides it. */
 export interface ApiBackend {
@@ -55,6 +58,31 @@ export function postRefusal(spec: VpcrouterConfig["spec"]): string | undefined {
   }
 }
 
+/** PEM material of an HTTPS API (`api.tls.*`, read by api-listener.ts). */
+export interface ApiTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Clients must present a certificate signed by this CA bundle (mutual TLS). */
+  readonly clientCa?: Buffer;
+}
+
+/** How the server guards writes and itself; every field has a default. */
+export interface ApiServerOptions {
+  /** Default: writes on, no token, listening on 127.0.0.1, no origin or host allowed beyond loopback. */
+  readonly writePolicy?: WritePolicy;
+  readonly limits?: ApiLimits;
+  /** Serve HTTPS with this certificate; default plain HTTP. */
+  readonly tls?: ApiTls;
+}
+
+const LOOPBACK_WRITE_POLICY: WritePolicy = {
+  writes: true,
+  token: undefined,
+  listenAddress: "127.0.0.1",
+  allowedOrigins: [],
+  allowedHosts: [],
+};
+
 /**
  * The HTTP API (default 127.0.0.1:33289, vpc-router's port):
  * - vpc-router's state endpoints, content-negotiated (see negotiate.ts): `GET /` (with `_href`
@@ -62,18 +90,45 @@ export function postRefusal(spec: VpcrouterConfig["spec"]): string | undefined {
  * - `GET /status` (JSON), `GET /route_spec`, `POST /route_spec` (modes etcd and http; 409 in
  *   configfile and fixedconf), `GET /healthz`, `GET /readyz`, `GET /metrics`.
  * Error bodies are JSON `{ error, problems? }` (vpc-router sent text).
+ * Writes pass the write guard first (write-guard.ts: Host, Origin, token, JSON only); every
+ * connection is bounded by `options.limits` (limits.ts).
  */
-export function createApiServer(backend: ApiBackend, logger: Logger) {
-  // Per-request logs (info) are noise for a status API: only warnings and errors get through.
-  const app = Fastify({ loggerInstance: logger.child({ component: "api" }, { level: "warn" }) });
+export function createApiServer(backend: ApiBackend, logger: Logger, options: ApiServerOptions = {}) {
+  const limits = options.limits ?? DEFAULT_API_LIMITS;
+  const apiLogger = logger.child({ component: "api" }, { level: "warn" });
+  // Node's own server options: fastify has none for these two.
+  const nodeServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+  };
+  const tls = options.tls;
+  const app = Fastify({
+    // Per-request logs (info) are noise for a status API: only warnings and errors get through.
+    loggerInstance: apiLogger,
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleSocketTimeoutMs,
+    ...(tls
+      ? {
+          https: {
+            ...nodeServerOptions,
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+        }
+      : { http: nodeServerOptions }),
+  });
+  app.server.maxConnections = limits.maxConnections;
 
-  // Specs arrive as text so that a JSON syntax error is reported like any other spec problem.
+  // Specs arrive as text so that a JSON syntax error is reported like any other spec problem. Only
+  // JSON is parsed: a text/plain POST is a "simple" cross-site request (no CORS preflight).
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(
-    ["application/json", "text/plain"],
-    { parseAs: "string" },
-    (_request, body, done) => done(null, body),
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
   );
+  const guardWrite = writeHook(options.writePolicy ?? LOOPBACK_WRITE_POLICY, apiLogger);
 
   app.register(fastifyAccepts);
 
@@ -124,7 +179,7 @@ export function createApiServer(backend: ApiBackend, logger: Logger) {
     if (refusal) return reply.code(409).send({ error: refusal, mode: spec.mode });
   };
 
-  app.post("/route_spec", { onRequest: refuseInSourceModes }, async (request, reply) => {
+  app.post("/route_spec", { onRequest: [guardWrite, refuseInSourceModes] }, async (request, reply) => {
     const text = typeof request.body === "string" ? request.body : "";
     const parsed = parseSpec(text, { maxRoutes: backend.maxRoutes() });
     if (!parsed.ok) {

@@ -49,6 +49,20 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "etcd endpoints, comma-separated host:port",
   },
   { flags: "--prefix <key>", path: "etcd.prefix", description: 'etcd key prefix (default "/vpcrouter")' },
+  // Named like etcdctl's flags; the password only from a file (a flag value is in the process list).
+  {
+    flags: "--etcd-cacert <file>",
+    path: "etcd.caFile",
+    description: "PEM CA that signed etcd's server certificates (enables TLS)",
+  },
+  { flags: "--etcd-cert <file>", path: "etcd.certFile", description: "PEM client certificate for etcd" },
+  { flags: "--etcd-key <file>", path: "etcd.keyFile", description: "PEM key of --etcd-cert" },
+  { flags: "--etcd-user <name>", path: "etcd.username", description: "etcd user (password auth)" },
+  {
+    flags: "--etcd-password-file <file>",
+    path: "etcd.passwordFile",
+    description: "file holding the password of --etcd-user",
+  },
   {
     flags: "-m, --mode <mode>",
     path: "spec.mode",
@@ -143,6 +157,34 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "HTTP API listen address (IP or localhost)",
   },
   { flags: "-p, --port <port>", path: "api.port", description: "HTTP API port (default 33289)" },
+  {
+    flags: "--api-token-file <file>",
+    path: "api.tokenFile",
+    description: "file holding the bearer token writes must carry (needed off loopback)",
+  },
+  {
+    flags: "--api-read-only",
+    path: "api.writes",
+    description: "refuse every write (POST /route_spec)",
+    value: false,
+  },
+  {
+    flags: "--api-allowed-origins <list>",
+    path: "api.allowedOrigins",
+    description: "browser origins allowed to write, comma-separated",
+  },
+  {
+    flags: "--api-allowed-hosts <list>",
+    path: "api.allowedHosts",
+    description: "host names a write may be addressed to, comma-separated",
+  },
+  { flags: "--api-tls-cert <file>", path: "api.tls.cert", description: "PEM certificate: serve HTTPS" },
+  { flags: "--api-tls-key <file>", path: "api.tls.key", description: "PEM key of --api-tls-cert" },
+  {
+    flags: "--api-tls-client-ca <file>",
+    path: "api.tls.clientCa",
+    description: "PEM CA clients' certificates must be signed by (mutual TLS)",
+  },
   {
     flags: "--log-level <level>",
     path: "log.level",

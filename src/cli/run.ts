@@ -5,12 +5,13 @@
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { StartupConfigError, startDaemon } from "../daemon.js";
+import { SecretFileError } from "../lib/secret-file.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
  * Runs one replica with `config`, logging through `logger`.
  * @returns the process exit code: 0 after a requested stop, 2 when the configuration cannot run
- *   (no VPC id given or detectable), 1 when the daemon cannot start otherwise (e.g. the API port is
+ *   (no VPC id given or detectable, a secret or TLS file unreadable), 1 when the daemon cannot start otherwise (e.g. the API port is
  *   in use).
  */
 export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promise<number> {
@@ -19,7 +20,8 @@ export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promis
     daemon = await startDaemon(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    return error instanceof StartupConfigError ? EXIT.usage : EXIT.failure;
+    const isConfigError = error instanceof StartupConfigError || error instanceof SecretFileError;
+    return isConfigError ? EXIT.usage : EXIT.failure;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type CallContext, Etcd3, type IOptions, isRecoverableError } from "etcd3";
 import { MonotonicCircuitBreaker } from "../lib/monotonic-breaker.js";
+import { readSecretFile } from "../lib/secret-file.js";
 
 /** The etcd settings the client needs (the configuration's `etcd` section satisfies it). */
 export interface EtcdClientSettings {
@@ -13,6 +14,8 @@ export interface EtcdClientSettings {
   /** etcd user for password auth; empty: no auth. */
   readonly username: string;
   readonly password: string;
+  /** File holding the password (read when the client is made); empty: `password` is used. */
+  readonly passwordFile: string;
   /** PEM files; `caFile` empty: no TLS unless the endpoints are https. */
   readonly caFile: string;
   readonly certFile: string;
@@ -59,7 +62,8 @@ const HOST_BREAKER = {
  *
  * @param config - the `etcd` settings (already validated).
  * @returns a new `Etcd3`; the caller must `close()` it.
- * @throws Error when a TLS file cannot be read (the message names the setting and the path).
+ * @throws Error when a TLS file or the password file cannot be read (the message names the setting
+ *   and the path, never a secret).
  */
 export function createEtcdClient(config: EtcdClientSettings): Etcd3 {
   const deadlineFor = (context: CallContext) =>
@@ -80,7 +84,9 @@ export function createEtcdClient(config: EtcdClientSettings): Etcd3 {
     };
   }
   if (config.username !== "") {
-    options.auth = { username: config.username, password: config.password, callOptions: deadlineFor };
+    const password =
+      config.passwordFile === "" ? config.password : readSecretFile("etcd.passwordFile", config.passwordFile);
+    options.auth = { username: config.username, password, callOptions: deadlineFor };
   }
   return new Etcd3(options);
 }

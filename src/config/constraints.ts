@@ -41,14 +41,37 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
       "etcd.caFile: must be set when etcd.certFile and etcd.keyFile are (client certificate TLS)",
     );
   }
-  if ((etcd.username === "") !== (etcd.password === "")) {
-    const missing = etcd.username === "" ? "etcd.username" : "etcd.password";
+  const hasPassword = etcd.password !== "" || etcd.passwordFile !== "";
+  if (etcd.password !== "" && etcd.passwordFile !== "") {
+    problems.push("etcd.passwordFile: set either etcd.password or etcd.passwordFile, not both");
+  }
+  if (etcd.username === "" && hasPassword) {
+    problems.push("etcd.username: must be set together with etcd.password or etcd.passwordFile");
+  }
+  if (etcd.username !== "" && !hasPassword) {
+    problems.push("etcd.password: etcd.username needs a password: set etcd.passwordFile (or etcd.password)");
+  }
+  // etcdctl's --user takes user:password; here the password never rides in a flag (the process list).
+  if (etcd.username.includes(":")) {
     problems.push(
-      `${missing}: must be set together with ${missing === "etcd.username" ? "etcd.password" : "etcd.username"}`,
+      "etcd.username: must not contain ':' (give the password through etcd.passwordFile, not user:password)",
     );
   }
+  problems.push(...apiTlsProblems(config.api.tls));
   problems.push(...specModeProblems(spec));
   return problems;
+}
+
+/** HTTPS needs both a certificate and its key; a client CA only makes sense over HTTPS. */
+function apiTlsProblems(tls: VpcrouterConfig["api"]["tls"]): string[] {
+  if ((tls.cert === "") !== (tls.key === "")) {
+    const missing = tls.cert === "" ? "api.tls.cert" : "api.tls.key";
+    return [`${missing}: api.tls.cert and api.tls.key must be set together`];
+  }
+  if (tls.clientCa !== "" && tls.cert === "") {
+    return ["api.tls.clientCa: needs api.tls.cert and api.tls.key (mutual TLS is TLS first)"];
+  }
+  return [];
 }
 
 /**

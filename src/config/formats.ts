@@ -192,6 +192,45 @@ export const LISTEN_ADDRESS = register("vpcrouter-listen-address", (value) => {
   }
 });
 
+/**
+ * Browser origins allowed to write (`api.allowedOrigins`): `http(s)://host[:port]`, no path, as a
+ * browser sends them in `Origin` (RFC 6454 section 6.1); text is a comma list.
+ */
+export const ORIGIN_LIST = register(
+  "vpcrouter-origin-list",
+  (value) => {
+    if (!Array.isArray(value)) fail("must be a list of origins such as https://ops.example.com");
+    for (const item of value) {
+      if (
+        typeof item !== "string" ||
+        !/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(item)
+      ) {
+        fail(
+          `${JSON.stringify(item)} is not an origin: scheme://host[:port] without a path, e.g. https://ops.example.com`,
+        );
+      }
+    }
+  },
+  listFromText,
+);
+
+/** DNS names (or IP addresses) a `Host` header may carry (`api.allowedHosts`); text is a comma list. */
+export const HOST_NAME_LIST = register(
+  "vpcrouter-host-name-list",
+  (value) => {
+    if (!Array.isArray(value)) fail("must be a list of host names such as vpcrouter.example.internal");
+    for (const item of value) {
+      if (
+        typeof item !== "string" ||
+        !(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(item) || ipaddr.isValid(item))
+      ) {
+        fail(`${JSON.stringify(item)} is not a host name or IP address (no port, no scheme)`);
+      }
+    }
+  },
+  listFromText,
+);
+
 /** Splits `"a:b, c"` on `:` and `,` (vpc-router separates hosts and plugins with `:`). */
 function listFromColonText(value: unknown): unknown {
   if (typeof value !== "string") return value;

@@ -75,7 +75,7 @@ export const REDACTED = "[redacted]";
  * @param sources - optional file, environment and overrides (see {@link ConfigSources}).
  * @returns a fresh, fully validated configuration; `replica.id` is the host name when not set.
  * @throws ConfigError when the file cannot be read or parsed, holds an unknown key, any value is
- *   invalid, settings contradict each other, or a TLS file is unreadable. The message names every
+ *   invalid, settings contradict each other, or a TLS or secret file is unreadable. The message names every
  *   offending setting; secrets are never included.
  */
 export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
@@ -175,14 +175,24 @@ function hostReplicaId(): string {
 }
 
 function unreadableFiles(config: VpcrouterConfig): string[] {
+  const { etcd, api } = config;
+  const files: [SettingPath, string][] = [
+    ["etcd.caFile", etcd.caFile],
+    ["etcd.certFile", etcd.certFile],
+    ["etcd.keyFile", etcd.keyFile],
+    ["etcd.passwordFile", etcd.passwordFile],
+    ["api.tokenFile", api.tokenFile],
+    ["api.tls.cert", api.tls.cert],
+    ["api.tls.key", api.tls.key],
+    ["api.tls.clientCa", api.tls.clientCa],
+  ];
   const problems: string[] = [];
-  for (const key of ["caFile", "certFile", "keyFile"] as const) {
-    const file = config.etcd[key];
+  for (const [setting, file] of files) {
     if (file === "") continue;
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
-      problems.push(`etcd.${key}: cannot read ${file} (${errorText(error)})`);
+      problems.push(`${setting}: cannot read ${file} (${errorText(error)})`);
     }
   }
   return problems;

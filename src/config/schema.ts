@@ -15,10 +15,12 @@ import {
 import {
   ETCD_ENDPOINTS,
   ETCD_PREFIX,
+  HOST_NAME_LIST,
   IPV4_CIDR_LIST,
   IPV4_LIST,
   LISTEN_ADDRESS,
   NON_EMPTY_TEXT,
+  ORIGIN_LIST,
   PROBE_PLUGIN_LIST,
   REGION_FORMAT,
   REPLICA_ID_FORMAT,
@@ -35,7 +37,8 @@ const PROBE_PLUGINS = ["icmpecho", "tcp"] as const;
  * The declaration of every setting, grouped as in the configuration file. Defaults follow
  * docs/DESIGN.md section 5 "Defaults". Each setting's environment variable is `VPCROUTER_` + its path in upper
  * snake case (`probe.intervalMs` → `VPCROUTER_PROBE_INTERVAL_MS`, see `envNameOf`); config/README.md
- * lists them. `etcd.password` is `sensitive`: convict never prints it in error messages.
+ * lists them. `etcd.password` is `sensitive`: convict never prints it in error messages. Secrets can come from
+ * files (`etcd.passwordFile`, `api.tokenFile`): the file's contents never enter the configuration.
  */
 export const SETTINGS = {
   replica: {
@@ -61,7 +64,15 @@ export const SETTINGS = {
       default: "/vpcrouter",
     }),
     username: text({ doc: "etcd user (password auth).", default: "" }),
-    password: text({ doc: "etcd password.", default: "", sensitive: true }),
+    password: text({
+      doc: "etcd password; prefer etcd.passwordFile (an environment value is visible to the process's user only, a flag value to everyone).",
+      default: "",
+      sensitive: true,
+    }),
+    passwordFile: text({
+      doc: "File holding the etcd password (one line; a trailing newline is ignored), e.g. a mounted Secret.",
+      default: "",
+    }),
     caFile: text({
       doc: "PEM file of the CA that signed etcd's server certificate (enables TLS).",
       default: "",
@@ -191,6 +202,35 @@ export const SETTINGS = {
       doc: "Listen port of the HTTP status API (vpc-router's port).",
       default: 33289,
     }),
+    writes: boolean({
+      doc: "Accept writes (POST /route_spec); false: the API is read-only.",
+      default: true,
+    }),
+    tokenFile: text({
+      doc: "File holding the bearer token that writes must carry (Authorization: Bearer …; at least 16 characters). Required for writes when api.address is not loopback.",
+      default: "",
+    }),
+    allowedOrigins: list({
+      format: ORIGIN_LIST,
+      doc: "Browser origins (scheme://host[:port]) allowed to write; a write carrying any other Origin is refused (403).",
+      default: [],
+    }),
+    allowedHosts: list({
+      format: HOST_NAME_LIST,
+      doc: "Host names a write's Host header may carry besides the listen address and loopback names; any other is refused (421, against DNS rebinding).",
+      default: [],
+    }),
+    tls: {
+      cert: text({
+        doc: "PEM server certificate (chain) of the API; with api.tls.key enables HTTPS.",
+        default: "",
+      }),
+      key: text({ doc: "PEM private key of api.tls.cert.", default: "" }),
+      clientCa: text({
+        doc: "PEM CA bundle: clients must present a certificate it signed (mutual TLS).",
+        default: "",
+      }),
+    },
   },
   log: {
     level: oneOf(["trace", "debug", "info", "warn", "error", "fatal"], {

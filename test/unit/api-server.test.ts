@@ -333,11 +333,11 @@ describe("POST /route_spec and the spec mode", () => {
       c.spec.fixedHosts = ["10.33.20.142"];
     });
     const { app, puts } = harness({ config });
-    // No parser for this type: the refusal still comes first (not 415).
+    // The refusal comes before the body is parsed.
     const response = await app.inject({
       method: "POST",
       url: "/route_spec",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/json" },
       payload: "{not json",
     });
     assert.equal(response.statusCode, 409);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,59 +13,10 @@ import { loadConfig } from "../../src/config/load.js";
 import { EtcdCluster } from "../support/etcd-cluster.js";
 import { freePort } from "../support/free-port.js";
 import { waitFor } from "../support/wait.js";
+import { makeCertificates } from "../support/certificates.js";
 import { runCli } from "./cli-process.js";
 
 const SPEC = '{"10.55.16.0/24": ["10.33.20.142"]}';
-
-function openssl(dir: string, args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-}
-
-/** A CA, a server certificate for IP 127.0.0.1 and a client certificate, as PEM files in `dir`. */
-async function makeCertificates(dir: string): Promise<void> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(dir, [
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=vpcrouter-test-ca",
-  ]);
-  await writeFile(
-    join(dir, "server.ext"),
-    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
-  await writeFile(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [name, cn] of [
-    ["server", "127.0.0.1"],
-    ["client", "vpcrouter"],
-  ] as const) {
-    openssl(dir, ["req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`]);
-    openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-    ]);
-  }
-}
 
 describe("etcd with mutual TLS", () => {
   let dir: string;

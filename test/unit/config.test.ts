@@ -70,7 +70,15 @@ describe("loadConfig defaults", () => {
       breakerThreshold: 5,
       breakerHalfOpenAfterMs: 10000,
     });
-    assert.deepEqual(config.api, { address: "127.0.0.1", port: 33289 });
+    assert.deepEqual(config.api, {
+      address: "127.0.0.1",
+      port: 33289,
+      writes: true,
+      tokenFile: "",
+      allowedOrigins: [],
+      allowedHosts: [],
+      tls: { cert: "", key: "", clientCa: "" },
+    });
     assert.deepEqual(config.log, { level: "info", file: "" });
     assert.deepEqual(config.telemetry, { traces: "none", serviceName: "vpcrouter" });
     assert.equal(config.replica.zone, "");
@@ -265,6 +273,43 @@ describe("loadConfig rejects invalid values, naming the setting", () => {
       setting: "etcd.keyFile",
     },
     { name: "password without user", overrides: { "etcd.password": "pw" }, setting: "etcd.username" },
+    { name: "user without password", overrides: { "etcd.username": "root" }, setting: "etcd.password" },
+    {
+      name: "user:password in the user",
+      overrides: { "etcd.username": "root:pw", "etcd.password": "pw" },
+      setting: "etcd.username",
+    },
+    {
+      name: "password and password file",
+      overrides: { "etcd.username": "root", "etcd.password": "pw", "etcd.passwordFile": "/dev/null" },
+      setting: "etcd.passwordFile",
+    },
+    {
+      name: "unreadable password file",
+      overrides: { "etcd.username": "root", "etcd.passwordFile": "/nonexistent/pw" },
+      setting: "etcd.passwordFile",
+    },
+    {
+      name: "unreadable token file",
+      overrides: { "api.tokenFile": "/nonexistent/t" },
+      setting: "api.tokenFile",
+    },
+    { name: "TLS cert without key", overrides: { "api.tls.cert": "/dev/null" }, setting: "api.tls.key" },
+    {
+      name: "client CA without TLS",
+      overrides: { "api.tls.clientCa": "/dev/null" },
+      setting: "api.tls.clientCa",
+    },
+    {
+      name: "origin with a path",
+      overrides: { "api.allowedOrigins": "https://a.example/x" },
+      setting: "api.allowedOrigins",
+    },
+    {
+      name: "host with a port",
+      overrides: { "api.allowedHosts": "a.example:80" },
+      setting: "api.allowedHosts",
+    },
     {
       name: "unreadable CA file",
       overrides: { "etcd.caFile": "/nonexistent/ca.pem" },
@@ -458,7 +503,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 45);
+    assert.equal(SETTING_PATHS.length, 53);
   });
 
   it("no setting declares its env: the schema builder derives every one", () => {

@@ -109,6 +109,7 @@ describe("MonotonicCircuitBreaker", () => {
       endpoints: ["127.0.0.1:1", "127.0.0.1:2"],
       username: "",
       password: "",
+      passwordFile: "",
       caFile: "",
       certFile: "",
       keyFile: "",

@@ -1,0 +1,64 @@
+/**
+ * The API's security settings made ready to serve: the bearer token and the TLS files read, the
+ * write policy built, and the one start-up line that says who may write.
+ */
+import { readFileSync } from "node:fs";
+import type { VpcrouterConfig } from "../config/schema.js";
+import { SecretFileError } from "../lib/secret-file.js";
+import { BearerToken } from "./bearer-token.js";
+import type { ApiTls } from "./server.js";
+import { standingRefusal, type WritePolicy } from "./write-guard.js";
+
+/** What createApiServer needs besides the backend, from `api.*`. */
+export interface ApiListener {
+  readonly writePolicy: WritePolicy;
+  readonly tls: ApiTls | undefined;
+  /** For the start-up log: how writes are guarded (or why they are refused), e.g. "writes need the bearer token". */
+  readonly writeMode: string;
+}
+
+/**
+ * Reads `api.tokenFile` and `api.tls.*` and builds the write policy.
+ * @param api - the validated `api` settings.
+ * @throws SecretFileError when the token file or a TLS file cannot be read (or the token is too
+ *   short); the message names the setting and the path, never the contents.
+ */
+export function apiListenerOf(api: VpcrouterConfig["api"]): ApiListener {
+  const token = api.tokenFile === "" ? undefined : BearerToken.fromFile(api.tokenFile);
+  const writePolicy: WritePolicy = {
+    writes: api.writes,
+    token,
+    listenAddress: api.address,
+    allowedOrigins: api.allowedOrigins.map((origin) => origin.toLowerCase()),
+    allowedHosts: api.allowedHosts,
+  };
+  const tls =
+    api.tls.cert === ""
+      ? undefined
+      : {
+          cert: readTlsFile("api.tls.cert", api.tls.cert),
+          key: readTlsFile("api.tls.key", api.tls.key),
+          ...(api.tls.clientCa === "" ? {} : { clientCa: readTlsFile("api.tls.clientCa", api.tls.clientCa) }),
+        };
+  return { writePolicy, tls, writeMode: writeModeOf(writePolicy, api.address) };
+}
+
+function writeModeOf(policy: WritePolicy, address: string): string {
+  const refusal = standingRefusal(policy);
+  if (refusal) {
+    return policy.writes
+      ? `${refusal.error}: every write is refused; set api.tokenFile (--api-token-file) to accept writes, or api.writes false (--api-read-only)`
+      : refusal.error;
+  }
+  if (policy.token) return "writes need the bearer token of api.tokenFile";
+  return `writes accepted without a token, from this machine only (${address} is loopback)`;
+}
+
+function readTlsFile(setting: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+    throw new SecretFileError(`${setting}: cannot read ${path} (${reason})`);
+  }
+}
