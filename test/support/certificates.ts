@@ -59,4 +59,3 @@ export async function makeCertificates(dir: string, extraSans: readonly string[]
     ]);
   }
 }
-

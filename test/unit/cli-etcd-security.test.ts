@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createEtcdClient } from "../../src/cluster/etcd-client.js";
 import { loadConfig } from "../../src/config/load.js";
+import { makeCertificates } from "../support/certificates.js";
 import { EtcdCluster } from "../support/etcd-cluster.js";
 import { freePort } from "../support/free-port.js";
 import { waitFor } from "../support/wait.js";
-import { makeCertificates } from "../support/certificates.js";
 import { runCli } from "./cli-process.js";
 
 const SPEC = '{"10.55.16.0/24": ["10.33.20.142"]}';
