@@ -17,7 +17,19 @@ interface MemberPlan {
   readonly name: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Plain-HTTP port of `/health` and `/metrics` (`--listen-metrics-urls`): a TLS member's health check. */
+  readonly metricsPort: number;
   readonly dataDir: string;
+}
+
+/** PEM files of a TLS etcd (see certificates.ts): clients must present a certificate the CA signed. */
+export interface EtcdTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** A client certificate and key that CA signed, for etcdctl. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
 }
 
 /** Options for {@link EtcdCluster.start}. */
@@ -33,6 +45,8 @@ export interface EtcdClusterOptions {
    * replicas in their own network namespaces reach (see zones.ts); `endpoints` then name it.
    */
   readonly clientHost?: string;
+  /** Serve clients over TLS with client-certificate auth (`--client-cert-auth`); peers stay plain. */
+  readonly tls?: EtcdTlsFiles;
 }
 
 /** A running etcd cluster on loopback. */
@@ -75,6 +89,7 @@ export class EtcdCluster {
         name: `m${i}`,
         clientPort: await freePort(),
         peerPort: await freePort(),
+        metricsPort: await freePort(),
         dataDir: join(baseDir, `m${i}`),
       });
     }
@@ -93,6 +108,20 @@ export class EtcdCluster {
   get endpoints(): string[] {
     const host = this.options.clientHost ?? "127.0.0.1";
     return this.plans.map((p) => `${host}:${p.clientPort}`);
+  }
+
+  /**
+   * The flags etcdctl needs to reach this cluster: `--endpoints`, and with TLS the CA and a client
+   * certificate (etcdctl's `--cacert`, `--cert`, `--key`).
+   */
+  etcdctlArgs(): string[] {
+    const tls = this.options.tls;
+    return [
+      `--endpoints=${this.endpoints.join(",")}`,
+      ...(tls
+        ? [`--cacert=${tls.caFile}`, `--cert=${tls.clientCertFile}`, `--key=${tls.clientKeyFile}`]
+        : []),
+    ];
   }
 
   /** Stops member `index` with `signal` (default SIGKILL) and waits for it to exit. */
@@ -118,7 +147,7 @@ export class EtcdCluster {
     this.spawnMember(index, "existing");
     const plan = this.plans[index];
     if (plan)
-      await waitFor(() => isHealthy(plan.clientPort), { timeoutMs: 30_000, message: `etcd ${plan.name}` });
+      await waitFor(() => isHealthy(plan.metricsPort), { timeoutMs: 30_000, message: `etcd ${plan.name}` });
   }
 
   /** Kills every member and removes the data dirs. Safe to call twice; never throws. */
@@ -134,13 +163,24 @@ export class EtcdCluster {
     const plan = this.plans[index];
     if (!plan) throw new Error(`no etcd member ${index}`);
     const initialCluster = this.plans.map((p) => `${p.name}=http://127.0.0.1:${p.peerPort}`).join(",");
+    const { tls } = this.options;
+    const scheme = tls ? "https" : "http";
     const args = [
       `--name=${plan.name}`,
       `--data-dir=${plan.dataDir}`,
-      `--listen-client-urls=http://127.0.0.1:${plan.clientPort}${
-        this.options.clientHost ? `,http://${this.options.clientHost}:${plan.clientPort}` : ""
+      `--listen-client-urls=${scheme}://127.0.0.1:${plan.clientPort}${
+        this.options.clientHost ? `,${scheme}://${this.options.clientHost}:${plan.clientPort}` : ""
       }`,
-      `--advertise-client-urls=http://${this.options.clientHost ?? "127.0.0.1"}:${plan.clientPort}`,
+      `--advertise-client-urls=${scheme}://${this.options.clientHost ?? "127.0.0.1"}:${plan.clientPort}`,
+      `--listen-metrics-urls=http://127.0.0.1:${plan.metricsPort}`,
+      ...(tls
+        ? [
+            `--cert-file=${tls.certFile}`,
+            `--key-file=${tls.keyFile}`,
+            `--trusted-ca-file=${tls.caFile}`,
+            "--client-cert-auth",
+          ]
+        : []),
       `--listen-peer-urls=http://127.0.0.1:${plan.peerPort}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${plan.peerPort}`,
       `--initial-cluster=${initialCluster}`,
@@ -178,7 +218,7 @@ export class EtcdCluster {
       async () => {
         // A member that exited will never be healthy: stop waiting at once.
         if (exitedIndex() >= 0) return true;
-        const states = await Promise.all(this.plans.map((p) => isHealthy(p.clientPort)));
+        const states = await Promise.all(this.plans.map((p) => isHealthy(p.metricsPort)));
         return states.every(Boolean);
       },
       {
@@ -195,7 +235,7 @@ export class EtcdCluster {
   }
 }
 
-/** etcd answers `GET /health` on its client port with `{"health":"true"}` when it has a leader. */
+/** etcd answers `GET /health` on its metrics port with `{"health":"true"}` when it has a leader. */
 async function isHealthy(port: number): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });

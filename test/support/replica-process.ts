@@ -207,6 +207,11 @@ export class ReplicaProcess {
     return this.logs.filter((line) => typeof line.msg === "string" && line.msg.includes(text));
   }
 
+  /** Everything the process wrote so far, standard output and error, one entry per line or chunk. */
+  output(): string {
+    return this.logs.map((line) => JSON.stringify(line)).join("\n");
+  }
+
   /** The last log lines as text, for failure messages. */
   tail(count = 40): string {
     return this.logs

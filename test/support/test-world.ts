@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import type { CallLogEntry } from "./ec2-emulator/call-log.js";
 import { demoWorld } from "./ec2-emulator/demo-world.js";
 import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
-import { EtcdCluster } from "./etcd-cluster.js";
+import { EtcdCluster, type EtcdTlsFiles } from "./etcd-cluster.js";
 import { ReplicaProcess } from "./replica-process.js";
 import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
 import { waitFor } from "./wait.js";
@@ -35,6 +35,8 @@ export interface TestWorldOptions {
    * bridge. Without: everything on loopback.
    */
   readonly zones?: number;
+  /** Serve etcd over TLS with client certificates (files from certificates.ts). */
+  readonly etcdTls?: EtcdTlsFiles;
 }
 
 /** EC2 actions that change route tables. */
@@ -79,6 +81,7 @@ export class TestWorld {
       etcd = await EtcdCluster.start({
         members: options.etcdMembers,
         ...(zones ? { clientHost: Zones.etcdHost(options.subnet) } : {}),
+        ...(options.etcdTls ? { tls: options.etcdTls } : {}),
       });
       const ec2 = await startEc2Emulator({
         ...(zones ? { host: Zones.ec2Host(options.subnet) } : {}),
@@ -160,13 +163,28 @@ export class TestWorld {
    * keeps a value starting with "-" from being read as a flag).
    */
   async putSpecWithEtcdctl(value: string): Promise<void> {
-    await run(
+    await this.etcdctl(["put", "--", `${this.prefix}/spec`, value]);
+  }
+
+  /**
+   * etcd user (`name:password`) of this world's own etcdctl calls once a test has enabled auth;
+   * undefined: none.
+   */
+  etcdctlUser: string | undefined;
+
+  /**
+   * Runs etcdctl against this world's etcd (TLS flags included), as `user` (`name:password`,
+   * default {@link etcdctlUser}).
+   * @returns its standard output.
+   * @throws Error with etcdctl's standard error when it exits non-zero.
+   */
+  async etcdctl(args: readonly string[], user = this.etcdctlUser): Promise<string> {
+    const { stdout } = await run(
       "etcdctl",
-      ["--endpoints", this.etcd.endpoints.join(","), "put", "--", `${this.prefix}/spec`, value],
-      {
-        env: { ...process.env, ETCDCTL_API: "3" },
-      },
+      [...this.etcd.etcdctlArgs(), ...(user ? [`--user=${user}`] : []), ...args],
+      { env: { ...process.env, ETCDCTL_API: "3" } },
     );
+    return stdout;
   }
 
   /**
@@ -186,21 +204,13 @@ export class TestWorld {
 
   /** The value of an etcd key (read with etcdctl), or undefined when it does not exist. */
   async etcdGet(key: string): Promise<string | undefined> {
-    const { stdout } = await run(
-      "etcdctl",
-      ["--endpoints", this.etcd.endpoints.join(","), "get", key, "--print-value-only"],
-      { env: { ...process.env, ETCDCTL_API: "3" } },
-    );
+    const stdout = await this.etcdctl(["get", key, "--print-value-only"]);
     return stdout.length > 0 ? stdout.replace(/\n$/, "") : undefined;
   }
 
   /** etcd's current revision (it does not move on lease keep-alives, only on writes). */
   async etcdRevision(): Promise<string> {
-    const { stdout } = await run(
-      "etcdctl",
-      ["--endpoints", this.etcd.endpoints.join(","), "get", "/", "-w", "json"],
-      { env: { ...process.env, ETCDCTL_API: "3" } },
-    );
+    const stdout = await this.etcdctl(["get", "/", "-w", "json"]);
     return String((JSON.parse(stdout) as { header: { revision: number | string } }).header.revision);
   }
 
