@@ -36,10 +36,10 @@ RUN npm run build \
 
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
-# In its own network namespace the API must listen on the container's address to be reachable by
-# health checks and Prometheus; set VPCROUTER_API_ADDRESS=127.0.0.1 when that is not wanted.
-ENV NODE_ENV=production \
-    VPCROUTER_API_ADDRESS=0.0.0.0
+# The API listens on loopback unless configured (api.address / VPCROUTER_API_ADDRESS): whoever can
+# write to it can move the VPC's routes. Off loopback, writes need api.tokenFile (deploy/README.md,
+# "Who may change the routes"); the Kubernetes ConfigMap sets 0.0.0.0 with a token from a Secret.
+ENV NODE_ENV=production
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libcap2-bin \
  && setcap cap_net_raw+ep "$(readlink -f "$(command -v node)")" \
