@@ -9,15 +9,17 @@ import { type CliIo, describeError } from "./io.js";
 const STATUS_TIMEOUT_MS = 5000;
 
 /**
- * The URL of a replica's status API. A wildcard listen address is reached through loopback.
- * @returns e.g. `"http://127.0.0.1:33289/status"`, `"http://[::1]:33289/status"`.
+ * The URL of a replica's status API. A wildcard listen address is reached through loopback; an
+ * API with `api.tls.cert` is asked over HTTPS (trust its CA through `NODE_EXTRA_CA_CERTS`).
+ * @returns e.g. `"http://127.0.0.1:33289/status"`, `"https://[::1]:33289/status"`.
  */
 export function statusUrl(api: VpcrouterConfig["api"]): string {
   let host = api.address;
   if (host === "0.0.0.0") host = "127.0.0.1";
   if (host === "::") host = "::1";
   if (host.includes(":")) host = `[${host}]`;
-  return `http://${host}:${api.port}/status`;
+  const scheme = api.tls.cert === "" ? "http" : "https";
+  return `${scheme}://${host}:${api.port}/status`;
 }
 
 /**

@@ -222,4 +222,22 @@ describe("vpcrouter status", () => {
     );
     assert.match(result.stderr, /ECONNREFUSED/);
   });
+
+  it("asks over HTTPS when the API serves TLS (api.tls.cert)", async () => {
+    const closedPort = await freePort();
+    const result = await runCli([
+      "status",
+      "--port",
+      String(closedPort),
+      "--api-tls-cert",
+      "/dev/null",
+      "--api-tls-key",
+      "/dev/null",
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(`cannot reach the status API at https://127\\.0\\.0\\.1:${closedPort}/status`),
+    );
+  });
 });
