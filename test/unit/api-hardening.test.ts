@@ -170,45 +170,40 @@ describe("API server limits", () => {
     await api.app.close();
   });
 
-  it("closes a connection that trickles its body (408), storing nothing", async () => {
+  /**
+   * Sends `head`, then `drip` every 100 ms, until the server closes the connection.
+   * @returns what the server answered before closing.
+   * @throws Error when the connection is still open after 10 s.
+   */
+  async function trickle(head: string, drip: string): Promise<string> {
     const socket = connect(api.port, "127.0.0.1");
     const answer = closedBy(socket);
-    socket.write(
-      `POST /route_spec HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
-    );
-    const trickle = setInterval(() => socket.writable && socket.write(" "), 100);
+    socket.write(head);
+    const timer = setInterval(() => socket.writable && socket.write(drip), 100);
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      const received = await Promise.race([
+      return await Promise.race([
         answer,
-        new Promise<string>((_, reject) =>
-          setTimeout(() => reject(new Error("still open after 10 s")), 10_000),
-        ),
+        new Promise<string>((_, reject) => {
+          deadline = setTimeout(() => reject(new Error("still open after 10 s")), 10_000);
+        }),
       ]);
-      assert.match(received, /^HTTP\/1.1 408 /);
     } finally {
-      clearInterval(trickle);
+      clearInterval(timer);
+      clearTimeout(deadline);
       socket.destroy();
     }
+  }
+
+  it("closes a connection that trickles its body (408), storing nothing", async () => {
+    const head = `POST /route_spec HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`;
+    assert.match(await trickle(head, " "), /^HTTP\/1.1 408 /);
     assert.deepEqual(api.puts, []);
   });
 
-  it("closes a connection whose headers never end", async () => {
-    const socket = connect(api.port, "127.0.0.1");
-    const answer = closedBy(socket);
-    socket.write("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    const trickle = setInterval(() => socket.writable && socket.write("X-Slow: 1\r\n"), 100);
-    try {
-      const received = await Promise.race([
-        answer,
-        new Promise<string>((_, reject) =>
-          setTimeout(() => reject(new Error("still open after 10 s")), 10_000),
-        ),
-      ]);
-      assert.match(received, /^HTTP\/1.1 408 /);
-    } finally {
-      clearInterval(trickle);
-      socket.destroy();
-    }
+  it("closes a connection whose headers never end (408)", async () => {
+    const head = "GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    assert.match(await trickle(head, "X-Slow: 1\r\n"), /^HTTP\/1.1 408 /);
   });
 
   it("refuses a body over the limit with 413", async () => {
