@@ -114,6 +114,13 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       specInForce: () => state?.spec.inForce,
       putSpec: (json) => store.putSpec(json),
       ready: () => state?.ready ?? false,
+      roleView: () => ({
+        role: state?.role ?? "starting",
+        ready: state?.ready ?? false,
+        leader: state?.snapshot?.leader
+          ? { id: state.snapshot.leader.replicaId, term: state.snapshot.leader.createRevision }
+          : null,
+      }),
       maxRoutes: () => config.spec.maxRoutes,
       metrics: (request, response) => telemetry.metricsHandler(request, response),
       config: () => shownConfig,

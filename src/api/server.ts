@@ -12,6 +12,7 @@ import { VERSION } from "../version.js";
 import { type ApiLimits, DEFAULT_API_LIMITS } from "./limits.js";
 import { sendNegotiated } from "./negotiate.js";
 import { buildPluginsView } from "./plugins-view.js";
+import { type RoleView, roleCheckHandlers } from "./role-checks.js";
 import type { VpcRouterState } from "./vpc-router-state.js";
 import {
   buildIpsView,
@@ -42,6 +43,8 @@ export interface ApiBackend {
   config(): VpcrouterConfig;
   /** When this process started, ISO 8601 (`GET /` `SERVER.start_time`). */
   readonly startedAt: string;
+  /** This replica's role, for `GET /leader` and `GET /replica`. */
+  roleView(): RoleView;
   /** Live state of vpc-router's views (`vpcRouterStateOf(replica)`); undefined while starting. */
   vpcRouterState(): VpcRouterState | undefined;
 }
@@ -88,7 +91,8 @@ const LOOPBACK_WRITE_POLICY: WritePolicy = {
  * - vpc-router's state endpoints, content-negotiated (see negotiate.ts): `GET /` (with `_href`
  *   links), `/ips`, `/plugins`, `/route_info`, `/vpc` (shapes in vpc-router-views.ts, plugins-view.ts);
  * - `GET /status` (JSON), `GET /route_spec`, `POST /route_spec` (modes etcd and http; 409 in
- *   configfile and fixedconf), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+ *   configfile and fixedconf), `GET /healthz`, `GET /readyz`, `GET /leader`, `GET /replica`
+ *   (role-checks.ts), `GET /metrics`.
  * Error bodies are JSON `{ error, problems? }` (vpc-router sent text).
  * Writes pass the write guard first (write-guard.ts: Host, Origin, token, JSON only); every
  * connection is bounded by `options.limits` (limits.ts).
@@ -197,6 +201,9 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
   });
 
   app.get("/healthz", async () => ({ ok: true }));
+  const roleChecks = roleCheckHandlers(() => backend.roleView());
+  app.get("/leader", roleChecks.leader);
+  app.get("/replica", roleChecks.replica);
 
   app.get("/readyz", async (_request, reply) =>
     backend.ready() ? reply.send({ ready: true }) : reply.code(503).send({ ready: false }),

@@ -53,6 +53,12 @@ describe("three replicas", () => {
     assert.ok(replaces.every((c) => c.action === "ReplaceRoute"));
     const signers = new Set(world.mutatingCalls().map((c) => c.accessKeyId));
     assert.deepEqual([...signers], [leader.id], "no replica but the leader made a mutating call");
+    // The load balancer checks: GET /leader answers 200 on the leader alone, /replica on the others.
+    for (const replica of world.replicas) {
+      const isLeader = replica.id === leader.id;
+      assert.equal((await fetch(`${replica.apiUrl}/leader`)).status, isLeader ? 200 : 503, replica.id);
+      assert.equal((await fetch(`${replica.apiUrl}/replica`)).status, isLeader ? 503 : 200, replica.id);
+    }
 
     // Every replica sees the quorum-confirmed failure, and the quorum it applies: 2 of 3.
     for (const replica of world.replicas) {

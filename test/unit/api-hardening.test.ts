@@ -34,6 +34,7 @@ async function startApi(options: ApiServerOptions = {}) {
       return "7";
     },
     ready: () => true,
+    roleView: () => ({ role: "follower", ready: true, leader: null }),
     maxRoutes: () => 1000,
     metrics: (_request, response) => response.end(),
     config: () => config,

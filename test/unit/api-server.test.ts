@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
+import type { RoleView } from "../../src/api/role-checks.js";
 import { type ApiBackend, createApiServer } from "../../src/api/server.js";
 import type { VpcRouterState } from "../../src/api/vpc-router-state.js";
 import { loadConfig, REDACTED, redactedConfig } from "../../src/config/load.js";
@@ -65,6 +66,7 @@ function harness(
     config?: VpcrouterConfig;
     state?: VpcRouterState | undefined;
     putSpec?: ApiBackend["putSpec"];
+    role?: RoleView;
   } = {},
 ): Harness {
   const puts: string[] = [];
@@ -80,6 +82,7 @@ function harness(
         return "42";
       }),
     ready: () => true,
+    roleView: () => options.role ?? { role: "follower", ready: true, leader: { id: "r2", term: "9" } },
     maxRoutes: () => config.spec.maxRoutes,
     metrics: (_request, response) => {
       response.writeHead(200, { "content-type": "text/plain" });
@@ -400,4 +403,28 @@ describe("existing endpoints keep their behaviour", () => {
     assert.equal(metrics.payload, "# metrics\n");
     await app.close();
   });
+});
+
+describe("GET /leader and GET /replica (load balancer checks)", () => {
+  const cases: { role: RoleView; leader: number; replica: number }[] = [
+    { role: { role: "leader", ready: true, leader: { id: "r1", term: "9" } }, leader: 200, replica: 503 },
+    { role: { role: "follower", ready: true, leader: { id: "r1", term: "9" } }, leader: 503, replica: 200 },
+    { role: { role: "follower", ready: false, leader: null }, leader: 503, replica: 503 },
+    { role: { role: "connecting", ready: false, leader: null }, leader: 503, replica: 503 },
+    { role: { role: "starting", ready: false, leader: null }, leader: 503, replica: 503 },
+  ];
+  for (const testCase of cases) {
+    it(`${testCase.role.role}${testCase.role.ready ? ", ready" : ""} → /leader ${testCase.leader}, /replica ${testCase.replica}`, async () => {
+      const { app } = harness({ role: testCase.role });
+      for (const [url, expected] of [
+        ["/leader", testCase.leader],
+        ["/replica", testCase.replica],
+      ] as const) {
+        const response = await app.inject({ method: "GET", url });
+        assert.equal(response.statusCode, expected, url);
+        assert.deepEqual(jsonOf(response.payload), { ...testCase.role });
+      }
+      await app.close();
+    });
+  }
 });
