@@ -40,7 +40,16 @@ export function buildStatusView(state: ReplicaState, probes: ProbeView): Record<
     quorum: Number.isFinite(failures.quorum) ? failures.quorum : null,
     failedRouters: [...failures.confirmed].sort(compareIpv4Text),
     questionableRouters: [...failures.questionable].sort(compareIpv4Text),
-    probes: Object.fromEntries(probes.snapshot()),
+    // ISO times everywhere in /status: the monitor keeps epoch ms.
+    probes: Object.fromEntries(
+      [...probes.snapshot()].map(([ip, { lastCheckAt, ...health }]) => [
+        ip,
+        {
+          ...health,
+          ...(lastCheckAt === undefined ? {} : { lastCheckAt: new Date(lastCheckAt).toISOString() }),
+        },
+      ]),
+    ),
     localFailed: [...probes.failed()].sort(compareIpv4Text),
     spec: {
       revision: spec.inForce?.revision ?? null,

@@ -146,8 +146,11 @@ export function buildProgram(
 
   program
     .command("status")
-    .description("print the status of the replica whose API is at --address:--port")
-    .action(async () => setExit(await showStatus(config(), io)));
+    .description("print the status of the replica whose API is at --address:--port (exit 1 when not ready)")
+    .option("--json", "print the whole status document as JSON")
+    .action(async (options: { json?: boolean }) =>
+      setExit(await showStatus(config(), io, { json: options.json === true })),
+    );
   return program;
 }
 

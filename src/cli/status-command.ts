@@ -4,6 +4,7 @@
 import type { VpcrouterConfig } from "../config/schema.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
+import { formatStatusSummary } from "./status-summary.js";
 
 /** Longest wait for the status API, ms: it answers from memory, so anything slower is a failure. */
 const STATUS_TIMEOUT_MS = 5000;
@@ -23,10 +24,16 @@ export function statusUrl(api: VpcrouterConfig["api"]): string {
 }
 
 /**
- * Prints the status document (pretty-printed when JSON). Exit 0, or 1 when the API is
- * unreachable, too slow, or answers with an HTTP error.
+ * Prints a replica's status: a readable summary (status-summary.ts), or with `json` the whole
+ * document pretty-printed.
+ * @returns 0 when the replica is ready; 1 when it is not ready, the API is unreachable or too slow,
+ *   or it answers with an HTTP error.
  */
-export async function showStatus(config: VpcrouterConfig, io: CliIo): Promise<ExitCode> {
+export async function showStatus(
+  config: VpcrouterConfig,
+  io: CliIo,
+  options: { readonly json?: boolean } = {},
+): Promise<ExitCode> {
   const url = statusUrl(config.api);
   let response: Response;
   let body: string;
@@ -39,18 +46,25 @@ export async function showStatus(config: VpcrouterConfig, io: CliIo): Promise<Ex
     );
     return EXIT.failure;
   }
-  io.out(prettyJson(body));
+  const document = parseJson(body);
+  if (options.json === true || document === undefined)
+    io.out(document === undefined ? body : JSON.stringify(document, null, 2));
+  else io.out(formatStatusSummary(document));
   if (!response.ok) {
     io.err(`vpcrouter: the status API at ${url} answered HTTP ${response.status}`);
+    return EXIT.failure;
+  }
+  if (typeof document !== "object" || document === null || (document as { ready?: unknown }).ready !== true) {
+    io.err(`vpcrouter: the replica at ${url} is not ready (it has not joined the cluster or read its state)`);
     return EXIT.failure;
   }
   return EXIT.ok;
 }
 
-function prettyJson(text: string): string {
+function parseJson(text: string): unknown {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return JSON.parse(text) as unknown;
   } catch {
-    return text;
+    return undefined;
   }
 }

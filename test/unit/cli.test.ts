@@ -198,11 +198,66 @@ describe("vpcrouter status", () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it("prints the status document and exits 0", async () => {
-    answer = { status: 200, body: JSON.stringify({ replica: "r1", leader: true }) };
+  const READY = {
+    replica: { id: "r1", zone: "az-a" },
+    role: "leader",
+    ready: true,
+    leader: { id: "r1", term: "41" },
+    members: [
+      { id: "r1", zone: "az-a" },
+      { id: "r2", zone: "az-b" },
+    ],
+    votes: { r1: { failed: ["10.0.0.1"] }, r2: { failed: [] } },
+    quorum: 2,
+    failedRouters: [],
+    questionableRouters: ["10.0.0.1"],
+    spec: { revision: "12", routes: { "10.55.16.0/24": ["10.0.0.1", "10.0.0.2"] }, error: null },
+    routeTables: [
+      {
+        routeTableId: "rtb-1",
+        main: true,
+        routes: [
+          {
+            destinationCidrBlock: "10.55.16.0/24",
+            target: { kind: "eni", networkInterfaceId: "eni-1", instanceId: "i-1" },
+            state: "active",
+          },
+        ],
+      },
+    ],
+    lastReconcile: { at: "2026-12-02T01:00:00.000Z", reason: "recheck", durationMs: 12, error: null },
+  };
+
+  it("prints a readable summary and exits 0 when the replica is ready", async () => {
+    answer = { status: 200, body: JSON.stringify(READY) };
     const result = await runCli(["status", "--port", String(port)]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { replica: "r1", leader: true });
+    const lines = result.stdout.split("\n");
+    assert.equal(lines[0], "replica   r1 (zone az-a), leader, ready");
+    assert.equal(lines[1], "leader    r1, term 41");
+    assert.ok(lines.includes("members   2: r1 (az-a), r2 (az-b)"), result.stdout);
+    assert.ok(lines.includes("quorum    2 votes confirm a failure"), result.stdout);
+    assert.ok(lines.includes("routers   failed: none; questionable: 10.0.0.1"), result.stdout);
+    assert.ok(lines.includes("  vote of r1: 10.0.0.1"), result.stdout);
+    assert.ok(lines.includes("spec      revision 12, 1 route(s)"), result.stdout);
+    assert.ok(lines.includes("  rtb-1 (main)"), result.stdout);
+    assert.ok(lines.includes("    10.55.16.0/24 → eni-1 (i-1)"), result.stdout);
+    assert.ok(lines.includes("reconcile 2026-12-02T01:00:00.000Z (recheck, 12 ms)"), result.stdout);
+  });
+
+  it("prints the whole document with --json", async () => {
+    answer = { status: 200, body: JSON.stringify(READY) };
+    const result = await runCli(["status", "--json", "--port", String(port)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), READY);
+  });
+
+  it("exits 1 when the replica is not ready", async () => {
+    answer = { status: 200, body: JSON.stringify({ ...READY, ready: false, role: "connecting" }) };
+    const result = await runCli(["status", "--port", String(port)]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^replica {3}r1 \(zone az-a\), connecting, NOT READY/);
+    assert.match(result.stderr, /is not ready/);
   });
 
   it("exits 1 when the API answers an HTTP error", async () => {
