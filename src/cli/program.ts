@@ -2,8 +2,9 @@
  * The `vpcrouter` command line: the daemon (`run`, also what a bare `vpcrouter [options]` does, as
  * with vpc-router), `spec validate|put|get`, `status`.
  *
- * Configuration flags are global: they apply to every command (`spec put` needs the etcd
- * endpoints, `status` the API address). Exit codes: see {@link EXIT}.
+ * Configuration flags are global: they are accepted by every command (`spec put` needs the etcd
+ * endpoints, `status` the API address), but each command's `--help` lists only those it uses
+ * ({@link helpFlagsOf}). Exit codes: see {@link EXIT}.
  *
  * Heavy modules (the daemon, etcd's gRPC client) load lazily, so `--help`, `spec validate` and
  * `status` stay fast.
@@ -15,7 +16,7 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { createLogger, LogFileError } from "../log/logger.js";
 import { EXIT } from "./exit-codes.js";
-import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG } from "./flag-table.js";
+import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_FLAGS } from "./flag-table.js";
 import { configFlagOptions, flagSources } from "./flags.js";
 import { type CliIo, describeError } from "./io.js";
 import { specGet, specPut, specValidate } from "./spec-commands.js";
@@ -32,6 +33,41 @@ Every flag also has a configuration file key and a VPCROUTER_* environment varia
 Precedence: defaults < --config file (or $${CONFIG_FILE_ENV}) < environment < flags.
 
 Exit codes: 0 done (or daemon stopped), 1 runtime failure, 2 bad usage, configuration or spec.`;
+
+/** The long flag names of the settings under `prefixes`, e.g. `["etcd."]` → `--etcd-endpoints`, … */
+function longFlagsOf(prefixes: readonly string[]): Set<string> {
+  return new Set(
+    CONFIG_FLAGS.filter((flag) => prefixes.some((prefix) => flag.path.startsWith(prefix))).map(
+      (flag) => new Option(flag.flags).long ?? flag.flags,
+    ),
+  );
+}
+
+/**
+ * The global flags a command's `--help` lists: `run` (and the bare program) all of them, `spec
+ * put|get` the etcd ones, `status` the API ones, every command `--config`. Others are accepted
+ * but not listed where they change nothing.
+ * @returns undefined for "all of them".
+ */
+function helpFlagsOf(command: Command): Set<string> | undefined {
+  const path = [command.parent?.name(), command.name()].filter((name) => name !== "vpcrouter").join(" ");
+  const own = (() => {
+    switch (path) {
+      case "":
+      case "run":
+        return undefined;
+      case "spec put":
+      case "spec get":
+        return longFlagsOf(["etcd."]);
+      case "status":
+        return longFlagsOf(["api.address", "api.port", "api.tls.cert"]);
+      default:
+        return new Set<string>();
+    }
+  })();
+  own?.add(new Option(CONFIG_FILE_FLAG.flags).long ?? CONFIG_FILE_FLAG.flags);
+  return own;
+}
 
 /** What the program does once the daemon's configuration is loaded; replaceable for tests. */
 export type DaemonRunner = (config: VpcrouterConfig, io: CliIo) => Promise<number>;
@@ -101,7 +137,18 @@ export function buildProgram(
       outputError: (text, write) => write(`vpcrouter: ${text.replace(/^error: /, "")}`),
     })
     .showHelpAfterError("(see vpcrouter --help)")
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({
+      showGlobalOptions: true,
+      // Subcommands inherit this help configuration; each lists only the global flags it uses.
+      visibleGlobalOptions: (command) => {
+        const shown = helpFlagsOf(command);
+        const globals = command.parent?.options ?? [];
+        const root = command.parent?.parent?.options ?? [];
+        return [...globals, ...root].filter(
+          (option) => !option.hidden && (shown === undefined || shown.has(option.long ?? "")),
+        );
+      },
+    })
     .addHelpText("after", HELP_FOOTER)
     .addOption(new Option(CONFIG_FILE_FLAG.flags, CONFIG_FILE_FLAG.description));
   for (const option of configFlagOptions()) program.addOption(option);

@@ -75,6 +75,34 @@ describe("configuration flags in --help and config/README.md", () => {
     }
   });
 
+  it("each subcommand's --help lists only the flags it uses", async () => {
+    const helpOf = async (args: string[]) => {
+      const { code, out } = await parseRunConfig(args);
+      assert.equal(code, 0, args.join(" "));
+      return out;
+    };
+    const put = await helpOf(["spec", "put", "--help"]);
+    for (const flag of [
+      "--config",
+      "--etcd-endpoints",
+      "--prefix",
+      "--etcd-cacert",
+      "--etcd-password-file",
+    ]) {
+      assert.ok(put.includes(flag), `spec put --help lacks ${flag}`);
+    }
+    for (const flag of ["--fall", "--port", "--mode", "--log-level"]) {
+      assert.ok(!put.includes(flag), `spec put --help lists ${flag}`);
+    }
+    const status = await helpOf(["status", "--help"]);
+    assert.ok(status.includes("--port") && status.includes("--address") && status.includes("--json"), status);
+    assert.ok(!status.includes("--etcd-endpoints") && !status.includes("--fall"), status);
+    const validate = await helpOf(["spec", "validate", "--help"]);
+    assert.ok(validate.includes("--config") && !validate.includes("--etcd-endpoints"), validate);
+    const run = await helpOf(["run", "--help"]);
+    assert.ok(run.includes("--fall") && run.includes("--etcd-endpoints"), run);
+  });
+
   it("config/README.md names every spelling", async () => {
     const readme = await readFile(new URL("../../config/README.md", import.meta.url), "utf8");
     for (const option of configFlagOptions()) {
