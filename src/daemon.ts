@@ -156,6 +156,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         ignoreRoutes: config.reconcile.ignoreRoutes,
         allowEmptySpec: config.reconcile.allowEmptySpec,
         fixSourceDestCheck: config.aws.fixSourceDestCheck,
+        dryRun: config.reconcile.dryRun,
         retryDelayMs: RECONCILE_RETRY_DELAY_MS,
       },
     },

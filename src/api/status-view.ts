@@ -60,8 +60,17 @@ export function buildStatusView(state: ReplicaState, probes: ProbeView): Record<
     lastPlan: status?.lastPlan ?? null,
     planWarnings: status?.planWarnings ?? [],
     lastApply: status?.lastApply ?? null,
+    // A maintenance pause (vpcrouter pause): no replica writes to EC2 while it lasts.
+    paused: snapshot?.pause ?? null,
+    switchover: snapshot?.switchover ?? null,
     lastReconcile: report
-      ? { reason: report.reason, at: report.at, durationMs: report.durationMs, error: report.error ?? null }
+      ? {
+          reason: report.reason,
+          at: report.at,
+          durationMs: report.durationMs,
+          error: report.error ?? null,
+          held: report.held ?? null,
+        }
       : null,
     routeTables: report?.tables ?? status?.routeTables ?? [],
     sourceDestCheck: sourceDestCheckEnabled(report?.routers ?? status?.routers ?? []),

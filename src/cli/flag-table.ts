@@ -146,6 +146,12 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     vpcRouterSpellings: ["--ignore_routes"],
   },
   {
+    flags: "--dry-run",
+    path: "reconcile.dryRun",
+    description: "never write to EC2: plans are only logged and shown in /status",
+    value: true,
+  },
+  {
     flags: "--allow-empty-spec",
     path: "reconcile.allowEmptySpec",
     description: "let an empty spec {} delete routes",

@@ -1,6 +1,6 @@
 /**
  * The `vpcrouter` command line: the daemon (`run`, also what a bare `vpcrouter [options]` does, as
- * with vpc-router), `spec validate|put|get`, `status`.
+ * with vpc-router), `spec validate|put|get`, `switchover`, `pause`, `resume`, `status`.
  *
  * Configuration flags are global: they are accepted by every command (`spec put` needs the etcd
  * endpoints, `status` the API address), but each command's `--help` lists only those it uses
@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { createLogger, LogFileError } from "../log/logger.js";
+import { pauseCluster, resumeCluster, switchover } from "./cluster-commands.js";
 import { EXIT } from "./exit-codes.js";
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_FLAGS } from "./flag-table.js";
 import { configFlagOptions, flagSources } from "./flags.js";
@@ -58,6 +59,9 @@ function helpFlagsOf(command: Command): Set<string> | undefined {
         return undefined;
       case "spec put":
       case "spec get":
+      case "pause":
+      case "resume":
+      case "switchover":
         return longFlagsOf(["etcd."]);
       case "status":
         return longFlagsOf(["api.address", "api.port", "api.tls.cert"]);
@@ -190,6 +194,25 @@ export function buildProgram(
     .command("get")
     .description("print the route spec stored in etcd")
     .action(async () => setExit(await specGet(config(), io)));
+
+  program
+    .command("switchover")
+    .description(
+      "make the leader hand over at once, to --to or to the next candidate; waits for the new leader",
+    )
+    .option("--to <replica>", "the replica id that should lead next")
+    .action(async (options: { to?: string }) => setExit(await switchover(config(), io, options.to)));
+  program
+    .command("pause")
+    .description("maintenance: no replica writes to EC2 until resume (probes and votes go on)")
+    .option("--reason <text>", "why, shown in /status and the logs")
+    .action(async (options: { reason?: string }) =>
+      setExit(await pauseCluster(config(), io, options.reason)),
+    );
+  program
+    .command("resume")
+    .description("end a maintenance pause: the leader reconciles at once")
+    .action(async () => setExit(await resumeCluster(config(), io)));
 
   program
     .command("status")

@@ -17,6 +17,10 @@ export interface ClusterKeys {
   readonly managed: string;
   /** The last good spec (permanent, written by the leader). */
   readonly lastGoodSpec: string;
+  /** The operator's maintenance pause (permanent while it lasts; `vpcrouter pause`/`resume`). */
+  readonly pause: string;
+  /** The operator's switchover request (bound to a short lease; `vpcrouter switchover`). */
+  readonly switchover: string;
   member(replicaId: string): string;
   vote(replicaId: string): string;
   election(leaseIdHex: string): string;
@@ -40,6 +44,8 @@ export function clusterKeys(prefix: string): ClusterKeys {
     status: `${root}status`,
     managed: `${root}managed`,
     lastGoodSpec: `${root}last-good-spec`,
+    pause: `${root}pause`,
+    switchover: `${root}switchover`,
     member: (replicaId) => `${membersPrefix}${replicaId}`,
     vote: (replicaId) => `${votesPrefix}${replicaId}`,
     election: (leaseIdHex) => `${electionPrefix}${leaseIdHex}`,

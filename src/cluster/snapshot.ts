@@ -3,6 +3,7 @@
  * problems, never exceptions.
  */
 import type { MemberRecord } from "../domain/member-record.js";
+import type { PauseRecord, SwitchoverRequest } from "../domain/operator-records.js";
 import type { StatusRecord } from "../domain/status-record.js";
 import type { Vote } from "../domain/vote.js";
 import type { RevisionedSpec } from "../route-spec/route-spec.js";
@@ -36,6 +37,13 @@ export interface ClusterSnapshot {
   readonly managedCidrs?: readonly string[];
   /** The last good spec, as the leader last recorded it (validated again when read). */
   readonly lastGoodSpec?: RevisionedSpec;
+  /**
+   * The maintenance pause, when `<prefix>/pause` exists. Any value pauses: a damaged record stops
+   * writes as surely as a good one (it is shown as `by: "?"` and reported in `problems`).
+   */
+  readonly pause?: PauseRecord;
+  /** The pending switchover request and the mod revision that identifies it. */
+  readonly switchover?: SwitchoverRequest & { readonly revision: string };
   readonly problems: readonly string[];
 }
 
@@ -54,6 +62,8 @@ export function buildSnapshot(
   const candidates: Candidate[] = [];
   const problems: string[] = [];
   let spec: ClusterSnapshot["spec"];
+  let pause: PauseRecord | undefined;
+  let switchover: ClusterSnapshot["switchover"];
   const leaderValues: { status?: KeyValue; managed?: KeyValue; lastGoodSpec?: KeyValue } = {};
 
   for (const kv of kvs) {
@@ -65,6 +75,11 @@ export function buildSnapshot(
       leaderValues.managed = kv;
     } else if (kv.key === keys.lastGoodSpec) {
       leaderValues.lastGoodSpec = kv;
+    } else if (kv.key === keys.pause) {
+      pause = parseJson<PauseRecord>(kv, problems, isPauseRecord) ?? { by: "?", at: "?" };
+    } else if (kv.key === keys.switchover) {
+      const request = parseJson<SwitchoverRequest>(kv, problems, isSwitchoverRequest);
+      if (request) switchover = { ...request, revision: kv.modRevision };
     } else if (kv.key.startsWith(keys.membersPrefix)) {
       const member = parseJson<MemberRecord>(kv, problems, isMemberRecord);
       // A member key without a lease (written by hand) is no live replica: it must not raise the quorum.
@@ -97,6 +112,8 @@ export function buildSnapshot(
     candidates,
     leader: candidates[0],
     ...parseLeaderRecords(leaderValues, problems),
+    ...(pause ? { pause } : {}),
+    ...(switchover ? { switchover } : {}),
     problems,
   };
 }
@@ -132,5 +149,18 @@ function isVote(value: unknown): value is Vote {
     Array.isArray(value.failed) &&
     value.failed.every((ip) => typeof ip === "string") &&
     typeof value.specRevision === "string"
+  );
+}
+
+function isPauseRecord(value: unknown): value is PauseRecord {
+  return isObject(value) && typeof value.by === "string" && typeof value.at === "string";
+}
+
+function isSwitchoverRequest(value: unknown): value is SwitchoverRequest {
+  return (
+    isObject(value) &&
+    typeof value.from === "string" &&
+    typeof value.at === "string" &&
+    (value.to === undefined || typeof value.to === "string")
   );
 }

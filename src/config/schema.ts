@@ -143,6 +143,10 @@ export const SETTINGS = {
       doc: "Let an empty spec {} delete routes (managed ones, or all with prune=all); off: {} deletes nothing.",
       default: false,
     }),
+    dryRun: boolean({
+      doc: "Run the whole daemon but never write to EC2: the leader's plans are logged and shown in /status (lastPlan, lastReconcile.held).",
+      default: false,
+    }),
   },
   spec: {
     maxRoutes: integer(1, 1000, {

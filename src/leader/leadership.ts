@@ -38,6 +38,8 @@ export interface LeadershipOptions extends PlanSettings {
   readonly retryDelayMs: number;
   /** Disable the source/destination check on router ENIs that have it enabled (`aws.fixSourceDestCheck`). */
   readonly fixSourceDestCheck?: boolean;
+  /** Plan and show, never write to EC2 (`reconcile.dryRun`, `run --dry-run`). */
+  readonly dryRun?: boolean;
 }
 
 /** Observations for metrics and the status API. */
@@ -130,6 +132,9 @@ export class Leadership {
     if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
     else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
     else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
+    else if ((previous.paused === undefined) !== (inputs.paused === undefined)) {
+      this.request(inputs.paused ? "paused" : "resumed");
+    }
   }
 
   /** Asks for a pass; requests made while one runs coalesce into one more pass. */
@@ -149,6 +154,10 @@ export class Leadership {
     await this.fence.end();
   }
 
+  private heldReason(): string | undefined {
+    return heldReasonOf(this.inputs.paused, this.options.dryRun ?? false);
+  }
+
   private async pass(reason: string): Promise<RunResult> {
     const inputs = this.recorder.latest(this.inputs);
     const planned = inputs.failure.confirmed;
@@ -162,7 +171,10 @@ export class Leadership {
       logger: this.logger,
       now: this.now,
       // A failure confirmed after this pass read its inputs: the failover must not wait behind it.
-      preempted: () => [...this.inputs.failure.confirmed].some((ip) => !planned.has(ip)),
+      // A pause set meanwhile ends the batch before its next change too.
+      preempted: () =>
+        [...this.inputs.failure.confirmed].some((ip) => !planned.has(ip)) || this.heldReason() !== undefined,
+      held: () => this.heldReason(),
     };
     // The global tracer is a no-op until telemetry registers a provider.
     const report = await withSpan(
@@ -188,6 +200,12 @@ export class Leadership {
     }
     return isUnfinished(report) ? "retry" : "done";
   }
+}
+
+/** Why EC2 writes are held back now, if they are: the operator's pause, or a dry run. */
+function heldReasonOf(paused: LeaderInputs["paused"], dryRun: boolean): string | undefined {
+  if (paused) return `paused by ${paused.by} at ${paused.at}${paused.reason ? ` (${paused.reason})` : ""}`;
+  return dryRun ? "dry run (reconcile.dryRun)" : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
 import type { MutationGuard } from "../domain/mutation-guard.js";
+import type { PauseRecord } from "../domain/operator-records.js";
 import {
   type BatchOptions,
   type BatchOutcome,
@@ -36,6 +37,8 @@ export interface LeaderInputs {
   readonly managedCidrs?: readonly string[];
   /** The last good spec, as last recorded. */
   readonly lastGoodSpec?: RevisionedSpec;
+  /** The operator's maintenance pause, while `<prefix>/pause` exists: plan, but write nothing to EC2. */
+  readonly paused?: PauseRecord;
 }
 
 /** How the planner treats routes (settings `reconcile.*`). */
@@ -63,6 +66,8 @@ export interface ReconcileReport {
   readonly sourceDestFixes?: readonly SourceDestFixOutcome[];
   /** True when a newly confirmed failure ended the pass's batch early (a pass for it follows at once). */
   readonly preempted?: boolean;
+  /** Why the plan was not applied, when it was held back: a pause or a dry run. */
+  readonly held?: string;
   readonly error?: string;
 }
 
@@ -82,6 +87,8 @@ export interface PassContext {
    * change, so that the failover does not wait behind the rest of a long batch.
    */
   readonly preempted?: () => boolean;
+  /** Why nothing may be written to EC2 now (a pause, a dry run), if so: the plan is only shown. */
+  readonly held?: () => string | undefined;
 }
 
 /**
@@ -133,6 +140,14 @@ export async function runReconcilePass(
       const pass = { plan, tables, ...NOTHING_DONE };
       if (!fence.isEnded) await recorder.record(inputs, pass, at, routers);
       return done({ ...pass, routers });
+    }
+    // Hold: paused or a dry run — the plan is logged and recorded, nothing is written to EC2.
+    const held = context.held?.();
+    if (held !== undefined) {
+      logger.info({ reason, held, actions: plan.actions }, `not mutating: ${held}`);
+      const pass = { plan, tables, ...NOTHING_DONE };
+      if (!fence.isEnded) await recorder.record(inputs, pass, at, routers);
+      return done({ ...pass, routers, held });
     }
     // Fence.
     const { verdict, error } = await fence.confirm();

@@ -22,6 +22,7 @@ import { LeaderTerms } from "./leader-terms.js";
 import { Membership } from "./membership.js";
 import { repairOwnKeys } from "./own-keys.js";
 import type { ReplicaState, Role } from "./replica-state.js";
+import { SwitchoverHandler } from "./switchover.js";
 import { VotePublisher } from "./vote-publisher.js";
 
 /** Settings of one replica. */
@@ -63,6 +64,7 @@ export class Replica {
   private specDecision: SpecDecision = {};
   private failureView: FailureView = NO_FAILURES;
   private readonly votes: VotePublisher;
+  private readonly switchover: SwitchoverHandler;
   private started = false;
   private stopping = false;
   private readonly refresher = new CoalescedRun(
@@ -108,6 +110,13 @@ export class Replica {
           this.emitState();
         },
       },
+    });
+    this.switchover = new SwitchoverHandler({
+      membership: this.membership,
+      terms: this.terms,
+      store: deps.store,
+      replicaId: options.member.id,
+      logger: deps.logger,
     });
     this.currentState = this.buildState();
   }
@@ -225,6 +234,11 @@ export class Replica {
     await this.applyRole(snapshot);
     this.emitState();
     if (this.stopping) return;
+    if (await this.switchover.follow(snapshot)) {
+      this.emitState();
+      this.requestRefresh();
+      return;
+    }
     await repairOwnKeys(snapshot, {
       membership: this.membership,
       member: this.options.member,
@@ -269,6 +283,7 @@ export class Replica {
       status: snapshot.status,
       managedCidrs: snapshot.managedCidrs,
       lastGoodSpec: snapshot.lastGoodSpec,
+      ...(snapshot.pause ? { paused: snapshot.pause } : {}),
     };
   }
 

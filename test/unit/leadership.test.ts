@@ -154,6 +154,7 @@ function setUp(
     fixSourceDestCheck?: boolean;
     sourceDestCheckOn?: readonly string[];
     logger?: pino.Logger;
+    dryRun?: boolean;
   } = {},
 ) {
   const vpc = new FakeVpc(opts.tables ?? 3, "eni-10");
@@ -179,6 +180,7 @@ function setUp(
     ...options,
     retryDelayMs: opts.retryDelayMs ?? options.retryDelayMs,
     fixSourceDestCheck: opts.fixSourceDestCheck ?? false,
+    dryRun: opts.dryRun ?? false,
   };
   const logger = opts.logger ?? silent;
   const leadership = new Leadership(
@@ -209,6 +211,58 @@ function setUp(
 }
 
 describe("Leadership", () => {
+  it("while paused plans the failover but writes nothing to EC2, and applies it at once on resume", async () => {
+    const { vpc, written, reports, leadership } = setUp();
+    const paused = { by: "alice@ops", at: "2026-12-02T01:00:00.000Z", reason: "maintenance" };
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    leadership.update({ spec, failure: r10Failed, paused });
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    assert.equal(vpc.mutations.length, 0, "a mutation while paused");
+    assert.equal(reports[1]?.held, "paused by alice@ops at 2026-12-02T01:00:00.000Z (maintenance)");
+    assert.equal(reports[1]?.plan?.actions.length, 3, "the plan is still made and shown");
+    assert.equal(written.at(-1)?.lastPlan?.actions.length, 3);
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.length === 3, { timeoutMs: 2000 });
+    assert.equal(vpc.mutations.length, 3);
+    assert.equal(reports[2]?.held, undefined);
+    await leadership.stop();
+  });
+
+  it("a pause set during a batch ends it before its next change", async () => {
+    const { vpc, reports, leadership } = setUp({ tables: 1 });
+    vpc.mutationMs = 5;
+    const many = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`10.9.${i}.0/24`, ["198.18.0.10", "198.18.0.11"]]),
+    );
+    const big = { spec: { ...spec.spec, ...many }, revision: "4" };
+    leadership.update({ spec: big, failure: healthy });
+    leadership.start();
+    await waitFor(() => vpc.mutations.length >= 10, { timeoutMs: 5000, message: "the batch did not start" });
+    leadership.update({
+      spec: big,
+      failure: healthy,
+      paused: { by: "bob@ops", at: "2026-12-02T01:00:00.000Z" },
+    });
+    await waitFor(() => reports.some((report) => report.held !== undefined), { timeoutMs: 5000 });
+    const made = vpc.mutations.length;
+    assert.ok(made < 100, `the batch went on after the pause: ${made} changes`);
+    assert.ok(reports[0]?.preempted, "the batch was ended by the pause");
+    assert.match(reports.at(-1)?.held ?? "", /^paused by bob@ops/);
+    await leadership.stop();
+    assert.equal(vpc.mutations.length, made, "a change after the held pass");
+  });
+
+  it("in a dry run never writes to EC2, whatever fails", async () => {
+    const { vpc, reports, leadership } = setUp({ dryRun: true });
+    leadership.start();
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.some((report) => report.plan?.actions.length === 3), { timeoutMs: 2000 });
+    assert.equal(vpc.mutations.length, 0);
+    assert.equal(reports.at(-1)?.held, "dry run (reconcile.dryRun)");
+    await leadership.stop();
+  });
+
   it("replaces a confirmed-failed target in every table, failovers flagged, and records the status", async () => {
     const { vpc, written, managed, reports, leadership } = setUp();
     leadership.start();
