@@ -29,7 +29,7 @@ export function apiListenerOf(api: VpcrouterConfig["api"]): ApiListener {
     writes: api.writes,
     token,
     listenAddress: api.address,
-    allowedOrigins: api.allowedOrigins.map((origin) => origin.toLowerCase()),
+    allowedOrigins: api.allowedOrigins.map(canonicalOrigin),
     allowedHosts: api.allowedHosts,
   };
   const tls =
@@ -41,6 +41,14 @@ export function apiListenerOf(api: VpcrouterConfig["api"]): ApiListener {
           ...(api.tls.clientCa === "" ? {} : { clientCa: readTlsFile("api.tls.clientCa", api.tls.clientCa) }),
         };
   return { writePolicy, tls, writeMode: writeModeOf(writePolicy, api.address) };
+}
+
+/**
+ * An origin as a browser sends it: lower case, without the scheme's default port (RFC 6454
+ * section 6.1 serialises `https://x:443` as `https://x`).
+ */
+export function canonicalOrigin(origin: string): string {
+  return origin.toLowerCase().replace(/^(https:\/\/.+):443$|^(http:\/\/.+):80$/, "$1$2");
 }
 
 function writeModeOf(policy: WritePolicy, address: string): string {

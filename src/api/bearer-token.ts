@@ -3,7 +3,7 @@
  * constant time and never shown: its `toString` and JSON form are a placeholder.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readSecretFile } from "../lib/secret-file.js";
+import { readSecretFile, SecretFileError } from "../lib/secret-file.js";
 
 /** The shortest token accepted, in characters (a guessable token is no protection). */
 export const MIN_TOKEN_LENGTH = 16;
@@ -20,10 +20,14 @@ export class BearerToken {
   /**
    * Reads the token of `api.tokenFile`.
    * @throws SecretFileError (src/lib/secret-file.ts) when the file cannot be read, is empty or the
-   *   token is shorter than {@link MIN_TOKEN_LENGTH}.
+   *   token is shorter than {@link MIN_TOKEN_LENGTH} or contains white space.
    */
   static fromFile(path: string): BearerToken {
-    return new BearerToken(readSecretFile("api.tokenFile", path, MIN_TOKEN_LENGTH));
+    const token = readSecretFile("api.tokenFile", path, MIN_TOKEN_LENGTH);
+    // An Authorization header cannot carry white space inside the token (RFC 6750 b64token).
+    if (/\s/.test(token))
+      throw new SecretFileError(`api.tokenFile: the token in ${path} contains white space`);
+    return new BearerToken(token);
   }
 
   /**

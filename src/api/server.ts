@@ -99,7 +99,12 @@ const LOOPBACK_WRITE_POLICY: WritePolicy = {
  */
 export function createApiServer(backend: ApiBackend, logger: Logger, options: ApiServerOptions = {}) {
   const limits = options.limits ?? DEFAULT_API_LIMITS;
-  const apiLogger = logger.child({ component: "api" }, { level: "warn" });
+  // Per-request logs (info) are noise for a status API: warnings and errors only, or fewer if the
+  // configured level says so.
+  const apiLogger = logger.child(
+    { component: "api" },
+    { level: logger.levelVal > logger.levels.values.warn ? logger.level : "warn" },
+  );
   // Node's own server options: fastify has none for these two.
   const nodeServerOptions = {
     headersTimeout: limits.headersTimeoutMs,
@@ -107,7 +112,6 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
   };
   const tls = options.tls;
   const app = Fastify({
-    // Per-request logs (info) are noise for a status API: only warnings and errors get through.
     loggerInstance: apiLogger,
     bodyLimit: limits.bodyLimitBytes,
     requestTimeout: limits.requestTimeoutMs,
@@ -117,6 +121,9 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
       ? {
           https: {
             ...nodeServerOptions,
+            // Headers and request timeouts start after the TLS handshake: a socket that never
+            // begins one would otherwise hold a connection slot for Node's default 120 s.
+            handshakeTimeout: limits.headersTimeoutMs,
             cert: tls.cert,
             key: tls.key,
             ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),

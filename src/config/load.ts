@@ -133,12 +133,23 @@ function readJsonObject(file: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([`config file ${file}: is not valid JSON (${errorText(error)})`]);
+    throw new ConfigError([`config file ${file}: is not valid JSON (${jsonErrorWithoutExcerpt(error)})`]);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigError([`config file ${file}: must hold a JSON object`]);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * V8's JSON.parse message without the excerpt of the text or the offending character it may
+ * quote, e.g. `Unexpected token 'h', ..."assword": hunter2-su"... is not valid JSON`: a config file
+ * can hold a secret. Positions (`at position 8 (line 1 column 9)`) are kept.
+ */
+function jsonErrorWithoutExcerpt(error: unknown): string {
+  return errorText(error)
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "")
+    .replace(/^Unexpected token '.+?'/s, "Unexpected token");
 }
 
 /** Rewrites convict's newline-separated messages into "<setting>: <problem>" entries. */

@@ -279,6 +279,29 @@ describe("API over HTTPS", () => {
     }
   });
 
+  it("closes a connection that never starts its TLS handshake", async () => {
+    const pem = (name: string) => readFile(join(dir, name));
+    const limits = { ...DEFAULT_API_LIMITS, headersTimeoutMs: 500, requestTimeoutMs: 1000 };
+    const api = await startApi({
+      limits,
+      tls: { cert: await pem("server.pem"), key: await pem("server.key") },
+    });
+    const silent = connect(api.port, "127.0.0.1");
+    silent.on("error", () => undefined);
+    try {
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closedBy(silent),
+        new Promise<string>((_, reject) => {
+          deadline = setTimeout(() => reject(new Error("a silent socket is still open after 10 s")), 10_000);
+        }),
+      ]).finally(() => clearTimeout(deadline));
+    } finally {
+      silent.destroy();
+      await api.app.close();
+    }
+  });
+
   it("with api.tls.clientCa, answers only clients with a certificate that CA signed", async () => {
     const pem = (name: string) => readFile(join(dir, name));
     const ca = await pem("ca.pem");

@@ -380,6 +380,18 @@ describe("loadConfig file handling", () => {
     assert.match(configErrorOf(() => loadConfig({ file: array })).message, /must hold a JSON object/);
   });
 
+  it("never quotes a broken file's text: it may hold a secret", async () => {
+    for (const text of [
+      '{"etcd": {"password": hunter2-supersecret}}',
+      '{"etcd": {"password": "hunter2-supersecret\u0001"}}',
+    ]) {
+      const file = await writeJson("secret.json", text);
+      const message = configErrorOf(() => loadConfig({ file })).message;
+      assert.match(message, /is not valid JSON/);
+      assert.doesNotMatch(message, /hunter2|supersecret|'h'/, message);
+    }
+  });
+
   it("ignores __proto__ keys (no prototype pollution)", async () => {
     const file = await writeJson("proto.json", '{"__proto__": {"polluted": true}, "log": {"level": "warn"}}');
     const config = loadConfig({ file });

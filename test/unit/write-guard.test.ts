@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { canonicalOrigin } from "../../src/api/api-listener.js";
 import { BearerToken } from "../../src/api/bearer-token.js";
 import {
   hostOfHeader,
@@ -179,7 +180,14 @@ describe("refuseWrite", () => {
   });
 });
 
-describe("Host header and listen address helpers", () => {
+describe("Host header, origin and listen address helpers", () => {
+  it("canonicalOrigin writes an origin as browsers send it", () => {
+    assert.equal(canonicalOrigin("https://Ops.Example.com:443"), "https://ops.example.com");
+    assert.equal(canonicalOrigin("http://ops.example.com:80"), "http://ops.example.com");
+    assert.equal(canonicalOrigin("https://ops.example.com:8443"), "https://ops.example.com:8443");
+    assert.equal(canonicalOrigin("http://ops.example.com:443"), "http://ops.example.com:443");
+  });
+
   it("hostOfHeader strips the port and brackets", () => {
     assert.equal(hostOfHeader("Example.COM:8080"), "example.com");
     assert.equal(hostOfHeader("[::1]:33289"), "::1");
@@ -213,6 +221,7 @@ describe("BearerToken and secret files", () => {
         ["", /is empty/],
         ["tiny\n", /shorter than 16/],
         [`${TOKEN}\nsecond\n`, /more than one line/],
+        ["a token with a space inside\n", /contains white space/],
       ] as const) {
         await writeFile(file, content);
         assert.throws(
