@@ -68,6 +68,9 @@ describe("etcd with TLS, client certificates and least-privilege roles", () => {
       ["user", "grant-role", "vpcrouter", "vpcrouter"],
       ["role", "add", "vpcrouter-operator"],
       ["role", "grant-permission", "vpcrouter-operator", "readwrite", `${p}/spec`],
+      ["role", "grant-permission", "vpcrouter-operator", "readwrite", `${p}/pause`],
+      ["role", "grant-permission", "vpcrouter-operator", "readwrite", `${p}/switchover`],
+      ["role", "grant-permission", "vpcrouter-operator", "read", "--prefix=true", `${p}/`],
       ["user", "add", `operator:${OPERATOR_PASSWORD}`],
       ["user", "grant-role", "operator", "vpcrouter-operator"],
       ["auth", "enable"],
@@ -141,6 +144,17 @@ describe("etcd with TLS, client certificates and least-privilege roles", () => {
     );
     assert.equal(put.code, 0, put.stderr);
     assert.equal(await world.etcdGet(`${world.prefix}/spec`), `{"${CIDR}":["${r1}","${r2}"]}`);
+    const asOperatorFlags = [
+      ...operator,
+      "--etcd-user",
+      "operator",
+      "--etcd-password-file",
+      join(dir, "operator.pw"),
+    ];
+    for (const command of ["pause", "resume"]) {
+      const result = await runCli([command, ...asOperatorFlags]);
+      assert.equal(result.code, 0, `${command}: ${result.stderr}`);
+    }
     // The operator cannot forge a vote or the status, nor write outside the prefix.
     const asOperator = `operator:${OPERATOR_PASSWORD}`;
     for (const key of [`${world.prefix}/votes/sec-a`, `${world.prefix}/status`, "/elsewhere"]) {
