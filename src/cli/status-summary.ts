@@ -45,6 +45,13 @@ export function formatStatusSummary(status: unknown): string {
     `replica   ${textAt(replica, "id") ?? "-"} (zone ${textAt(replica, "zone") || "-"}), ${textAt(status, "role") ?? "starting"}, ${ready ? "ready" : "NOT READY"}`,
     `leader    ${leader ? `${textAt(leader, "id")}, term ${textAt(leader, "term")}` : "none"}`,
   ];
+  const paused = objectAt(status, "paused");
+  if (paused) {
+    const reason = textAt(paused, "reason");
+    lines.push(
+      `PAUSED    by ${textAt(paused, "by")} at ${textAt(paused, "at")}${reason ? ` (${reason})` : ""}: no EC2 writes`,
+    );
+  }
   const members = listAt(status, "members").map((m) => `${textAt(m, "id")} (${textAt(m, "zone") || "-"})`);
   lines.push(`members   ${members.length}: ${members.join(", ") || "-"}`);
   lines.push(`quorum    ${textAt(status, "quorum") ?? "-"} votes confirm a failure`);
@@ -77,8 +84,9 @@ export function formatStatusSummary(status: unknown): string {
   const reconcile = objectAt(status, "lastReconcile");
   if (reconcile) {
     const error = textAt(reconcile, "error");
+    const held = textAt(reconcile, "held");
     lines.push(
-      `reconcile ${textAt(reconcile, "at")} (${textAt(reconcile, "reason")}, ${textAt(reconcile, "durationMs")} ms)${error ? `: ${error}` : ""}`,
+      `reconcile ${textAt(reconcile, "at")} (${textAt(reconcile, "reason")}, ${textAt(reconcile, "durationMs")} ms)${error ? `: ${error}` : ""}${held ? `; not applied: ${held}` : ""}`,
     );
   }
   return lines.join("\n");

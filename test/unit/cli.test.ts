@@ -252,6 +252,22 @@ describe("vpcrouter status", () => {
     assert.deepEqual(JSON.parse(result.stdout), READY);
   });
 
+  it("says when the cluster is paused and a plan was held back", async () => {
+    const paused = {
+      ...READY,
+      paused: { by: "alice@ops", at: "2026-12-02T01:00:00.000Z", reason: "maintenance" },
+      lastReconcile: { ...READY.lastReconcile, held: "paused by alice@ops at 2026-12-02T01:00:00.000Z" },
+    };
+    answer = { status: 200, body: JSON.stringify(paused) };
+    const result = await runCli(["status", "--port", String(port)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^PAUSED {4}by alice@ops at 2026-12-02T01:00:00.000Z \(maintenance\): no EC2 writes$/m,
+    );
+    assert.match(result.stdout, /; not applied: paused by alice@ops/);
+  });
+
   it("exits 1 when the replica is not ready", async () => {
     answer = { status: 200, body: JSON.stringify({ ...READY, ready: false, role: "connecting" }) };
     const result = await runCli(["status", "--port", String(port)]);
