@@ -180,7 +180,7 @@ function decideRoute(situation: RouteSituation): Decision {
     if (target === undefined) {
       return warn(situation, `every router for ${cidr} failed; keeping current target ${current.ip}`);
     }
-    return replace(situation, target, { failover: true }, `router ${current.ip} failed`);
+    return replace(situation, target, { failover: true, from: current.ip }, `router ${current.ip} failed`);
   }
   // A live spec router, but not the one picked (pickCidrTarget never leaves `target` undefined
   // while a live router is in use; the guard keeps the function total).
@@ -195,10 +195,10 @@ function create(situation: RouteSituation, target: RouterEni, reason: string): D
 function replace(
   situation: RouteSituation,
   target: RouterEni,
-  { failover }: { failover: boolean },
+  { failover, from }: { failover: boolean; from?: string },
   reason: string,
 ): Decision {
-  return { action: routeAction(situation, "replace", target, failover, reason) };
+  return { action: routeAction(situation, "replace", target, failover, reason, from) };
 }
 
 function routeAction(
@@ -207,8 +207,10 @@ function routeAction(
   target: RouterEni,
   failover: boolean,
   reason: string,
+  failedRouterIp?: string,
 ): RouteAction {
   return {
+    ...(failedRouterIp === undefined ? {} : { failedRouterIp }),
     kind,
     routeTableId: table.routeTableId,
     destinationCidrBlock: route?.destinationCidrBlock ?? cidr,

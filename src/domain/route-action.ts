@@ -10,6 +10,8 @@ export type RouteAction =
       readonly routerIp: string;
       readonly networkInterfaceId: string;
       readonly failover: boolean;
+      /** The quorum-confirmed failed router this change moves the route away from, if that is why. */
+      readonly failedRouterIp?: string;
       readonly reason: string;
     }
   | {

@@ -33,9 +33,10 @@ export interface ObserveOptions {
 /**
  * Creates an observer writing to `instruments`.
  *
- * `vpcrouter_failover_seconds` is measured from the first state in which a router is
- * quorum-confirmed failed to the end of the first reconcile that applied a failover change after
- * it (docs/DESIGN.md, safety rule 1: confirmation is what may move a route).
+ * `vpcrouter_failover_seconds` is measured, per failed router, from the first state in which it is
+ * quorum-confirmed failed to the end of the first reconcile that moved a route away from it
+ * (docs/DESIGN.md, safety rule 1: confirmation is what may move a route). A confirmed router that
+ * carried no route records nothing, and is never charged to another router's failover.
  */
 export function observeReplica(instruments: Instruments, options: ObserveOptions = {}): ReplicaObserver {
   const now = options.now ?? Date.now;
@@ -64,18 +65,20 @@ export function observeReplica(instruments: Instruments, options: ObserveOptions
   const onReconciled = (report: ReconcileReport): void => {
     instruments.reconciles.add(1, { outcome: outcomeOf(report) });
     instruments.reconcileDuration.record(report.durationMs / 1000);
-    let failedOver = false;
+    const movedAway = new Set<string>();
     for (const result of report.results) {
       if (!result.ok) continue;
-      instruments.routeChanges.add(1, { kind: result.action.kind, failover: result.action.failover });
-      failedOver ||= result.action.failover;
+      const { action } = result;
+      instruments.routeChanges.add(1, { kind: action.kind, failover: action.failover });
+      if (action.kind !== "delete" && action.failedRouterIp !== undefined)
+        movedAway.add(action.failedRouterIp);
     }
-    if (failedOver) {
-      const end = now();
-      for (const confirmedAt of awaitingFailover.values()) {
-        instruments.failoverSeconds.record(Math.max(0, end - confirmedAt) / 1000);
-      }
-      awaitingFailover.clear();
+    const end = now();
+    for (const ip of movedAway) {
+      const confirmedAt = awaitingFailover.get(ip);
+      if (confirmedAt === undefined) continue;
+      instruments.failoverSeconds.record(Math.max(0, end - confirmedAt) / 1000);
+      awaitingFailover.delete(ip);
     }
   };
 

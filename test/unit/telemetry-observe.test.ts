@@ -24,7 +24,8 @@ const failover: RouteAction = {
   routerIp: "10.33.20.93",
   networkInterfaceId: "eni-2",
   failover: true,
-  reason: "10.33.20.142 failed",
+  failedRouterIp: "10.33.20.142",
+  reason: "router 10.33.20.142 failed",
 };
 
 function report(overrides: Partial<ReconcileReport>): ReconcileReport {
@@ -91,6 +92,40 @@ describe("observeReplica", () => {
       assert.match(text, /^vpcrouter_route_changes_total\{kind="replace",failover="true"\} 1$/m);
       assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
       assert.match(text, /^vpcrouter_failover_seconds_sum 1\.5$/m);
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+
+  it("times each router's failover on its own: a confirmed router without routes is never charged to another's", async () => {
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    let clock = 1_000_000;
+    const observer = observeReplica(telemetry.instruments, { now: () => clock });
+    try {
+      const state = {
+        role: "leader" as const,
+        snapshot: {},
+        spec: {},
+        failures: { confirmed: new Set<string>(), quorum: 2 },
+      };
+      // 10.33.20.50 carries no route: confirmed failed, nothing to move, for 10 minutes.
+      state.failures.confirmed = new Set(["10.33.20.50"]);
+      observer.observe(state);
+      clock += 600_000;
+      state.failures.confirmed = new Set(["10.33.20.50", "10.33.20.142"]);
+      observer.observe(state);
+      clock += 20;
+      observer.leadershipEvents.onReconciled?.(
+        report({ results: [{ action: failover, ok: true, durationMs: 10 }] }),
+      );
+      // The same router's later changes in another pass are not a second failover.
+      clock += 20;
+      observer.leadershipEvents.onReconciled?.(
+        report({ results: [{ action: failover, ok: true, durationMs: 10 }] }),
+      );
+      const text = await scrape(telemetry);
+      assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
+      assert.match(text, /^vpcrouter_failover_seconds_sum 0\.02$/m);
     } finally {
       await telemetry.shutdown();
     }
