@@ -229,8 +229,13 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
 /**
  * The `aws` settings with region and VPC id completed from the instance metadata service; a region
  * from the setting, the SDK chain or `AWS_DEFAULT_REGION` counts as given ({@link givenRegion}).
+ * Shared by the daemon and `vpcrouter plan`.
+ * @throws StartupConfigError when no VPC id is configured or detectable.
  */
-async function resolveAws(configured: VpcrouterConfig["aws"], log: Logger): Promise<VpcrouterConfig["aws"]> {
+export async function resolveAws(
+  configured: VpcrouterConfig["aws"],
+  log: Logger,
+): Promise<VpcrouterConfig["aws"]> {
   const region = configured.region || givenRegion("", await sdkChainRegion(), process.env);
   const given = { ...configured, region };
   if (!needsInstanceIdentity(given)) return given;

@@ -1,6 +1,6 @@
 /**
  * The `vpcrouter` command line: the daemon (`run`, also what a bare `vpcrouter [options]` does, as
- * with vpc-router), `spec validate|put|get`, `switchover`, `pause`, `resume`, `status`.
+ * with vpc-router), `spec validate|put|get`, `plan`, `switchover`, `pause`, `resume`, `status`.
  *
  * Configuration flags are global: they are accepted by every command (`spec put` needs the etcd
  * endpoints, `status` the API address), but each command's `--help` lists only those it uses
@@ -20,6 +20,7 @@ import { EXIT } from "./exit-codes.js";
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_FLAGS } from "./flag-table.js";
 import { configFlagOptions, flagSources } from "./flags.js";
 import { type CliIo, describeError } from "./io.js";
+import { showPlan } from "./plan-command.js";
 import { specGet, specPut, specValidate } from "./spec-commands.js";
 import { showStatus } from "./status-command.js";
 
@@ -63,6 +64,8 @@ function helpFlagsOf(command: Command): Set<string> | undefined {
       case "resume":
       case "switchover":
         return longFlagsOf(["etcd."]);
+      case "plan":
+        return longFlagsOf(["etcd.", "aws.", "reconcile.", "quorum."]);
       case "status":
         return longFlagsOf(["api.address", "api.port", "api.tls.cert"]);
       default:
@@ -195,6 +198,13 @@ export function buildProgram(
     .description("print the route spec stored in etcd")
     .action(async () => setExit(await specGet(config(), io)));
 
+  program
+    .command("plan")
+    .description("show what the leader would change now and why (reads etcd and EC2, writes nothing)")
+    .option("--json", "print the plan as JSON")
+    .action(async (options: { json?: boolean }) =>
+      setExit(await showPlan(config(), io, { json: options.json === true })),
+    );
   program
     .command("switchover")
     .description(

@@ -1,7 +1,8 @@
 /**
  * The operator's cluster commands against the test world (3 replicas, a real etcd, the EC2
  * emulator, router namespaces): `switchover` with and without `--to`, and `pause`/`resume` around
- * a router failure (the failure is confirmed, nothing is written to EC2 until resume).
+ * a router failure (the failure is confirmed, nothing is written to EC2 until resume), with
+ * `vpcrouter plan` showing the held failover.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -92,6 +93,39 @@ describe("vpcrouter switchover, pause and resume", () => {
     assert.equal(plan?.actions?.length, 2, "the held plan shows the 2 replaces");
     assert.deepEqual(world.mutatingCalls(cursor), [], "EC2 written to while paused");
     assert.ok(world.allTablesRoute(CIDR, r1));
+
+    // vpcrouter plan computes the same failover from etcd and EC2, and writes nothing.
+    const awsEnv = {
+      AWS_ENDPOINT_URL_EC2: world.ec2.url,
+      AWS_ACCESS_KEY_ID: "planner",
+      AWS_SECRET_ACCESS_KEY: "test-secret",
+      AWS_REGION: "us-east-1",
+    };
+    const planArgs = ["plan", ...etcdFlags, "--vpc", world.vpcId, "--expected-replicas", "3"];
+    const json = await runCli([...planArgs, "--json"], { env: awsEnv });
+    assert.equal(json.code, 0, json.stderr);
+    const planned = JSON.parse(json.stdout) as {
+      failedRouters: string[];
+      paused: { reason?: string } | null;
+      actions: { kind: string; failover: boolean; failedRouterIp?: string; routerIp?: string }[];
+    };
+    assert.deepEqual(planned.failedRouters, [r1]);
+    assert.equal(planned.paused?.reason, "test maintenance");
+    assert.equal(planned.actions.length, 2);
+    for (const action of planned.actions) {
+      assert.deepEqual(
+        [action.kind, action.failover, action.failedRouterIp, action.routerIp],
+        ["replace", true, r1, r2],
+      );
+    }
+    const table = await runCli(planArgs, { env: awsEnv });
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(
+      table.stdout.split("\n").filter((line) => line.includes("[failover]")).length,
+      2,
+      table.stdout,
+    );
+    assert.deepEqual(world.mutatingCalls(cursor), [], "vpcrouter plan wrote to EC2");
 
     const resumed = await runCli(["resume", ...etcdFlags]);
     assert.equal(resumed.code, 0, resumed.stderr);

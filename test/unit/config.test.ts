@@ -56,6 +56,7 @@ describe("loadConfig defaults", () => {
       prune: "managed",
       ignoreRoutes: [],
       allowEmptySpec: false,
+      dryRun: false,
     });
     assert.deepEqual(config.spec, { maxRoutes: 200, mode: "etcd", file: "", fixedCidr: "", fixedHosts: [] });
     assert.deepEqual(config.aws, {
