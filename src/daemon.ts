@@ -17,6 +17,8 @@ import { Session } from "./cluster/session.js";
 import { redactedConfig } from "./config/load.js";
 import type { VpcrouterConfig } from "./config/schema.js";
 import type { MemberRecord } from "./domain/member-record.js";
+import { failoverHook, leadershipHook } from "./hooks/hook-events.js";
+import { StateHook } from "./hooks/state-hook.js";
 import { createProbe } from "./probe/create-probe.js";
 import { HealthMonitor } from "./probe/health-monitor.js";
 import { Replica } from "./replica/replica.js";
@@ -141,6 +143,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     apiAddr,
   };
   const observer = observeReplica(instruments);
+  const hook = new StateHook(config.hooks.command, config.hooks.timeoutMs, log.child({ component: "hook" }));
+  const onFailover = failoverHook(hook, replicaId);
   const replica = new Replica(
     {
       member,
@@ -170,7 +174,12 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       monitor,
       vpc,
       logger: log,
-      leadershipEvents: observer.leadershipEvents,
+      leadershipEvents: {
+        onReconciled: (report) => {
+          observer.leadershipEvents.onReconciled?.(report);
+          onFailover(report);
+        },
+      },
     },
   );
 
@@ -185,6 +194,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   }
   state = replica.state;
   observer.observe(state);
+  replica.onState(leadershipHook(hook));
   replica.onState((next) => {
     state = next;
     observer.observe(next);
@@ -214,6 +224,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         log.info("stopping");
         await specSource.close();
         await replica.stop();
+        // The lost-leadership hook of the last term runs, within its own timeout.
+        await hook.idle();
         probe.close();
         vpc.close();
         await api.close().catch(() => undefined);

@@ -192,6 +192,11 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "PEM CA clients' certificates must be signed by (mutual TLS)",
   },
   {
+    flags: "--hook <program>",
+    path: "hooks.command",
+    description: "program run on becoming leader, losing leadership and each failover",
+  },
+  {
     flags: "--log-level <level>",
     path: "log.level",
     description: "trace, debug, info, warn, error or fatal",

@@ -236,6 +236,16 @@ export const SETTINGS = {
       }),
     },
   },
+  hooks: {
+    command: text({
+      doc: "Program run (no shell, no arguments) when this replica becomes leader, loses leadership or fails a route over; the facts are in its environment (VPCROUTER_EVENT, …). Empty: none.",
+      default: "",
+    }),
+    timeoutMs: integer(100, 600_000, {
+      doc: "A state hook still running after this is killed, ms; hooks run one at a time.",
+      default: 10_000,
+    }),
+  },
   log: {
     level: oneOf(["trace", "debug", "info", "warn", "error", "fatal"], {
       doc: "Log level.",

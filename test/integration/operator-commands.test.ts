@@ -2,9 +2,13 @@
  * The operator's cluster commands against the test world (3 replicas, a real etcd, the EC2
  * emulator, router namespaces): `switchover` with and without `--to`, and `pause`/`resume` around
  * a router failure (the failure is confirmed, nothing is written to EC2 until resume), with
- * `vpcrouter plan` showing the held failover.
+ * `vpcrouter plan` showing the held failover. Every replica runs a state hook (`--hook`), whose
+ * record shows the hand-overs and the failover.
  */
 import assert from "node:assert/strict";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
@@ -17,8 +21,20 @@ describe("vpcrouter switchover, pause and resume", () => {
   let r1: string;
   let r2: string;
   let etcdFlags: string[];
+  let dir: string;
+  let hookLog: string;
+  const hookLines = async () =>
+    (await readFile(hookLog, "utf8").catch(() => "")).split("\n").filter((line) => line !== "");
 
   before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vpcrouter-ops-"));
+    hookLog = join(dir, "hook.log");
+    const hook = join(dir, "hook.sh");
+    await writeFile(
+      hook,
+      `#!/bin/sh\necho "$VPCROUTER_REPLICA_ID $VPCROUTER_EVENT $VPCROUTER_TERM$VPCROUTER_FAILED_ROUTERS" >> ${hookLog}\n`,
+    );
+    await chmod(hook, 0o755);
     world = await TestWorld.create({ tag: "ops", subnet: 243, etcdMembers: 1, routers: 2, routeTables: 2 });
     [r1, r2] = world.routers.routerIps as [string, string];
     for (const [id, zone] of [
@@ -26,7 +42,7 @@ describe("vpcrouter switchover, pause and resume", () => {
       ["ops-b", "az-b"],
       ["ops-c", "az-c"],
     ] as const) {
-      await world.startReplica(id, zone, ["--expected-replicas", "3"]);
+      await world.startReplica(id, zone, ["--expected-replicas", "3", "--hook", hook]);
     }
     await world.putSpecAndWait({ [CIDR]: [r1, r2] });
     etcdFlags = ["--etcd-endpoints", world.etcd.endpoints.join(","), "--prefix", world.prefix];
@@ -34,6 +50,7 @@ describe("vpcrouter switchover, pause and resume", () => {
 
   after(async () => {
     await world?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("switchover hands the leadership to the next candidate, then --to a named replica", async () => {
@@ -57,6 +74,18 @@ describe("vpcrouter switchover, pause and resume", () => {
     assert.equal((await runCli(["switchover", "--to", "nobody", ...etcdFlags])).code, 2);
     assert.equal((await runCli(["switchover", "--to", target.id, ...etcdFlags])).code, 2);
     assert.deepEqual(world.mutatingCalls(cursor), [], "a switchover wrote to EC2");
+    // The hooks saw each hand-over: the old leader lost its term, the new one gained one.
+    let lines: string[] = [];
+    await waitFor(
+      async () => {
+        lines = await hookLines();
+        return (
+          [first.id, second.id].every((id) => lines.some((l) => l.startsWith(`${id} lost-leadership `))) &&
+          [second.id, target.id].every((id) => lines.some((l) => l.startsWith(`${id} became-leader `)))
+        );
+      },
+      { timeoutMs: 10_000, message: () => `hook record: ${lines.join(" | ")}` },
+    );
   });
 
   it("pause: a confirmed failure moves no route until resume", async () => {
@@ -134,5 +163,9 @@ describe("vpcrouter switchover, pause and resume", () => {
       message: () => `no failover after resume\n${world.tails()}`,
     });
     assert.equal(world.mutatingCalls(cursor).length, 2);
+    await waitFor(async () => (await hookLines()).some((line) => line.endsWith(` failover ${r1}`)), {
+      timeoutMs: 10_000,
+      message: "the leader's hook did not report the failover",
+    });
   });
 });

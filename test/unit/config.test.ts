@@ -516,7 +516,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 54);
+    assert.equal(SETTING_PATHS.length, 56);
   });
 
   it("no setting declares its env: the schema builder derives every one", () => {
