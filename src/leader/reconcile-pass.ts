@@ -2,6 +2,7 @@
  * One reconcile pass of the leader, level-triggered (docs/DESIGN.md, safety rules 2–5): read the
  * VPC, plan, fence, apply, verify, record. A function from inputs to a report, one step per line.
  */
+import { trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { planReconcile } from "../decide/plan.js";
 import type { FailureView } from "../decide/quorum.js";
@@ -19,12 +20,22 @@ import type { RouterEni, RouteTable } from "../domain/route-table.js";
 import type { StatusRecord } from "../domain/status-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import { type RevisionedSpec, routerIpsOf, type SpecError } from "../route-spec/route-spec.js";
+import { withSpan } from "../telemetry/with-span.js";
 import { logRouteChange, type PlanWarningLog } from "./pass-logs.js";
 import { settleUnknownChanges } from "./settle-unknown.js";
 import type { SourceDestCheckChore } from "./source-dest-chore.js";
 import { withFixedChecks } from "./source-dest-chore.js";
 import type { StatusRecorder } from "./status-recorder.js";
 import type { TermFence } from "./term-fence.js";
+
+/**
+ * Runs one step of the pass in a child span of the pass's `reconcile` span (`reconcile.read`,
+ * `reconcile.plan`, …), so a trace shows where a failover's time went. The global tracer is a
+ * no-op until telemetry registers a provider.
+ */
+function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  return withSpan(trace.getTracer("vpcrouter"), `reconcile.${name}`, {}, () => fn());
+}
 
 /** What the leader knows of the cluster at one moment (from the latest snapshot). */
 export interface LeaderInputs {
@@ -117,24 +128,29 @@ export async function runReconcilePass(
       return done({ results: [], stoppedByFence: false });
     }
     // Read: routers first, since which route tables are managed may depend on the routers' subnets.
-    const resolved = await vpc.resolveRouters(routerIpsOf(inputs.spec.spec));
-    const tables = await vpc.readRouteTables(resolved);
+    const spec = inputs.spec.spec;
+    const { resolved, tables } = await step("read", async () => {
+      const routersByIp = await vpc.resolveRouters(routerIpsOf(spec));
+      return { resolved: routersByIp, tables: await vpc.readRouteTables(routersByIp) };
+    });
     const routers = [...resolved.values()];
     const checksToFix = chore.select(routers);
     // Plan.
-    const plan = planReconcile({
-      spec: inputs.spec.spec,
-      failed: inputs.failure.confirmed,
-      questionable: inputs.failure.questionable,
-      tables,
-      routers: resolved,
-      managedCidrs: new Set(inputs.managedCidrs ?? []),
-      options: {
-        prune: context.settings.prune,
-        ignoreRoutes: context.settings.ignoreRoutes,
-        allowEmptySpec: context.settings.allowEmptySpec ?? false,
-      },
-    });
+    const plan = await step("plan", () =>
+      planReconcile({
+        spec,
+        failed: inputs.failure.confirmed,
+        questionable: inputs.failure.questionable,
+        tables,
+        routers: resolved,
+        managedCidrs: new Set(inputs.managedCidrs ?? []),
+        options: {
+          prune: context.settings.prune,
+          ignoreRoutes: context.settings.ignoreRoutes,
+          allowEmptySpec: context.settings.allowEmptySpec ?? false,
+        },
+      }),
+    );
     context.warnings.log(plan.warnings);
     if (plan.actions.length === 0 && checksToFix.length === 0) {
       const pass = { plan, tables, ...NOTHING_DONE };
@@ -150,7 +166,7 @@ export async function runReconcilePass(
       return done({ ...pass, routers, held });
     }
     // Fence.
-    const { verdict, error } = await fence.confirm();
+    const { verdict, error } = await step("fence", () => fence.confirm());
     if (verdict !== "holds") {
       logger.warn({ term: fence.term, verdict, err: error }, `not mutating: ${FENCE_REFUSALS[verdict]}`);
       return done({ plan, results: [], stoppedByFence: true, tables, routers });
@@ -167,7 +183,9 @@ export async function runReconcilePass(
     // Apply: route changes first (failovers lead the plan), then the source/destination checks.
     if (plan.actions.length > 0) logger.info({ reason, actions: plan.actions }, "applying route changes");
     const batch = context.preempted ? { preempt: context.preempted } : {};
-    const { changes, fixes } = await fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard, batch));
+    const { changes, fixes } = await step("apply", () =>
+      fence.mutate((guard) => applyAll(vpc, plan, checksToFix, guard, batch)),
+    );
     chore.record(fixes.results);
     const routersNow = withFixedChecks(routers, fixes.results);
     if (changes.preempted || fixes.preempted) {
@@ -181,7 +199,7 @@ export async function runReconcilePass(
     const after =
       plan.actions.length === 0 || fence.isEnded
         ? tables
-        : await vpc.readRouteTables(resolved).catch(() => tables);
+        : await step("verify", () => vpc.readRouteTables(resolved)).catch(() => tables);
     // Changes EC2 did not answer are settled by that read: it may have made them.
     const results = settleUnknownChanges(changes.results, after);
     for (const change of results) logRouteChange(logger, change);

@@ -6,6 +6,7 @@
  * default, standard error for `-`, or appended to a file.
  */
 import { openSync } from "node:fs";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { pino } from "pino";
 import type { LogLevel } from "../config/schema.js";
 
@@ -53,13 +54,29 @@ export function logDestination(file: string): pino.DestinationStream | undefined
 }
 
 /**
+ * `trace_id`, `span_id` and `trace_flags` of the span active where a line is logged, so a log line
+ * leads to its trace (OpenTelemetry's log data model names,
+ * https://opentelemetry.io/docs/specs/otel/logs/data-model/#field-traceid); none outside spans.
+ */
+export function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  if (context === undefined || !isSpanContextValid(context)) return {};
+  return {
+    trace_id: context.traceId,
+    span_id: context.spanId,
+    trace_flags: `0${context.traceFlags.toString(16)}`.slice(-2),
+  };
+}
+
+/**
  * Creates the root logger.
  *
  * @param config - `{ level, file? }`: the lowest level written (`trace` … `fatal`) and the
  *   destination as in {@link logDestination} (default: standard output).
  * @param destination - overrides `config.file`; tests pass a stream to capture lines.
  * @returns a pino logger writing `{"level":"info","time":"2026-…Z","msg":…}` lines: level as a
- *   label, ISO-8601 UTC time, no pid/hostname (the replica id identifies the process).
+ *   label, ISO-8601 UTC time, no pid/hostname (the replica id identifies the process), and inside a
+ *   span its `trace_id` and `span_id` ({@link traceFields}).
  * @throws LogFileError when `config.file` names a file that cannot be opened for appending.
  */
 export function createLogger(
@@ -72,6 +89,7 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    mixin: traceFields,
   };
   const target = destination ?? logDestination(config.file ?? "");
   return target === undefined ? pino(options) : pino(options, target);

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { runDaemonCommand } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createLogger, LogFileError } from "../../src/log/logger.js";
+import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { type CliResult, runTsx } from "./cli-process.js";
 
 const LOGGER_MODULE = fileURLToPath(new URL("../../src/log/logger.ts", import.meta.url));
@@ -50,6 +52,33 @@ describe("createLogger", () => {
     assert.equal(line?.cidr, "10.0.0.0/8");
     assert.match(String(line?.time), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.equal(line?.pid, undefined);
+  });
+
+  it("carries the active span's trace_id and span_id, and none outside spans", async () => {
+    const telemetry = startTelemetry({
+      serviceName: "s",
+      replicaId: "r",
+      traces: "none",
+      spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())],
+    });
+    try {
+      const out = capture();
+      const logger = createLogger({ level: "info" }, out);
+      let ids: { traceId: string; spanId: string } | undefined;
+      telemetry.tracer.startActiveSpan("reconcile", (span) => {
+        ids = span.spanContext();
+        logger.info("inside");
+        span.end();
+      });
+      logger.info("outside");
+      const [inside, outside] = out.lines();
+      assert.equal(inside?.trace_id, ids?.traceId);
+      assert.equal(inside?.span_id, ids?.spanId);
+      assert.equal(inside?.trace_flags, "01");
+      assert.equal(outside?.trace_id, undefined);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 
   it("drops lines below the configured level", () => {

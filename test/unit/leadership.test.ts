@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import pino from "pino";
 import type { LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
 import type { Candidate } from "../../src/cluster/snapshot.js";
@@ -12,6 +13,7 @@ import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { VpcPort } from "../../src/domain/vpc-port.js";
 import { Leadership } from "../../src/leader/leadership.js";
 import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-pass.js";
+import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { toFailure } from "../../src/vpc/ec2-errors.js";
 import { waitFor } from "../support/wait.js";
 
@@ -211,6 +213,40 @@ function setUp(
 }
 
 describe("Leadership", () => {
+  it("traces a failover as one reconcile span with a child per step: read, plan, fence, apply, verify", async () => {
+    const exporter = new InMemorySpanExporter();
+    const telemetry = startTelemetry({
+      serviceName: "s",
+      replicaId: "a",
+      traces: "none",
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    try {
+      const { vpc, reports, leadership } = setUp();
+      leadership.start();
+      await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+      leadership.update({ spec, failure: r10Failed });
+      await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+      await leadership.stop();
+      assert.equal(vpc.mutations.length, 3);
+      const spans = exporter.getFinishedSpans();
+      const roots = spans.filter((span) => span.name === "reconcile");
+      const root = roots.find((span) => span.attributes["vpcrouter.reason"] === "failures changed");
+      assert.ok(
+        root,
+        `no reconcile span of the failover: ${roots.map((r) => r.attributes["vpcrouter.reason"])}`,
+      );
+      const children = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
+      assert.deepEqual(
+        children.map((span) => span.name),
+        ["reconcile.read", "reconcile.plan", "reconcile.fence", "reconcile.apply", "reconcile.verify"],
+      );
+      assert.ok(children.every((span) => span.spanContext().traceId === root.spanContext().traceId));
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+
   it("while paused plans the failover but writes nothing to EC2, and applies it at once on resume", async () => {
     const { vpc, written, reports, leadership } = setUp();
     const paused = { by: "alice@ops", at: "2026-12-02T01:00:00.000Z", reason: "maintenance" };
