@@ -212,6 +212,26 @@ function setUp(
   };
 }
 
+/**
+ * A leader in the middle of a long batch: 100 new routes to create, all to 198.18.0.10 (the first
+ * router of each list), 5 ms each; returns once 10 are made.
+ */
+async function startLongBatch() {
+  const harness = setUp({ tables: 1 });
+  harness.vpc.mutationMs = 5;
+  const many = Object.fromEntries(
+    Array.from({ length: 100 }, (_, i) => [`10.9.${i}.0/24`, ["198.18.0.10", "198.18.0.11"]]),
+  );
+  const big = { spec: { ...spec.spec, ...many }, revision: "4" };
+  harness.leadership.update({ spec: big, failure: healthy });
+  harness.leadership.start();
+  await waitFor(() => harness.vpc.mutations.length >= 10, {
+    timeoutMs: 5000,
+    message: "the batch did not start",
+  });
+  return { ...harness, big };
+}
+
 describe("Leadership", () => {
   it("traces a failover as one reconcile span with a child per step: read, plan, fence, apply, verify", async () => {
     const exporter = new InMemorySpanExporter();
@@ -266,15 +286,7 @@ describe("Leadership", () => {
   });
 
   it("a pause set during a batch ends it before its next change", async () => {
-    const { vpc, reports, leadership } = setUp({ tables: 1 });
-    vpc.mutationMs = 5;
-    const many = Object.fromEntries(
-      Array.from({ length: 100 }, (_, i) => [`10.9.${i}.0/24`, ["198.18.0.10", "198.18.0.11"]]),
-    );
-    const big = { spec: { ...spec.spec, ...many }, revision: "4" };
-    leadership.update({ spec: big, failure: healthy });
-    leadership.start();
-    await waitFor(() => vpc.mutations.length >= 10, { timeoutMs: 5000, message: "the batch did not start" });
+    const { vpc, reports, leadership, big } = await startLongBatch();
     leadership.update({
       spec: big,
       failure: healthy,
@@ -345,16 +357,7 @@ describe("Leadership", () => {
   });
 
   it("a newly confirmed failure pre-empts a long batch: its failover does not wait for the rest", async () => {
-    const { vpc, reports, leadership } = setUp({ tables: 1 });
-    vpc.mutationMs = 5;
-    // 100 new routes to create, all to 198.18.0.10, the first router of each list.
-    const many = Object.fromEntries(
-      Array.from({ length: 100 }, (_, i) => [`10.9.${i}.0/24`, ["198.18.0.10", "198.18.0.11"]]),
-    );
-    const big = { spec: { ...spec.spec, ...many }, revision: "4" };
-    leadership.update({ spec: big, failure: healthy });
-    leadership.start();
-    await waitFor(() => vpc.mutations.length >= 10, { timeoutMs: 5000, message: "the batch did not start" });
+    const { vpc, reports, leadership, big } = await startLongBatch();
     // 198.18.0.10 fails while the batch is creating routes to it.
     leadership.update({ spec: big, failure: r10Failed });
     await waitFor(() => vpc.mutations.some((a) => a.failover), { timeoutMs: 5000, message: "no failover" });
