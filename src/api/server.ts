@@ -135,7 +135,7 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
 
   // Specs arrive as text so that a JSON syntax error is reported like any other spec problem. Only
   // JSON is parsed: a text/plain POST is a "simple" cross-site request (no CORS preflight).
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
     done(null, body),
   );
