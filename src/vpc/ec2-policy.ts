@@ -11,6 +11,7 @@
  * Sources: cockatiel README (https://github.com/connor4312/cockatiel), LIBRARY-NOTES.md
  * ("maxAttempts counts retries", "budget the two layers").
  */
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   BrokenCircuitError,
   CircuitState,
@@ -181,41 +182,62 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
       beforeAttempt?: () => Promise<void>,
     ): Promise<T> {
       const { retry: retryLoop, attempt } = policyFor(action);
-      try {
-        return await retryLoop.execute(async () => {
-          // Outside the breaker: a refusal here must neither count as a failure nor, in half-open
-          // state, as the successful trial call that closes the breaker.
-          await beforeAttempt?.();
-          return attempt.execute(async ({ signal }) => {
-            const started = performance.now();
-            try {
-              const result = await fn(signal);
-              emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
-              return result;
-            } catch (error) {
-              // Refused by the leader's fence before it left the process: no EC2 call at all.
-              if (isNotSent(error)) throw error;
-              // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
-              const failure = signal.aborted
-                ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
-                : error;
-              emitCall({
-                action,
-                outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",
-                durationMs: performance.now() - started,
-                errorCode: ec2ErrorCode(failure),
+      // One span per call, retries included (OpenTelemetry RPC conventions: rpc.system aws-api).
+      return tracer.startActiveSpan(
+        `EC2/${action}`,
+        { attributes: spanAttributesOf(action) },
+        async (span) => {
+          let attempts = 0;
+          let throttled = 0;
+          try {
+            return await retryLoop.execute(async () => {
+              attempts++;
+              // Outside the breaker: a refusal here must neither count as a failure nor, in half-open
+              // state, as the successful trial call that closes the breaker.
+              await beforeAttempt?.();
+              return attempt.execute(async ({ signal }) => {
+                const started = performance.now();
+                try {
+                  const result = await fn(signal);
+                  emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
+                  return result;
+                } catch (error) {
+                  // Refused by the leader's fence before it left the process: no EC2 call at all.
+                  if (isNotSent(error)) throw error;
+                  // Nothing else aborts this signal while fn runs: an aborted signal means our timeout fired.
+                  const failure = signal.aborted
+                    ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
+                    : error;
+                  if (isThrottlingError(failure)) throttled++;
+                  emitCall({
+                    action,
+                    outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",
+                    durationMs: performance.now() - started,
+                    errorCode: ec2ErrorCode(failure),
+                  });
+                  throw failure;
+                }
               });
-              throw failure;
-            }
-          });
-        });
-      } catch (error) {
-        if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-          emitCall({ action, outcome: "breaker_open", durationMs: 0, errorCode: "CircuitOpen" });
-          throw new Ec2CircuitOpenError(action, { cause: error });
-        }
-        throw error;
-      }
+            });
+          } catch (error) {
+            const thrown =
+              error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError
+                ? new Ec2CircuitOpenError(action, { cause: error })
+                : error;
+            if (thrown !== error)
+              emitCall({ action, outcome: "breaker_open", durationMs: 0, errorCode: "CircuitOpen" });
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: thrown instanceof Error ? thrown.message : String(thrown),
+            });
+            span.setAttribute("aws.ec2.error_code", ec2ErrorCode(thrown));
+            throw thrown;
+          } finally {
+            span.setAttributes({ "vpcrouter.ec2.attempts": attempts, "vpcrouter.ec2.throttled": throttled });
+            span.end();
+          }
+        },
+      );
     },
     breakerStates() {
       return Object.fromEntries([...perAction].map(([action, entry]) => [action, entry.state()]));
@@ -233,6 +255,12 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
       return { dispose: () => callListeners.delete(listener) };
     },
   };
+}
+
+const tracer = trace.getTracer("vpcrouter");
+
+function spanAttributesOf(action: string) {
+  return { "rpc.system": "aws-api", "rpc.service": "EC2", "rpc.method": action };
 }
 
 /** True for an error marked `notSent`: the request never left the process. */

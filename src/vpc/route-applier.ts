@@ -14,12 +14,14 @@
  * Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
  * API_ReplaceRoute.html, API_DeleteRoute.html, errors-overview.html
  */
+
 import {
   CreateRouteCommand,
   DeleteRouteCommand,
   type EC2Client,
   ReplaceRouteCommand,
 } from "@aws-sdk/client-ec2";
+import { trace } from "@opentelemetry/api";
 import type { MutationGuard } from "../domain/mutation-guard.js";
 import type { BatchOptions, BatchOutcome, RouteChangeOutcome } from "../domain/outcome.js";
 import type { RouteAction } from "../domain/route-action.js";
@@ -61,6 +63,16 @@ function send(
   return sender.send(
     mutation,
     (abortSignal, mayMutateNow) => {
+      // The active span is this call's (ec2-policy.ts): say which route it changes, and how.
+      trace.getActiveSpan()?.setAttributes({
+        "vpcrouter.route_table": action.routeTableId,
+        "vpcrouter.cidr": action.destinationCidrBlock,
+        "vpcrouter.failover": action.failover,
+        ...(action.kind === "delete" ? {} : { "vpcrouter.target_router": action.routerIp }),
+        ...(action.kind !== "delete" && action.failedRouterIp
+          ? { "vpcrouter.failed_router": action.failedRouterIp }
+          : {}),
+      });
       if (mutation === "DeleteRoute")
         return client.send(fenceAtSend(new DeleteRouteCommand(target), mayMutateNow), { abortSignal });
       if (action.kind === "delete") throw new Error(`${mutation} needs a target ENI`);

@@ -1,6 +1,9 @@
 /** The EC2 policy: retry only transient errors, per-action breakers, cooperative timeouts. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { SpanStatusCode } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { Ec2CallTimeoutError, Ec2CircuitOpenError } from "../../src/vpc/ec2-errors.js";
 import { createEc2Policy, type Ec2PolicyOptions, type Ec2RetryEvent } from "../../src/vpc/ec2-policy.js";
 import { waitFor } from "../support/wait.js";
@@ -47,6 +50,40 @@ describe("createEc2Policy", () => {
         ["CreateRoute", 2, "InternalError"],
       ],
     );
+  });
+
+  it("traces each call as one span, retries counted, a failure's code and status recorded", async () => {
+    const exporter = new InMemorySpanExporter();
+    const telemetry = startTelemetry({
+      serviceName: "s",
+      replicaId: "r",
+      traces: "none",
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    try {
+      const policy = createEc2Policy(FAST);
+      const throttledOnce = scripted([sdkError("RequestLimitExceeded", 503)]);
+      await policy.execute("ReplaceRoute", throttledOnce.fn);
+      const refused = scripted([sdkError("InvalidRouteTableID.NotFound", 400)]);
+      await assert.rejects(policy.execute("CreateRoute", refused.fn));
+      const [ok, failed] = exporter.getFinishedSpans();
+      assert.equal(ok?.name, "EC2/ReplaceRoute");
+      assert.deepEqual(
+        [
+          ok?.attributes["rpc.system"],
+          ok?.attributes["rpc.method"],
+          ok?.attributes["vpcrouter.ec2.attempts"],
+        ],
+        ["aws-api", "ReplaceRoute", 2],
+      );
+      assert.equal(ok?.attributes["vpcrouter.ec2.throttled"], 1);
+      assert.equal(ok?.status.code, SpanStatusCode.UNSET);
+      assert.equal(failed?.name, "EC2/CreateRoute");
+      assert.equal(failed?.status.code, SpanStatusCode.ERROR);
+      assert.equal(failed?.attributes["aws.ec2.error_code"], "InvalidRouteTableID.NotFound");
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 
   it("gives up after maxRetries retries with the last error", async () => {
