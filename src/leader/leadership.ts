@@ -3,7 +3,13 @@
  * reconcile passes — one at a time, on every input that matters, every recheck interval, and again
  * with backoff while a pass left work unfinished.
  */
-import { SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context as otelContext,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Candidate } from "../cluster/snapshot.js";
 import type { VpcPort } from "../domain/vpc-port.js";
@@ -69,6 +75,8 @@ export class Leadership {
   /** Stalls of the event loop, after which the term is checked again (see TermFence). */
   private readonly loopWatch: EventLoopWatch;
   private lastReport: ReconcileReport | undefined;
+  /** The trace context of the input change that asked for the next pass (a quorum confirmation). */
+  private triggerContext: Context = ROOT_CONTEXT;
 
   /**
    * @param candidate this replica's election key, whose create revision is the term
@@ -130,8 +138,11 @@ export class Leadership {
     const previous = this.inputs;
     this.inputs = inputs;
     if (previous.spec?.revision !== inputs.spec?.revision) this.request("spec changed");
-    else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) this.request("failures changed");
-    else if (previous.specError?.revision !== inputs.specError?.revision) this.request("spec error changed");
+    else if (!sameSet(previous.failure.confirmed, inputs.failure.confirmed)) {
+      this.triggerContext = otelContext.active();
+      this.request("failures changed");
+    } else if (previous.specError?.revision !== inputs.specError?.revision)
+      this.request("spec error changed");
     else if ((previous.paused === undefined) !== (inputs.paused === undefined)) {
       this.request(inputs.paused ? "paused" : "resumed");
     }
@@ -176,21 +187,26 @@ export class Leadership {
         [...this.inputs.failure.confirmed].some((ip) => !planned.has(ip)) || this.heldReason() !== undefined,
       held: () => this.heldReason(),
     };
-    // The global tracer is a no-op until telemetry registers a provider.
-    const report = await withSpan(
-      trace.getTracer("vpcrouter"),
-      "reconcile",
-      { "vpcrouter.reason": reason, "vpcrouter.term": this.term },
-      async (span) => {
-        const result = await runReconcilePass(reason, inputs, context);
-        span.setAttributes({
-          "vpcrouter.actions": result.plan?.actions.length ?? 0,
-          "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
-          "vpcrouter.stopped_by_fence": result.stoppedByFence,
-        });
-        if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
-        return result;
-      },
+    // The global tracer is a no-op until telemetry registers a provider. The pass's span is a child
+    // of what asked for it (a quorum confirmation's span), else a trace of its own.
+    const parent = this.triggerContext;
+    this.triggerContext = ROOT_CONTEXT;
+    const report = await otelContext.with(parent, () =>
+      withSpan(
+        trace.getTracer("vpcrouter"),
+        "reconcile",
+        { "vpcrouter.reason": reason, "vpcrouter.term": this.term },
+        async (span) => {
+          const result = await runReconcilePass(reason, inputs, context);
+          span.setAttributes({
+            "vpcrouter.actions": result.plan?.actions.length ?? 0,
+            "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
+            "vpcrouter.stopped_by_fence": result.stoppedByFence,
+          });
+          if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+          return result;
+        },
+      ),
     );
     this.lastReport = report;
     try {

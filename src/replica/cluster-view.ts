@@ -2,11 +2,14 @@
  * What a replica makes of one cluster snapshot: the spec in force and the failures a quorum
  * confirms under it (docs/DESIGN.md section 2 and safety rule 1), and what of that it logs.
  */
+import { trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ClusterSnapshot } from "../cluster/snapshot.js";
 import { type FailureView, tallyVotes } from "../decide/quorum.js";
 import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
+import type { LeaderInputs } from "../leader/reconcile-pass.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
+import { withSpan } from "../telemetry/with-span.js";
 
 /** No spec in force: nothing can be confirmed. */
 export const NO_FAILURES: FailureView = {
@@ -64,4 +67,50 @@ export function logSpecDecision(logger: Logger, previous: SpecDecision, next: Sp
       `spec rejected: ${next.error.message}`,
     );
   }
+}
+
+/** What the leader's term is fed from one snapshot and the replica's reading of it. */
+export function leaderInputsOf(
+  snapshot: ClusterSnapshot,
+  spec: SpecDecision,
+  failures: FailureView,
+): LeaderInputs {
+  return {
+    spec: spec.inForce,
+    specError: spec.error,
+    failure: failures,
+    status: snapshot.status,
+    managedCidrs: snapshot.managedCidrs,
+    lastGoodSpec: snapshot.lastGoodSpec,
+    ...(snapshot.pause ? { paused: snapshot.pause } : {}),
+  };
+}
+
+/**
+ * Runs `fn` (the replica following the snapshot: on the leader, feeding its term) inside a
+ * `quorum.confirmed` span when `next` confirms a router `previous` did not, so that the leader's
+ * reconcile pass for it is a child of the confirmation: one failover, one trace. Attributes: the
+ * routers newly confirmed, their voters, the members and the quorum size.
+ */
+export async function inQuorumSpan<T>(
+  previous: FailureView,
+  next: FailureView,
+  snapshot: ClusterSnapshot,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const newly = [...next.confirmed].filter((ip) => !previous.confirmed.has(ip)).sort();
+  if (newly.length === 0) return fn();
+  const voters = [...new Set(newly.flatMap((ip) => next.votesByRouter.get(ip) ?? []))].sort();
+  return withSpan(
+    trace.getTracer("vpcrouter"),
+    "quorum.confirmed",
+    {
+      "vpcrouter.routers": newly,
+      "vpcrouter.voters": voters,
+      "vpcrouter.members": snapshot.members.size,
+      "vpcrouter.quorum": next.quorum,
+      "vpcrouter.etcd_revision": snapshot.revision,
+    },
+    fn,
+  );
 }

@@ -13,11 +13,11 @@ import type { MemberRecord } from "../domain/member-record.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import type { LeaderDuty } from "../leader/leader-duty.js";
 import type { LeadershipEvents, LeadershipOptions } from "../leader/leadership.js";
-import type { LeaderInputs, ReconcileReport } from "../leader/reconcile-pass.js";
+import type { ReconcileReport } from "../leader/reconcile-pass.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
 import type { HealthMonitor } from "../probe/health-monitor.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
-import { logSpecDecision, NO_FAILURES, viewOf } from "./cluster-view.js";
+import { inQuorumSpan, leaderInputsOf, logSpecDecision, NO_FAILURES, viewOf } from "./cluster-view.js";
 import { LeaderTerms } from "./leader-terms.js";
 import { Membership } from "./membership.js";
 import { repairOwnKeys } from "./own-keys.js";
@@ -222,6 +222,7 @@ export class Replica {
     this.snapshotValue = snapshot;
     this.lastReadAt = Date.now();
     const previous = this.specDecision;
+    const previousFailures = this.failureView;
     const view = viewOf(snapshot, previous, this.options);
     logSpecDecision(this.deps.logger, previous, view.spec);
     this.specDecision = view.spec;
@@ -231,7 +232,8 @@ export class Replica {
       this.deps.monitor.setHosts(routerIpsOf(inForce.spec));
     }
     this.publishVote();
-    await this.applyRole(snapshot);
+    // A newly confirmed failure opens the failover's trace: the leader's pass becomes its child.
+    await inQuorumSpan(previousFailures, view.failures, snapshot, () => this.applyRole(snapshot));
     this.emitState();
     if (this.stopping) return;
     if (await this.switchover.follow(snapshot)) {
@@ -272,19 +274,8 @@ export class Replica {
       snapshot.leader?.key === candidate.key &&
       snapshot.leader.createRevision === candidate.createRevision;
     const claim = leads ? { candidate, session } : undefined;
-    await this.terms.follow(claim, this.leaderInputs(snapshot), snapshot.leader?.replicaId ?? "nobody");
-  }
-
-  private leaderInputs(snapshot: ClusterSnapshot): LeaderInputs {
-    return {
-      spec: this.specDecision.inForce,
-      specError: this.specDecision.error,
-      failure: this.failureView,
-      status: snapshot.status,
-      managedCidrs: snapshot.managedCidrs,
-      lastGoodSpec: snapshot.lastGoodSpec,
-      ...(snapshot.pause ? { paused: snapshot.pause } : {}),
-    };
+    const inputs = leaderInputsOf(snapshot, this.specDecision, this.failureView);
+    await this.terms.follow(claim, inputs, snapshot.leader?.replicaId ?? "nobody");
   }
 
   private publishVote(): void {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import pino from "pino";
 import type { LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
-import type { Candidate } from "../../src/cluster/snapshot.js";
+import type { Candidate, ClusterSnapshot } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { BatchOptions, RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
 import { failureOf } from "../../src/domain/outcome.js";
@@ -13,6 +14,7 @@ import type { StatusRecord } from "../../src/domain/status-record.js";
 import type { VpcPort } from "../../src/domain/vpc-port.js";
 import { Leadership } from "../../src/leader/leadership.js";
 import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-pass.js";
+import { inQuorumSpan } from "../../src/replica/cluster-view.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { toFailure } from "../../src/vpc/ec2-errors.js";
 import { waitFor } from "../support/wait.js";
@@ -233,7 +235,7 @@ async function startLongBatch() {
 }
 
 describe("Leadership", () => {
-  it("traces a failover as one reconcile span with a child per step: read, plan, fence, apply, verify", async () => {
+  it("traces a failover as one trace: the quorum confirmation, its reconcile pass, a child per step", async () => {
     const exporter = new InMemorySpanExporter();
     const telemetry = startTelemetry({
       serviceName: "s",
@@ -245,7 +247,22 @@ describe("Leadership", () => {
       const { vpc, reports, leadership } = setUp();
       leadership.start();
       await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
-      leadership.update({ spec, failure: r10Failed });
+      // As the replica does: the confirmation's span is active when the term is fed the failure.
+      const confirmation = await inQuorumSpan(
+        healthy,
+        r10Failed,
+        {
+          revision: "9",
+          members: new Map([
+            ["a", {}],
+            ["b", {}],
+          ]),
+        } as unknown as ClusterSnapshot,
+        async () => {
+          leadership.update({ spec, failure: r10Failed });
+          return trace.getActiveSpan()?.spanContext();
+        },
+      );
       await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
       await leadership.stop();
       assert.equal(vpc.mutations.length, 3);
@@ -256,6 +273,15 @@ describe("Leadership", () => {
         root,
         `no reconcile span of the failover: ${roots.map((r) => r.attributes["vpcrouter.reason"])}`,
       );
+      const quorumSpan = spans.find((span) => span.name === "quorum.confirmed");
+      assert.deepEqual(quorumSpan?.attributes["vpcrouter.routers"], ["198.18.0.10"]);
+      assert.deepEqual(quorumSpan?.attributes["vpcrouter.voters"], ["a", "b"]);
+      assert.equal(
+        root.parentSpanContext?.spanId,
+        confirmation?.spanId,
+        "the pass is not the confirmation's child",
+      );
+      assert.equal(root.spanContext().traceId, confirmation?.traceId);
       const children = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
       assert.deepEqual(
         children.map((span) => span.name),
