@@ -2,6 +2,7 @@
  * A replica's terms of leadership: a {@link Leadership} and the leader duties start when its
  * election key leads, are fed every newer view while it does, and end when it no longer does.
  */
+import { trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Session } from "../cluster/session.js";
@@ -72,6 +73,11 @@ export class LeaderTerms {
     }
     this.leadership = undefined;
     this.deps.logger.warn({ term: leadership.term, reason }, "leadership ended");
+    electionEvent("leadership.ended", {
+      "vpcrouter.term": leadership.term,
+      "vpcrouter.reason": reason,
+      "vpcrouter.resign": options.resign === true,
+    });
     for (const duty of this.duties) duty.endTerm();
     this.deps.onChange();
     const ending = (async () => {
@@ -105,7 +111,16 @@ export class LeaderTerms {
     );
     this.leadership = leadership;
     deps.logger.info({ term: candidate.createRevision }, "became leader");
+    electionEvent("leadership.elected", {
+      "vpcrouter.term": candidate.createRevision,
+      "vpcrouter.replica": candidate.replicaId,
+    });
     leadership.start();
     for (const duty of this.duties) duty.startTerm(leadership.fence);
   }
+}
+
+/** An election event as a span of its own (elected, ended), so a trace backend shows the terms. */
+function electionEvent(name: string, attributes: Record<string, string | boolean>): void {
+  trace.getTracer("vpcrouter").startSpan(name, { attributes }).end();
 }

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import pino from "pino";
-import type { LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
+import type { ClusterStore, LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
+import type { Session } from "../../src/cluster/session.js";
 import type { Candidate, ClusterSnapshot } from "../../src/cluster/snapshot.js";
 import type { FailureView } from "../../src/decide/quorum.js";
 import type { BatchOptions, RouteChangeOutcome, SourceDestFixOutcome } from "../../src/domain/outcome.js";
@@ -15,6 +16,7 @@ import type { VpcPort } from "../../src/domain/vpc-port.js";
 import { Leadership } from "../../src/leader/leadership.js";
 import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { inQuorumSpan } from "../../src/replica/cluster-view.js";
+import { LeaderTerms } from "../../src/replica/leader-terms.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { toFailure } from "../../src/vpc/ec2-errors.js";
 import { waitFor } from "../support/wait.js";
@@ -288,6 +290,44 @@ describe("Leadership", () => {
         ["reconcile.read", "reconcile.plan", "reconcile.fence", "reconcile.apply", "reconcile.verify"],
       );
       assert.ok(children.every((span) => span.spanContext().traceId === root.spanContext().traceId));
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+
+  it("records election events as spans of their own: elected, ended", async () => {
+    const exporter = new InMemorySpanExporter();
+    const telemetry = startTelemetry({
+      serviceName: "s",
+      replicaId: "a",
+      traces: "none",
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    try {
+      const store = {
+        holdsTerm: async () => true,
+        writeLeaderRecords: async () => true,
+        resign: async () => undefined,
+      };
+      const terms = new LeaderTerms({
+        store: store as unknown as ClusterStore,
+        vpc: new FakeVpc(1, "eni-10"),
+        options,
+        logger: silent,
+        onChange: () => undefined,
+      });
+      const session = { isLost: false, remainingMs: () => 60_000 } as unknown as Session;
+      await terms.follow({ candidate, session }, { spec, failure: healthy }, "a");
+      await terms.end("switchover requested", { resign: true });
+      const events = exporter.getFinishedSpans().filter((span) => span.name.startsWith("leadership."));
+      assert.deepEqual(
+        events.map((span) => [span.name, span.attributes["vpcrouter.term"]]),
+        [
+          ["leadership.elected", "7"],
+          ["leadership.ended", "7"],
+        ],
+      );
+      assert.equal(events[1]?.attributes["vpcrouter.reason"], "switchover requested");
     } finally {
       await telemetry.shutdown();
     }
