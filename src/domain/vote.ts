@@ -8,4 +8,6 @@ export interface Vote {
   readonly specRevision: string;
   /** ISO 8601 time the vote was written (informational). */
   readonly at?: string;
+  /** W3C `traceparent` of the span in which this view was formed (replica/trace-links.ts); optional. */
+  readonly traceparent?: string;
 }

@@ -10,6 +10,7 @@ import { decideSpec, type SpecDecision } from "../decide/spec-in-force.js";
 import type { LeaderInputs } from "../leader/reconcile-pass.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
 import { withSpan } from "../telemetry/with-span.js";
+import { linksToVotes } from "./trace-links.js";
 
 /** No spec in force: nothing can be confirmed. */
 export const NO_FAILURES: FailureView = {
@@ -90,7 +91,8 @@ export function leaderInputsOf(
  * Runs `fn` (the replica following the snapshot: on the leader, feeding its term) inside a
  * `quorum.confirmed` span when `next` confirms a router `previous` did not, so that the leader's
  * reconcile pass for it is a child of the confirmation: one failover, one trace. Attributes: the
- * routers newly confirmed, their voters, the members and the quorum size.
+ * routers newly confirmed, their voters, the members and the quorum size; links: the voters'
+ * `probe.view_changed` spans (trace-links.ts).
  */
 export async function inQuorumSpan<T>(
   previous: FailureView,
@@ -112,5 +114,6 @@ export async function inQuorumSpan<T>(
       "vpcrouter.etcd_revision": snapshot.revision,
     },
     fn,
+    linksToVotes(snapshot.votes, voters),
   );
 }

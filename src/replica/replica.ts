@@ -23,6 +23,7 @@ import { Membership } from "./membership.js";
 import { repairOwnKeys } from "./own-keys.js";
 import type { ReplicaState, Role } from "./replica-state.js";
 import { SwitchoverHandler } from "./switchover.js";
+import { inProbeViewSpan } from "./trace-links.js";
 import { VotePublisher } from "./vote-publisher.js";
 
 /** Settings of one replica. */
@@ -136,7 +137,9 @@ export class Replica {
     const { feed, monitor } = this.deps;
     feed.on("change", () => this.requestRefresh());
     feed.start();
-    monitor.on("change", () => this.publishVote());
+    monitor.on("change", (failed: ReadonlySet<string>) =>
+      inProbeViewSpan([...failed], () => this.publishVote()),
+    );
     monitor.start();
     this.resyncTimer = setInterval(() => this.requestRefresh(), this.options.resyncIntervalMs);
     this.resyncTimer.unref();

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { ClusterStore } from "../cluster/cluster-store.js";
 import type { Session } from "../cluster/session.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
+import { activeTraceparent } from "./trace-links.js";
 
 /**
  * The vote writer of one replica. Writes are serialised (one in flight, one queued), so the key
@@ -16,7 +17,7 @@ export class VotePublisher {
   /** The view last written under the current session ("" = nothing written yet). */
   private written = "";
   private wanted = "";
-  private wantedVote: { failed: string[]; specRevision: string } | undefined;
+  private wantedVote: { failed: string[]; specRevision: string; traceparent?: string } | undefined;
   private readonly writes = new CoalescedRun(
     () => this.writeLatest(),
     () => true,
@@ -42,11 +43,15 @@ export class VotePublisher {
 
   /**
    * Asks for `failed` (sorted router IPs) under `specRevision` to be the published view. An empty
-   * view needs no key as long as none was written under this session.
+   * view needs no key as long as none was written under this session. The active trace context,
+   * if any, rides along as the vote's `traceparent`.
    */
   publish(failed: readonly string[], specRevision: string): void {
-    this.wantedVote = { failed: [...failed], specRevision };
-    this.wanted = failed.length === 0 && this.written === "" ? "" : JSON.stringify(this.wantedVote);
+    const view = { failed: [...failed], specRevision };
+    // The trace context is carried along but is not part of the view: it never causes a write.
+    const traceparent = activeTraceparent();
+    this.wantedVote = traceparent === undefined ? view : { ...view, traceparent };
+    this.wanted = failed.length === 0 && this.written === "" ? "" : JSON.stringify(view);
     this.writes.request();
   }
 

@@ -12,11 +12,13 @@ import { failureOf } from "../../src/domain/outcome.js";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { RouterEni, RouteTable } from "../../src/domain/route-table.js";
 import type { StatusRecord } from "../../src/domain/status-record.js";
+import type { Vote } from "../../src/domain/vote.js";
 import type { VpcPort } from "../../src/domain/vpc-port.js";
 import { Leadership } from "../../src/leader/leadership.js";
 import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { inQuorumSpan } from "../../src/replica/cluster-view.js";
 import { LeaderTerms } from "../../src/replica/leader-terms.js";
+import { activeTraceparent, inProbeViewSpan } from "../../src/replica/trace-links.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { toFailure } from "../../src/vpc/ec2-errors.js";
 import { waitFor } from "../support/wait.js";
@@ -249,17 +251,24 @@ describe("Leadership", () => {
       const { vpc, reports, leadership } = setUp();
       leadership.start();
       await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+      // Two replicas' probes saw the router fail; their votes carry those spans' context.
+      const probeSpans: string[] = [];
+      const votes = new Map<string, Vote>();
+      for (const voter of ["a", "b"]) {
+        inProbeViewSpan(["198.18.0.10"], () => {
+          probeSpans.push(trace.getActiveSpan()?.spanContext().spanId ?? "");
+          votes.set(voter, { failed: ["198.18.0.10"], specRevision: "3", traceparent: activeTraceparent() });
+        });
+      }
       // As the replica does: the confirmation's span is active when the term is fed the failure.
+      const members = new Map([
+        ["a", {}],
+        ["b", {}],
+      ]);
       const confirmation = await inQuorumSpan(
         healthy,
         r10Failed,
-        {
-          revision: "9",
-          members: new Map([
-            ["a", {}],
-            ["b", {}],
-          ]),
-        } as unknown as ClusterSnapshot,
+        { revision: "9", members, votes } as unknown as ClusterSnapshot,
         async () => {
           leadership.update({ spec, failure: r10Failed });
           return trace.getActiveSpan()?.spanContext();
@@ -278,6 +287,11 @@ describe("Leadership", () => {
       const quorumSpan = spans.find((span) => span.name === "quorum.confirmed");
       assert.deepEqual(quorumSpan?.attributes["vpcrouter.routers"], ["198.18.0.10"]);
       assert.deepEqual(quorumSpan?.attributes["vpcrouter.voters"], ["a", "b"]);
+      assert.deepEqual(
+        quorumSpan?.links.map((link) => link.context.spanId),
+        probeSpans,
+        "the confirmation links to the voters' probe spans",
+      );
       assert.equal(
         root.parentSpanContext?.spanId,
         confirmation?.spanId,
