@@ -26,6 +26,7 @@ import type { ReplicaState } from "./replica/replica-state.js";
 import type { SpecReading } from "./spec-source/spec-source.js";
 import { startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
+import { registerObservedGauges } from "./telemetry/observed-gauges.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
 import {
   IMDS_TIMEOUT_MS,
@@ -143,6 +144,18 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     apiAddr,
   };
   const observer = observeReplica(instruments);
+  let lastReconcileOkAt: number | undefined;
+  registerObservedGauges(
+    telemetry.meter,
+    {
+      members: () => state?.snapshot?.members.size ?? 0,
+      routerHealth: () => new Map([...monitor.snapshot()].map(([ip, health]) => [ip, health.healthy])),
+      breakers: () => vpc.breakerStates(),
+      paused: () => state?.snapshot?.pause !== undefined,
+      lastReconcileOkAt: () => (state?.role === "leader" ? lastReconcileOkAt : undefined),
+    },
+    VERSION,
+  );
   const hook = new StateHook(config.hooks.command, config.hooks.timeoutMs, log.child({ component: "hook" }));
   const onFailover = failoverHook(hook, replicaId);
   const replica = new Replica(
@@ -176,6 +189,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       logger: log,
       leadershipEvents: {
         onReconciled: (report) => {
+          if (report.error === undefined) lastReconcileOkAt = Date.now();
           observer.leadershipEvents.onReconciled?.(report);
           onFailover(report);
         },

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { type ObservedState, observeReplica } from "../../src/telemetry/observe-replica.js";
+import { registerObservedGauges } from "../../src/telemetry/observed-gauges.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 
 async function scrape(telemetry: Telemetry): Promise<string> {
@@ -126,6 +127,46 @@ describe("observeReplica", () => {
       const text = await scrape(telemetry);
       assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
       assert.match(text, /^vpcrouter_failover_seconds_sum 0\.02$/m);
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+});
+
+describe("registerObservedGauges", () => {
+  it("reads members, router health, breakers, pause, last reconcile and build at each scrape", async () => {
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    let paused = false;
+    let breaker: "closed" | "open" = "closed";
+    registerObservedGauges(
+      telemetry.meter,
+      {
+        members: () => 3,
+        routerHealth: () =>
+          new Map([
+            ["10.0.0.1", false],
+            ["10.0.0.2", true],
+          ]),
+        breakers: () => ({ ReplaceRoute: breaker }),
+        paused: () => paused,
+        lastReconcileOkAt: () => 1_796_000_000_000,
+      },
+      "1.2.3",
+    );
+    try {
+      let text = await scrape(telemetry);
+      assert.match(text, /^vpcrouter_members 3$/m);
+      assert.match(text, /^vpcrouter_router_up\{router="10\.0\.0\.1"\} 0$/m);
+      assert.match(text, /^vpcrouter_router_up\{router="10\.0\.0\.2"\} 1$/m);
+      assert.match(text, /^vpcrouter_ec2_breaker_open\{action="ReplaceRoute"\} 0$/m);
+      assert.match(text, /^vpcrouter_paused 0$/m);
+      assert.match(text, /^vpcrouter_last_reconcile_success_timestamp_seconds 1796000000$/m);
+      assert.match(text, /^vpcrouter_build_info\{version="1\.2\.3",node="v\d+\.\d+\.\d+"\} 1$/m);
+      paused = true;
+      breaker = "open";
+      text = await scrape(telemetry);
+      assert.match(text, /^vpcrouter_paused 1$/m);
+      assert.match(text, /^vpcrouter_ec2_breaker_open\{action="ReplaceRoute"\} 1$/m);
     } finally {
       await telemetry.shutdown();
     }

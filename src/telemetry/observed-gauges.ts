@@ -1,0 +1,70 @@
+/**
+ * Gauges read at each scrape from the replica's live state (OpenTelemetry observable gauges): the
+ * members, each router's health as this replica's probes see it, the EC2 circuit breakers, the
+ * maintenance pause, the last successful reconcile, and the build.
+ */
+import type { Meter } from "@opentelemetry/api";
+import type { Ec2BreakerState } from "../vpc/ec2-policy.js";
+
+/** Where the gauges read their values; each is called at every scrape, from memory. */
+export interface GaugeSources {
+  /** Live members of the cluster as last read (0 before the first read). */
+  members(): number;
+  /** This replica's probe view: router IP → healthy. */
+  routerHealth(): ReadonlyMap<string, boolean>;
+  /** EC2 circuit breaker per API action. */
+  breakers(): Readonly<Record<string, Ec2BreakerState>>;
+  /** True while `<prefix>/pause` exists. */
+  paused(): boolean;
+  /** When the leader's last pass without error ended, epoch ms; undefined when none on this replica. */
+  lastReconcileOkAt(): number | undefined;
+}
+
+/**
+ * Registers the gauges on `meter` (Prometheus names):
+ * - `vpcrouter_members`: live members;
+ * - `vpcrouter_router_up{router}`: 1 when this replica's probes see the router healthy, else 0;
+ * - `vpcrouter_ec2_breaker_open{action}`: 1 while the action's breaker refuses calls (open or isolated);
+ * - `vpcrouter_paused`: 1 while the cluster is paused;
+ * - `vpcrouter_last_reconcile_success_timestamp_seconds`: Unix time, s (leader only);
+ * - `vpcrouter_build_info{version,node}`: always 1.
+ * @param version - vpcrouter's version, e.g. `"0.1.0"`.
+ */
+export function registerObservedGauges(meter: Meter, sources: GaugeSources, version: string): void {
+  meter
+    .createObservableGauge("vpcrouter_members", { description: "Live members of the cluster." })
+    .addCallback((result) => result.observe(sources.members()));
+  meter
+    .createObservableGauge("vpcrouter_router_up", {
+      description: "1 when this replica's probes see the router healthy, else 0.",
+    })
+    .addCallback((result) => {
+      for (const [router, healthy] of sources.routerHealth()) result.observe(healthy ? 1 : 0, { router });
+    });
+  meter
+    .createObservableGauge("vpcrouter_ec2_breaker_open", {
+      description: "1 while the EC2 action's circuit breaker refuses calls (open or isolated), else 0.",
+    })
+    .addCallback((result) => {
+      for (const [action, state] of Object.entries(sources.breakers())) {
+        result.observe(state === "open" || state === "isolated" ? 1 : 0, { action });
+      }
+    });
+  meter
+    .createObservableGauge("vpcrouter_paused", {
+      description: "1 while the cluster is paused (vpcrouter pause).",
+    })
+    .addCallback((result) => result.observe(sources.paused() ? 1 : 0));
+  meter
+    .createObservableGauge("vpcrouter_last_reconcile_success_timestamp_seconds", {
+      description: "When this leader's last reconcile pass without error ended, Unix time.",
+      unit: "s",
+    })
+    .addCallback((result) => {
+      const at = sources.lastReconcileOkAt();
+      if (at !== undefined) result.observe(at / 1000);
+    });
+  meter
+    .createObservableGauge("vpcrouter_build_info", { description: "Always 1; the labels name the build." })
+    .addCallback((result) => result.observe(1, { version, node: process.version }));
+}
