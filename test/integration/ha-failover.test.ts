@@ -38,6 +38,13 @@ describe("three replicas", () => {
 
   it("moves every route off a failed router in every table, one ReplaceRoute each, made by the leader only", async () => {
     const leader = await world.agreedLeader();
+    const failoverCount = async () => {
+      const text = await (await fetch(`${leader.apiUrl}/metrics`)).text();
+      const count = /^vpcrouter_failover_seconds_count (\d+)$/m.exec(text)?.[1];
+      const sum = /^vpcrouter_failover_seconds_sum ([\d.e+-]+)$/m.exec(text)?.[1];
+      return { count: Number(count ?? 0), sum: Number(sum ?? 0), text };
+    };
+    const before = await failoverCount();
     const cursor = world.ec2.logCursor();
     await world.routers.linkDown(r1);
     await waitFor(() => world.allTablesRoute(A, r2) && world.allTablesRoute(B, r3), {
@@ -53,6 +60,23 @@ describe("three replicas", () => {
     assert.ok(replaces.every((c) => c.action === "ReplaceRoute"));
     const signers = new Set(world.mutatingCalls().map((c) => c.accessKeyId));
     assert.deepEqual([...signers], [leader.id], "no replica but the leader made a mutating call");
+    // The leader's metrics: one failover more (one failed router), with a plausible duration. It is
+    // recorded when the pass ends (after its verifying read), a moment after the routes moved.
+    let after = before;
+    await waitFor(
+      async () => {
+        after = await failoverCount();
+        return after.count > before.count;
+      },
+      { timeoutMs: 10_000, message: "vpcrouter_failover_seconds not recorded" },
+    );
+    assert.equal(after.count, before.count + 1, `failover count: ${after.count}`);
+    const seconds = after.sum - before.sum;
+    assert.ok(seconds > 0 && seconds < 10, `failover duration ${seconds} s`);
+    assert.match(
+      after.text,
+      new RegExp(`^vpcrouter_router_up\\{router="${r1.replaceAll(".", "\\.")}"\\} 0$`, "m"),
+    );
     // The load balancer checks: GET /leader answers 200 on the leader alone, /replica on the others.
     for (const replica of world.replicas) {
       const isLeader = replica.id === leader.id;
