@@ -74,6 +74,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     serviceName: config.telemetry.serviceName,
     replicaId,
     traces: config.telemetry.traces,
+    logger: log,
   });
 
   const client = createEtcdClient(config.etcd);

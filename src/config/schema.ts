@@ -258,7 +258,7 @@ export const SETTINGS = {
   },
   telemetry: {
     traces: oneOf(["none", "otlp", "console"], {
-      doc: "Trace export: none, otlp (configured by OTEL_EXPORTER_OTLP_* variables) or console.",
+      doc: "Trace export: otlp or console; none leaves it to the standard OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_* environment (nothing set: no export).",
       default: "none",
     }),
     serviceName: text({ format: NON_EMPTY_TEXT, doc: "OpenTelemetry service.name.", default: "vpcrouter" }),

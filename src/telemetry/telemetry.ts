@@ -1,27 +1,33 @@
 /**
  * OpenTelemetry for one replica: a meter whose instruments are scraped as Prometheus text at
- * GET /metrics, and a tracer for our own spans.
+ * GET /metrics (and pushed over OTLP when `OTEL_METRICS_EXPORTER=otlp`), and a tracer for our own
+ * spans, exported as the standard `OTEL_*` environment says (export-choice.ts) through the NodeSDK.
  *
- * Each call builds its own providers (OpenTelemetry JS SDK 2.x), so several replicas can run in one
- * process (tests) with separate metrics. The first running instance is also registered as the
- * process-wide tracer provider, with the AsyncLocalStorage context manager that nested spans need.
+ * Each call builds its own meter provider, so several replicas can run in one process (tests) with
+ * separate metrics. The first running instance is also the process-wide tracer provider (the
+ * NodeSDK when it exports), with the AsyncLocalStorage context manager that nested spans need.
  *
  * No automatic instrumentation is registered: in particular not gRPC, whose tracing would record
  * etcd's long-lived Watch and LeaseKeepAlive streams as never-ending spans (LIBRARY-NOTES
  * "OpenTelemetry JS"). Hence nothing has to be loaded before grpc, http or the AWS SDK either.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Meter, type Tracer, trace } from "@opentelemetry/api";
+import { context, DiagLogLevel, diag, type Meter, propagation, type Tracer, trace } from "@opentelemetry/api";
+import { OTLPMetricExporter as OtlpGrpcMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
+import { OTLPMetricExporter as OtlpJsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import {
   defaultResource,
   detectResources,
   envDetector,
   resourceFromAttributes,
 } from "@opentelemetry/resources";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { node as sdkTraceNode } from "@opentelemetry/sdk-node";
+import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { NodeSDK, node as sdkTraceNode } from "@opentelemetry/sdk-node";
 import {
   AlwaysOffSampler,
   BatchSpanProcessor,
@@ -30,7 +36,9 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import type { Logger } from "pino";
 import type { TraceExport } from "../config/schema.js";
+import { type ExportChoice, exportChoiceOf, type OtlpProtocol } from "./export-choice.js";
 import { createInstruments, type Instruments } from "./instruments.js";
 
 /** Options of {@link startTelemetry}. */
@@ -47,6 +55,10 @@ export interface TelemetryOptions {
   traces: TraceExport;
   /** Extra span processors, e.g. `SimpleSpanProcessor(InMemorySpanExporter)` in tests. */
   spanProcessors?: SpanProcessor[];
+  /** The standard `OTEL_*` variables (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives OpenTelemetry's own diagnostics (export failures), at `OTEL_LOG_LEVEL` (default warn). */
+  logger?: Logger;
 }
 
 /** The running telemetry of one replica. */
@@ -76,64 +88,151 @@ let contextInstalled = false;
 
 /**
  * Starts telemetry for one replica. Never throws for a valid `options`; nothing listens on a port
- * (the HTTP API serves {@link Telemetry.metricsHandler}).
+ * (the HTTP API serves {@link Telemetry.metricsHandler}); with no exporter named in the settings or
+ * the environment, no connection is attempted.
  * @returns the running {@link Telemetry}.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const env = options.env ?? process.env;
+  const choice = exportChoiceOf(options.traces, env);
+  if (options.logger) installDiagLogger(options.logger, env);
+  for (const warning of choice.warnings) diag.warn(warning);
+  // Standard precedence: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES over our defaults.
+  const ours = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: options.serviceName,
+    "service.instance.id": options.replicaId,
+  });
   const resource = defaultResource()
-    .merge(detectResources({ detectors: [envDetector] }))
-    .merge(
-      resourceFromAttributes({
-        [ATTR_SERVICE_NAME]: options.serviceName,
-        "service.instance.id": options.replicaId,
+    .merge(ours)
+    .merge(detectResources({ detectors: [envDetector] }));
+
+  // Prometheus pulls: the exporter serves no port of its own. OTLP pushes when asked for.
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const readers: IMetricReader[] = [prometheus];
+  if (choice.otlpMetrics) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: otlpMetricExporter(choice.metricsProtocol),
+        exportIntervalMillis: choice.metricsIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, choice.metricsIntervalMs),
       }),
     );
-
-  // Prometheus pulls: the exporter serves no port of its own.
-  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-  const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
+  }
+  const meterProvider = new MeterProvider({ resource, readers });
   const meter = meterProvider.getMeter(SCOPE);
 
-  const spanProcessors = [...spanProcessorsFor(options.traces), ...(options.spanProcessors ?? [])];
-  const tracerProvider = new sdkTraceNode.NodeTracerProvider({
-    resource,
-    spanProcessors,
-    // With nowhere to send spans, do not record them at all.
-    ...(spanProcessors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
-  });
   const owner = {};
-  if (globalOwner === undefined) {
-    tracerProvider.register(contextInstalled ? { contextManager: null, propagator: null } : {});
-    contextInstalled = true;
+  const exported = spanProcessorsFor(choice);
+  // The daemon's exports go through the NodeSDK (sampler, propagators, resource detectors and
+  // OTEL_SDK_DISABLED from the environment); it registers itself process-wide, so only once.
+  const sdk =
+    exported.length > 0 && !options.spanProcessors && globalOwner === undefined
+      ? new NodeSDK({ resource: defaultResource().merge(ours), spanProcessors: exported, metricReaders: [] })
+      : undefined;
+  let tracerProvider: sdkTraceNode.NodeTracerProvider | undefined;
+  if (sdk) {
+    sdk.start();
+    if (options.logger) installDiagLogger(options.logger, env); // the SDK may have replaced it
     globalOwner = owner;
+    contextInstalled = true;
+  } else {
+    const spanProcessors = [...exported, ...(options.spanProcessors ?? [])];
+    tracerProvider = new sdkTraceNode.NodeTracerProvider({
+      resource,
+      spanProcessors,
+      // With nowhere to send spans, do not record them at all.
+      ...(spanProcessors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
+    });
+    if (globalOwner === undefined) {
+      tracerProvider.register(contextInstalled ? { contextManager: null, propagator: null } : {});
+      contextInstalled = true;
+      globalOwner = owner;
+    }
   }
+  const tracer = tracerProvider ? tracerProvider.getTracer(SCOPE) : trace.getTracer(SCOPE);
 
   let stopping: Promise<void> | undefined;
   return {
-    tracer: tracerProvider.getTracer(SCOPE),
+    tracer,
     meter,
     instruments: createInstruments(meter),
     metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
     shutdown: () => {
       stopping ??= (async () => {
+        await Promise.allSettled([sdk?.shutdown(), tracerProvider?.shutdown(), meterProvider.shutdown()]);
         if (globalOwner === owner) {
           trace.disable();
+          if (sdk) {
+            // The SDK registered these too; a later instance (tests) registers its own.
+            context.disable();
+            propagation.disable();
+            contextInstalled = false;
+          }
           globalOwner = undefined;
         }
-        await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
       })();
       return stopping;
     },
   };
 }
 
-function spanProcessorsFor(traces: TraceExport): SpanProcessor[] {
-  switch (traces) {
-    case "none":
-      return [];
-    case "console":
-      return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
-    case "otlp":
-      return [new BatchSpanProcessor(new OTLPTraceExporter())];
+function spanProcessorsFor(choice: ExportChoice): SpanProcessor[] {
+  return choice.traces.map((exporter) =>
+    exporter === "console"
+      ? new SimpleSpanProcessor(new ConsoleSpanExporter())
+      : new BatchSpanProcessor(otlpTraceExporter(choice.tracesProtocol)),
+  );
+}
+
+/** The OTLP span exporter of `protocol`; each reads its endpoint, headers and compression from OTEL_EXPORTER_OTLP_*. */
+function otlpTraceExporter(protocol: OtlpProtocol) {
+  switch (protocol) {
+    case "grpc":
+      return new OtlpGrpcTraceExporter();
+    case "http/json":
+      return new OtlpJsonTraceExporter();
+    case "http/protobuf":
+      return new OtlpProtoTraceExporter();
   }
+}
+
+function otlpMetricExporter(protocol: OtlpProtocol) {
+  switch (protocol) {
+    case "grpc":
+      return new OtlpGrpcMetricExporter();
+    case "http/json":
+      return new OtlpJsonMetricExporter();
+    case "http/protobuf":
+      return new OtlpProtoMetricExporter();
+  }
+}
+
+const DIAG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/** OpenTelemetry's diagnostics (an exporter that cannot reach its collector, …) as our log lines. */
+function installDiagLogger(logger: Logger, env: NodeJS.ProcessEnv): void {
+  const log = logger.child({ component: "otel" });
+  const text = (message: string, args: unknown[]) =>
+    [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(" ");
+  diag.setLogger(
+    {
+      error: (message, ...args) => log.error(text(message, args)),
+      warn: (message, ...args) => log.warn(text(message, args)),
+      info: (message, ...args) => log.info(text(message, args)),
+      debug: (message, ...args) => log.debug(text(message, args)),
+      verbose: (message, ...args) => log.trace(text(message, args)),
+    },
+    {
+      logLevel: DIAG_LEVELS[env.OTEL_LOG_LEVEL?.trim().toLowerCase() ?? ""] ?? DiagLogLevel.WARN,
+      suppressOverrideMessage: true,
+    },
+  );
 }
