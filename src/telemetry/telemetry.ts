@@ -7,7 +7,7 @@
  * separate metrics. The first running instance is also the process-wide tracer provider (the
  * NodeSDK when it exports), with the AsyncLocalStorage context manager that nested spans need.
  *
- * No automatic instrumentation is registered: in particular not gRPC, whose tracing would record
+ * No automatic instrumentation that patches modules is registered (only the runtime metrics): in particular not gRPC, whose tracing would record
  * etcd's long-lived Watch and LeaseKeepAlive streams as never-ending spans (LIBRARY-NOTES
  * "OpenTelemetry JS"). Hence nothing has to be loaded before grpc, http or the AWS SDK either.
  */
@@ -20,6 +20,7 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { RuntimeNodeInstrumentation } from "@opentelemetry/instrumentation-runtime-node";
 import {
   defaultResource,
   detectResources,
@@ -120,6 +121,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   }
   const meterProvider = new MeterProvider({ resource, readers });
   const meter = meterProvider.getMeter(SCOPE);
+  // Node runtime metrics (event loop delay and utilisation, heap, GC) from the standard package;
+  // it reads perf_hooks and patches no module.
+  const runtime = new RuntimeNodeInstrumentation({ enabled: false, monitoringPrecision: 5_000 });
+  runtime.setMeterProvider(meterProvider);
+  runtime.enable();
 
   const owner = {};
   const exported = spanProcessorsFor(choice);

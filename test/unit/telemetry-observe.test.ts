@@ -7,6 +7,7 @@ import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { type ObservedState, observeReplica } from "../../src/telemetry/observe-replica.js";
 import { registerObservedGauges } from "../../src/telemetry/observed-gauges.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
+import { waitFor } from "../support/wait.js";
 
 async function scrape(telemetry: Telemetry): Promise<string> {
   const server = createServer((req, res) => telemetry.metricsHandler(req, res));
@@ -127,6 +128,25 @@ describe("observeReplica", () => {
       const text = await scrape(telemetry);
       assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
       assert.match(text, /^vpcrouter_failover_seconds_sum 0\.02$/m);
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+});
+
+describe("Node runtime metrics", () => {
+  it("are exported beside ours (event loop utilisation, heap), from the standard package", async () => {
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    try {
+      let text = "";
+      await waitFor(
+        async () => {
+          text = await scrape(telemetry);
+          return /^nodejs_eventloop_utilization [\d.e-]+$/m.test(text);
+        },
+        { timeoutMs: 10_000, intervalMs: 200, message: () => `no runtime metrics in:\n${text}` },
+      );
+      assert.match(text, /^v8js_memory_heap_used\{/m);
     } finally {
       await telemetry.shutdown();
     }
