@@ -146,6 +146,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   };
   const observer = observeReplica(instruments);
   let lastReconcileOkAt: number | undefined;
+  // The gauges are registered before the replica exists; they read it once it does.
+  let replicaRef: Replica | undefined;
   registerObservedGauges(
     telemetry.meter,
     {
@@ -154,6 +156,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       breakers: () => vpc.breakerStates(),
       paused: () => state?.snapshot?.pause !== undefined,
       lastReconcileOkAt: () => (state?.role === "leader" ? lastReconcileOkAt : undefined),
+      leaseRemainingMs: () => replicaRef?.leaseRemainingMs(),
     },
     VERSION,
   );
@@ -209,6 +212,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   }
   state = replica.state;
   observer.observe(state);
+  replicaRef = replica;
   replica.onState(leadershipHook(hook));
   replica.onState((next) => {
     state = next;

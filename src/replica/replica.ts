@@ -164,6 +164,12 @@ export class Replica {
     await this.deps.monitor.stop();
   }
 
+  /** Time left on this replica's lease as its session counts it, ms; undefined while it has none. */
+  leaseRemainingMs(): number | undefined {
+    const session = this.membership.session;
+    return session && !session.isLost ? Math.max(0, session.remainingMs()) : undefined;
+  }
+
   /** The state last emitted. */
   get state(): ReplicaState {
     return this.currentState;

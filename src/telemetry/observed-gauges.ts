@@ -18,6 +18,8 @@ export interface GaugeSources {
   paused(): boolean;
   /** When the leader's last pass without error ended, epoch ms; undefined when none on this replica. */
   lastReconcileOkAt(): number | undefined;
+  /** Time left on this replica's lease, ms; undefined without a session. */
+  leaseRemainingMs(): number | undefined;
 }
 
 /**
@@ -27,6 +29,8 @@ export interface GaugeSources {
  * - `vpcrouter_ec2_breaker_open{action}`: 1 while the action's breaker refuses calls (open or isolated);
  * - `vpcrouter_paused`: 1 while the cluster is paused;
  * - `vpcrouter_last_reconcile_success_timestamp_seconds`: Unix time, s (leader only);
+ * - `vpcrouter_lease_remaining_seconds`: time left on this replica's lease as it counts it (a leader
+ *   stops writing `election.safetyMarginMs` before 0);
  * - `vpcrouter_build_info{version,node}`: always 1.
  * @param version - vpcrouter's version, e.g. `"0.1.0"`.
  */
@@ -63,6 +67,15 @@ export function registerObservedGauges(meter: Meter, sources: GaugeSources, vers
     .addCallback((result) => {
       const at = sources.lastReconcileOkAt();
       if (at !== undefined) result.observe(at / 1000);
+    });
+  meter
+    .createObservableGauge("vpcrouter_lease_remaining_seconds", {
+      description: "Time left on this replica's etcd lease as its session counts it.",
+      unit: "s",
+    })
+    .addCallback((result) => {
+      const remaining = sources.leaseRemainingMs();
+      if (remaining !== undefined) result.observe(remaining / 1000);
     });
   meter
     .createObservableGauge("vpcrouter_build_info", { description: "Always 1; the labels name the build." })

@@ -10,6 +10,9 @@ import type { Meter } from "@opentelemetry/api";
 import { parse } from "yaml";
 import { createInstruments } from "../../src/telemetry/instruments.js";
 import { registerObservedGauges } from "../../src/telemetry/observed-gauges.js";
+import { startTelemetry } from "../../src/telemetry/telemetry.js";
+import { scrape } from "../support/scrape.js";
+import { waitFor } from "../support/wait.js";
 
 /** The Prometheus names of every instrument vpcrouter creates, and which of them are histograms. */
 function exportedMetrics(): { names: Set<string>; histograms: Set<string> } {
@@ -35,6 +38,7 @@ function exportedMetrics(): { names: Set<string>; histograms: Set<string> } {
       breakers: () => ({}),
       paused: () => false,
       lastReconcileOkAt: () => undefined,
+      leaseRemainingMs: () => undefined,
     },
     "0",
   );

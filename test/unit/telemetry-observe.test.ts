@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import type { RouteAction } from "../../src/domain/route-action.js";
 import type { ReconcileReport } from "../../src/leader/reconcile-pass.js";
 import { type ObservedState, observeReplica } from "../../src/telemetry/observe-replica.js";
 import { registerObservedGauges } from "../../src/telemetry/observed-gauges.js";
-import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
+import { startTelemetry } from "../../src/telemetry/telemetry.js";
+import { scrape } from "../support/scrape.js";
 import { waitFor } from "../support/wait.js";
-
-async function scrape(telemetry: Telemetry): Promise<string> {
-  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  try {
-    return await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 const failover: RouteAction = {
   kind: "replace",
@@ -170,6 +159,7 @@ describe("registerObservedGauges", () => {
         breakers: () => ({ ReplaceRoute: breaker }),
         paused: () => paused,
         lastReconcileOkAt: () => 1_796_000_000_000,
+        leaseRemainingMs: () => 4_250,
       },
       "1.2.3",
     );
@@ -181,6 +171,7 @@ describe("registerObservedGauges", () => {
       assert.match(text, /^vpcrouter_ec2_breaker_open\{action="ReplaceRoute"\} 0$/m);
       assert.match(text, /^vpcrouter_paused 0$/m);
       assert.match(text, /^vpcrouter_last_reconcile_success_timestamp_seconds 1796000000$/m);
+      assert.match(text, /^vpcrouter_lease_remaining_seconds 4\.25$/m);
       assert.match(text, /^vpcrouter_build_info\{version="1\.2\.3",node="v\d+\.\d+\.\d+"\} 1$/m);
       paused = true;
       breaker = "open";
