@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vpcrouter's tests and demo need on a fresh Debian machine (run as root):
-# etcd server and client, iproute2 (network namespaces), faketime, a C++ toolchain for raw-socket,
+# etcd server and client, iproute2 (network namespaces), faketime, chromium, a C++ toolchain for raw-socket,
 # and the npm packages (npm ci) when node_modules is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # libfaketime: the fault suite's wall-clock jumps (test/faults/clock-jumps.test.ts).
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+# Debian's Chromium: the status page's browser test (test/integration/status-page.test.ts).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

@@ -35,7 +35,7 @@ export function renderStateHtml(value: unknown, title = "vpcrouter state"): stri
     "<!DOCTYPE html>",
     '<html lang="en">',
     `<head><meta charset="utf-8"><title>${safeTitle}</title></head>`,
-    `<body><h3>${safeTitle}</h3><hr><pre>${renderValue(plain, "")}</pre></body>`,
+    `<body><h3>${safeTitle}</h3><hr>${renderStatePre(plain)}</body>`,
     "</html>",
     "",
   ].join("\n");
@@ -72,4 +72,13 @@ function renderMember(key: string, member: unknown, indent: string): string {
 /** Only same-origin absolute paths become links (no scheme, no `//host`). */
 function isLocalPath(path: string): boolean {
   return /^\/(?![/\\])[A-Za-z0-9_\-./]*$/.test(path);
+}
+
+/**
+ * The state `value` as an indented, escaped `<pre>` block with `_href` links as anchors (the body
+ * of {@link renderStateHtml}; the status page embeds it too).
+ */
+export function renderStatePre(value: unknown): string {
+  const plain: unknown = JSON.parse(JSON.stringify(value) ?? "null");
+  return `<pre>${renderValue(plain, "")}</pre>`;
 }

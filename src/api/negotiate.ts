@@ -58,14 +58,23 @@ export function sendNegotiated(
     case "json":
       return reply.type("application/json; charset=utf-8").send(JSON.stringify(body));
     case "html":
-      return reply
-        .type("text/html; charset=utf-8")
-        .header("content-security-policy", "default-src 'none'")
-        .header("x-content-type-options", "nosniff")
-        .send(renderStateHtml(body, title));
+      return sendHtml(reply, renderStateHtml(body, title));
     case undefined:
       return reply.code(406).send({
         error: `cannot render ${request.url} in an acceptable content type; available: ${OFFERS.join(", ")}`,
       });
   }
+}
+
+/**
+ * Sends a page of ours: no script, no style, so it goes out under
+ * `Content-Security-Policy: default-src 'none'` (and `Vary: Accept`: the same URL serves JSON).
+ */
+export function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .header("vary", "Accept")
+    .type("text/html; charset=utf-8")
+    .header("content-security-policy", "default-src 'none'")
+    .header("x-content-type-options", "nosniff")
+    .send(html);
 }

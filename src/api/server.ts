@@ -10,9 +10,10 @@ import type { VpcrouterConfig } from "../config/schema.js";
 import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
 import { VERSION } from "../version.js";
 import { type ApiLimits, DEFAULT_API_LIMITS } from "./limits.js";
-import { sendNegotiated } from "./negotiate.js";
+import { chooseRepresentation, sendHtml, sendNegotiated } from "./negotiate.js";
 import { buildPluginsView } from "./plugins-view.js";
 import { type RoleView, roleCheckHandlers } from "./role-checks.js";
+import { renderStatusPage } from "./status-page.js";
 import type { VpcRouterState } from "./vpc-router-state.js";
 import {
   buildIpsView,
@@ -151,6 +152,10 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
       now: new Date(),
       params: config,
     });
+    // Browsers get the readable status page, with vpc-router's state below it.
+    if (chooseRepresentation(request.accepts()) === "html") {
+      return sendHtml(reply, renderStatusPage(backend.status(), body));
+    }
     return sendNegotiated(request, reply, body, "vpcrouter state");
   });
   app.get("/ips", async (request, reply) =>

@@ -2,28 +2,9 @@
  * The readable form of a replica's `GET /status` document for `vpcrouter status`: who leads, the
  * members, the quorum, router health, the routes per table and the last reconcile. Pure.
  */
+import { type JsonObject, listAt, objectAt, textAt } from "../lib/json-access.js";
 
-type Json = Record<string, unknown>;
-
-function objectAt(value: unknown, key: string): Json | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const inner = (value as Json)[key];
-  return typeof inner === "object" && inner !== null && !Array.isArray(inner) ? (inner as Json) : undefined;
-}
-
-function listAt(value: unknown, key: string): unknown[] {
-  if (typeof value !== "object" || value === null) return [];
-  const inner = (value as Json)[key];
-  return Array.isArray(inner) ? inner : [];
-}
-
-function textAt(value: unknown, key: string): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const inner = (value as Json)[key];
-  return typeof inner === "string" || typeof inner === "number" ? String(inner) : undefined;
-}
-
-function targetText(target: Json | undefined): string {
+function targetText(target: JsonObject | undefined): string {
   if (!target) return "?";
   const kind = textAt(target, "kind");
   if (kind === "eni")
@@ -40,7 +21,7 @@ function targetText(target: Json | undefined): string {
 export function formatStatusSummary(status: unknown): string {
   const replica = objectAt(status, "replica");
   const leader = objectAt(status, "leader");
-  const ready = objectAt(status, "replica") !== undefined && (status as Json).ready === true;
+  const ready = objectAt(status, "replica") !== undefined && (status as JsonObject).ready === true;
   const lines: string[] = [
     `replica   ${textAt(replica, "id") ?? "-"} (zone ${textAt(replica, "zone") || "-"}), ${textAt(status, "role") ?? "starting"}, ${ready ? "ready" : "NOT READY"}`,
     `leader    ${leader ? `${textAt(leader, "id")}, term ${textAt(leader, "term")}` : "none"}`,
@@ -73,7 +54,7 @@ export function formatStatusSummary(status: unknown): string {
   const tables = listAt(status, "routeTables");
   lines.push(`tables    ${tables.length}`);
   for (const table of tables) {
-    lines.push(`  ${textAt(table, "routeTableId")}${(table as Json).main === true ? " (main)" : ""}`);
+    lines.push(`  ${textAt(table, "routeTableId")}${(table as JsonObject).main === true ? " (main)" : ""}`);
     for (const route of listAt(table, "routes")) {
       const state = textAt(route, "state") === "blackhole" ? " BLACKHOLE" : "";
       lines.push(

@@ -50,6 +50,8 @@ export type RecordedRouteAction =
       readonly routerIp: string;
       readonly networkInterfaceId: string;
       readonly failover: boolean;
+      /** The failed router the change moves the route away from, if that is why (optional). */
+      readonly failedRouterIp?: string;
       readonly reason: string;
     }
   | {

@@ -77,8 +77,17 @@ function recordedAction(action: RouteAction): RecordedRouteAction {
   const { routeTableId, destinationCidrBlock, reason } = action;
   if (action.kind === "delete")
     return { kind: "delete", routeTableId, destinationCidrBlock, failover: false, reason };
-  const { kind, routerIp, networkInterfaceId, failover } = action;
-  return { kind, routeTableId, destinationCidrBlock, routerIp, networkInterfaceId, failover, reason };
+  const { kind, routerIp, networkInterfaceId, failover, failedRouterIp } = action;
+  return {
+    kind,
+    routeTableId,
+    destinationCidrBlock,
+    routerIp,
+    networkInterfaceId,
+    failover,
+    ...(failedRouterIp === undefined ? {} : { failedRouterIp }),
+    reason,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import fastifyAccepts from "@fastify/accepts";
 import Fastify from "fastify";
 import { escapeHtml, renderStateHtml } from "../../src/api/html.js";
 import { chooseRepresentation } from "../../src/api/negotiate.js";
+import { renderStatusPage } from "../../src/api/status-page.js";
 
 /** A bare app that answers with the representation chosen for the request's Accept header. */
 const app = Fastify();
@@ -83,5 +84,69 @@ describe("chooseRepresentation", () => {
     assert.equal(await choose("text/html;q=0, application/json;q=0.1"), "json");
     assert.equal(await choose("image/png"), "none");
     assert.equal(await choose("application/xml"), "none");
+  });
+});
+
+describe("renderStatusPage", () => {
+  const status = {
+    replica: { id: "r1", zone: '<script>alert("z")</script>' },
+    role: "leader",
+    leader: { id: "r1", term: "41" },
+    quorum: 2,
+    members: [
+      { id: "r1", zone: "az-a" },
+      { id: "r2", zone: "az-b" },
+    ],
+    votes: { r1: { failed: ["10.0.0.1"] }, r2: { failed: ["10.0.0.1"] } },
+    failedRouters: ["10.0.0.1"],
+    questionableRouters: [],
+    spec: { routes: { "10.55.16.0/24": ["10.0.0.1", "10.0.0.2"] } },
+    routeTables: [
+      {
+        routeTableId: "rtb-1",
+        routes: [
+          {
+            destinationCidrBlock: "10.55.16.0/24",
+            target: { kind: "eni", networkInterfaceId: "eni-2" },
+            state: "active",
+          },
+        ],
+      },
+    ],
+    lastApply: {
+      at: "2026-12-02T01:00:00.000Z",
+      changes: [
+        {
+          ok: true,
+          action: {
+            routeTableId: "rtb-1",
+            destinationCidrBlock: "10.55.16.0/24",
+            routerIp: "10.0.0.2",
+            failover: true,
+            failedRouterIp: "10.0.0.1",
+          },
+        },
+      ],
+    },
+  };
+
+  it("shows the health matrix, the routes and the failover, everything escaped, no script or style", () => {
+    const html = renderStatusPage(status, { ips: { _href: "/ips" } });
+    assert.ok(
+      html.includes("<tr><td>10.0.0.1</td><td>FAILED</td><td>FAILED</td><td>FAILED (quorum)</td></tr>"),
+      html,
+    );
+    assert.ok(html.includes("<tr><td>10.0.0.2</td><td>ok</td><td>ok</td><td>healthy</td></tr>"));
+    assert.ok(html.includes("<td>rtb-1</td><td>10.55.16.0/24</td><td>eni-2</td><td>active</td>"));
+    assert.ok(html.includes("<td>10.0.0.1 → 10.0.0.2</td><td>done</td>"));
+    assert.ok(html.includes('<a href="/ips">/ips</a>'), "vpc-router's state with its links");
+    assert.ok(!html.includes("<script>") && !html.includes("<style"));
+    assert.ok(html.includes("&lt;script&gt;alert(&quot;z&quot;)&lt;/script&gt;"));
+  });
+
+  it("renders a status of any shape (a replica still starting)", () => {
+    const html = renderStatusPage({ role: "starting" }, {});
+    assert.ok(html.includes("<td>leader</td><td>none</td>"));
+    assert.ok(html.startsWith("<!DOCTYPE html>"));
   });
 });
