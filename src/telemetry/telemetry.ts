@@ -20,6 +20,7 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { HostMetrics } from "@opentelemetry/host-metrics";
 import { RuntimeNodeInstrumentation } from "@opentelemetry/instrumentation-runtime-node";
 import {
   defaultResource,
@@ -126,6 +127,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const runtime = new RuntimeNodeInstrumentation({ enabled: false, monitoringPrecision: 5_000 });
   runtime.setMeterProvider(meterProvider);
   runtime.enable();
+  // This process's CPU time and memory (the host's are the node exporter's business).
+  new HostMetrics({ meterProvider, name: SCOPE, metricGroups: ["process.cpu", "process.memory"] }).start();
 
   const owner = {};
   const exported = spanProcessorsFor(choice);

@@ -1,6 +1,7 @@
 /**
  * The dashboards and the collector example agree with the daemon: every metric the Grafana
- * dashboard queries is one vpcrouter exports (names taken from the instruments themselves), every
+ * dashboard queries is one vpcrouter exports (names taken from the instruments themselves, the
+ * runtime and process metrics from a scrape), every
  * panel uses a declared data source, and the collector's pipelines name components it defines.
  */
 import assert from "node:assert/strict";
@@ -73,12 +74,37 @@ describe("deploy/grafana", () => {
         }
       }
     }
+    // The runtime and process metrics come from the standard packages: check them against a scrape.
+    const runtimeQueried = dashboard.panels.flatMap((panel) =>
+      panel.targets.flatMap((target) =>
+        [...(target.expr ?? "").matchAll(/\b(?:nodejs|v8js|process)_[a-z0-9_]+/g)].map((m) => m[0]),
+      ),
+    );
+    assert.ok(runtimeQueried.length > 0, "no runtime metric on the dashboard");
+    const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
+    let scraped = "";
+    try {
+      await waitFor(
+        async () => {
+          scraped = await scrape(telemetry);
+          return runtimeQueried.every((name) => new RegExp(`^${name}[ {]`, "m").test(scraped));
+        },
+        {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+          message: () => `not all of ${runtimeQueried.join(", ")} exported`,
+        },
+      );
+    } finally {
+      await telemetry.shutdown();
+    }
     // The headline metrics are on it.
     for (const name of [
       "vpcrouter_failover_seconds",
       "vpcrouter_router_up",
       "vpcrouter_ec2_calls_total",
       "vpcrouter_is_leader",
+      "vpcrouter_lease_remaining_seconds",
     ]) {
       assert.ok(queried.has(name), `the dashboard does not show ${name}`);
     }

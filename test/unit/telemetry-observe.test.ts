@@ -124,7 +124,7 @@ describe("observeReplica", () => {
 });
 
 describe("Node runtime metrics", () => {
-  it("are exported beside ours (event loop utilisation, heap), from the standard package", async () => {
+  it("are exported beside ours (event loop, heap, process CPU and memory), from the standard packages", async () => {
     const telemetry = startTelemetry({ serviceName: "s", replicaId: "r", traces: "none" });
     try {
       let text = "";
@@ -136,6 +136,8 @@ describe("Node runtime metrics", () => {
         { timeoutMs: 10_000, intervalMs: 200, message: () => `no runtime metrics in:\n${text}` },
       );
       assert.match(text, /^v8js_memory_heap_used\{/m);
+      assert.match(text, /^process_memory_usage [\d.e+]+$/m);
+      assert.match(text, /^process_cpu_time_total\{process_cpu_state="user"\} [\d.e+-]+$/m);
     } finally {
       await telemetry.shutdown();
     }
