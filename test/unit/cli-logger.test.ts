@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { runDaemonCommand } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createLogger, LogFileError } from "../../src/log/logger.js";
-import { startTelemetry } from "../../src/telemetry/telemetry.js";
+import { captureSpans } from "../support/span-capture.js";
 import { type CliResult, runTsx } from "./cli-process.js";
 
 const LOGGER_MODULE = fileURLToPath(new URL("../../src/log/logger.ts", import.meta.url));
@@ -55,12 +54,7 @@ describe("createLogger", () => {
   });
 
   it("carries the active span's trace_id and span_id, and none outside spans", async () => {
-    const telemetry = startTelemetry({
-      serviceName: "s",
-      replicaId: "r",
-      traces: "none",
-      spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())],
-    });
+    const { telemetry } = captureSpans();
     try {
       const out = capture();
       const logger = createLogger({ level: "info" }, out);

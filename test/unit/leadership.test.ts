@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import pino from "pino";
 import type { ClusterStore, LeaderRecordWrites } from "../../src/cluster/cluster-store.js";
 import type { Session } from "../../src/cluster/session.js";
@@ -19,8 +18,8 @@ import type { LeaderInputs, ReconcileReport } from "../../src/leader/reconcile-p
 import { inQuorumSpan } from "../../src/replica/cluster-view.js";
 import { LeaderTerms } from "../../src/replica/leader-terms.js";
 import { activeTraceparent, inProbeViewSpan } from "../../src/replica/trace-links.js";
-import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { toFailure } from "../../src/vpc/ec2-errors.js";
+import { captureSpans } from "../support/span-capture.js";
 import { waitFor } from "../support/wait.js";
 
 const CIDR = "10.55.16.0/24";
@@ -240,13 +239,7 @@ async function startLongBatch() {
 
 describe("Leadership", () => {
   it("traces a failover as one trace: the quorum confirmation, its reconcile pass, a child per step", async () => {
-    const exporter = new InMemorySpanExporter();
-    const telemetry = startTelemetry({
-      serviceName: "s",
-      replicaId: "a",
-      traces: "none",
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
+    const { exporter, telemetry } = captureSpans();
     try {
       const { vpc, reports, leadership } = setUp();
       leadership.start();
@@ -310,13 +303,7 @@ describe("Leadership", () => {
   });
 
   it("records election events as spans of their own: elected, ended", async () => {
-    const exporter = new InMemorySpanExporter();
-    const telemetry = startTelemetry({
-      serviceName: "s",
-      replicaId: "a",
-      traces: "none",
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
+    const { exporter, telemetry } = captureSpans();
     try {
       const store = {
         holdsTerm: async () => true,

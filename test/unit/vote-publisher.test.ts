@@ -1,25 +1,18 @@
 /** The vote writer: writes only on a change of view, carrying the trace context of the change. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { pino } from "pino";
 import type { ClusterStore } from "../../src/cluster/cluster-store.js";
 import type { Session } from "../../src/cluster/session.js";
 import type { Vote } from "../../src/domain/vote.js";
 import { inProbeViewSpan } from "../../src/replica/trace-links.js";
 import { VotePublisher } from "../../src/replica/vote-publisher.js";
-import { startTelemetry } from "../../src/telemetry/telemetry.js";
+import { captureSpans } from "../support/span-capture.js";
 import { waitFor } from "../support/wait.js";
 
 describe("VotePublisher", () => {
   it("a vote carries the traceparent of the probe span that changed the view; the same view is not written again", async () => {
-    const exporter = new InMemorySpanExporter();
-    const telemetry = startTelemetry({
-      serviceName: "s",
-      replicaId: "a",
-      traces: "none",
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
+    const { exporter, telemetry } = captureSpans();
     try {
       const written: Vote[] = [];
       const store = { putVote: async (_s: Session, _id: string, vote: Vote) => void written.push(vote) };

@@ -2,10 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SpanStatusCode } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { Ec2CallTimeoutError, Ec2CircuitOpenError } from "../../src/vpc/ec2-errors.js";
 import { createEc2Policy, type Ec2PolicyOptions, type Ec2RetryEvent } from "../../src/vpc/ec2-policy.js";
+import { captureSpans } from "../support/span-capture.js";
 import { waitFor } from "../support/wait.js";
 
 const FAST: Ec2PolicyOptions = {
@@ -53,13 +52,7 @@ describe("createEc2Policy", () => {
   });
 
   it("traces each call as one span, retries counted, a failure's code and status recorded", async () => {
-    const exporter = new InMemorySpanExporter();
-    const telemetry = startTelemetry({
-      serviceName: "s",
-      replicaId: "r",
-      traces: "none",
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
+    const { exporter, telemetry } = captureSpans();
     try {
       const policy = createEc2Policy(FAST);
       const throttledOnce = scripted([sdkError("RequestLimitExceeded", 503)]);
