@@ -93,7 +93,11 @@ describe("a failover as one trace across replicas", () => {
         const replace = spans.find(
           (s) => s.name === "EC2/ReplaceRoute" && s.traceId === confirmation?.traceId,
         );
-        return confirmation !== undefined && replace !== undefined;
+        // Each replica exports on its own schedule: wait for the voters' linked spans too.
+        const linkedArrived = (confirmation?.links ?? []).every((link) =>
+          spans.some((s) => s.name === "probe.view_changed" && s.spanId === link.spanId),
+        );
+        return confirmation !== undefined && replace !== undefined && linkedArrived;
       },
       { timeoutMs: 20_000, message: () => `spans: ${spans.map((s) => `${s.replica}:${s.name}`).join(", ")}` },
     );
