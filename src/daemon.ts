@@ -8,7 +8,6 @@ import { apiListenerOf } from "./api/api-listener.js";
 import { createApiServer } from "./api/server.js";
 import { buildStatusView } from "./api/status-view.js";
 import { vpcRouterStateOf } from "./api/vpc-router-state.js";
-import { standingRefusal } from "./api/write-guard.js";
 import { ChangeFeed } from "./cluster/change-feed.js";
 import { ClusterStore } from "./cluster/cluster-store.js";
 import { createEtcdClient } from "./cluster/etcd-client.js";
@@ -231,8 +230,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     "vpcrouter started",
   );
   // Who may change the routes through the API, said once and loudly when writes cannot work.
-  const writesRefused = config.api.writes && standingRefusal(listener.writePolicy) !== undefined;
-  log[writesRefused ? "warn" : "info"]({ api: apiAddr }, `API: ${listener.writeMode}`);
+  log[listener.writesRefused ? "warn" : "info"]({ api: apiAddr }, `API: ${listener.writeMode}`);
 
   let stopping: Promise<void> | undefined;
   return {

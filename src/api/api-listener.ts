@@ -2,9 +2,8 @@
  * The API's security settings made ready to serve: the bearer token and the TLS files read, the
  * write policy built, and the one start-up line that says who may write.
  */
-import { readFileSync } from "node:fs";
 import type { VpcrouterConfig } from "../config/schema.js";
-import { SecretFileError } from "../lib/secret-file.js";
+import { readSettingFile } from "../lib/secret-file.js";
 import { BearerToken } from "./bearer-token.js";
 import type { ApiTls } from "./server.js";
 import { standingRefusal, type WritePolicy } from "./write-guard.js";
@@ -15,6 +14,8 @@ export interface ApiListener {
   readonly tls: ApiTls | undefined;
   /** For the start-up log: how writes are guarded (or why they are refused), e.g. "writes need the bearer token". */
   readonly writeMode: string;
+  /** Writes are wanted (`api.writes`) but every one is refused: start-up warns. */
+  readonly writesRefused: boolean;
 }
 
 /**
@@ -36,11 +37,13 @@ export function apiListenerOf(api: VpcrouterConfig["api"]): ApiListener {
     api.tls.cert === ""
       ? undefined
       : {
-          cert: readTlsFile("api.tls.cert", api.tls.cert),
-          key: readTlsFile("api.tls.key", api.tls.key),
-          ...(api.tls.clientCa === "" ? {} : { clientCa: readTlsFile("api.tls.clientCa", api.tls.clientCa) }),
+          cert: readSettingFile("api.tls.cert", api.tls.cert),
+          key: readSettingFile("api.tls.key", api.tls.key),
+          ...(api.tls.clientCa === ""
+            ? {}
+            : { clientCa: readSettingFile("api.tls.clientCa", api.tls.clientCa) }),
         };
-  return { writePolicy, tls, writeMode: writeModeOf(writePolicy, api.address) };
+  return { writePolicy, tls, ...writeModeOf(writePolicy, api.address) };
 }
 
 /**
@@ -51,22 +54,19 @@ export function canonicalOrigin(origin: string): string {
   return origin.toLowerCase().replace(/^(https:\/\/.+):443$|^(http:\/\/.+):80$/, "$1$2");
 }
 
-function writeModeOf(policy: WritePolicy, address: string): string {
+function writeModeOf(policy: WritePolicy, address: string): Pick<ApiListener, "writeMode" | "writesRefused"> {
   const refusal = standingRefusal(policy);
-  if (refusal) {
-    return policy.writes
-      ? `${refusal.error}: every write is refused; set api.tokenFile (--api-token-file) to accept writes, or api.writes false (--api-read-only)`
-      : refusal.error;
+  if (refusal && policy.writes) {
+    return {
+      writeMode: `${refusal.error}: every write is refused; set api.tokenFile (--api-token-file) to accept writes, or api.writes false (--api-read-only)`,
+      writesRefused: true,
+    };
   }
-  if (policy.token) return "writes need the bearer token of api.tokenFile";
-  return `writes accepted without a token, from this machine only (${address} is loopback)`;
-}
-
-function readTlsFile(setting: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
-    throw new SecretFileError(`${setting}: cannot read ${path} (${reason})`);
-  }
+  if (refusal) return { writeMode: refusal.error, writesRefused: false };
+  if (policy.token)
+    return { writeMode: "writes need the bearer token of api.tokenFile", writesRefused: false };
+  return {
+    writeMode: `writes accepted without a token, from this machine only (${address} is loopback)`,
+    writesRefused: false,
+  };
 }

@@ -4,47 +4,16 @@
  * through etcd keys the replicas follow (docs/DESIGN.md section 3).
  */
 import { hostname, userInfo } from "node:os";
-import type { Etcd3 } from "etcd3";
-import type { ClusterStore } from "../cluster/cluster-store.js";
-import { type ClusterKeys, clusterKeys } from "../cluster/keys.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { PauseRecord, SwitchoverRequest } from "../domain/operator-records.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
-import { type CliIo, describeError } from "./io.js";
+import type { CliIo } from "./io.js";
+import { withEtcd } from "./with-etcd.js";
 
 /** How long a switchover request lives in etcd (its lease TTL), s: long enough for any hand-over. */
 const SWITCHOVER_REQUEST_TTL_SECONDS = 30;
 /** How long `switchover` waits for the new leader, ms. */
 const SWITCHOVER_WAIT_MS = 20_000;
-
-interface Etcd {
-  readonly client: Etcd3;
-  readonly store: ClusterStore;
-  readonly keys: ClusterKeys;
-}
-
-/** Runs `action` with an etcd client; an etcd error is reported as `cannot <what>` (exit 1). */
-async function withEtcd(
-  config: VpcrouterConfig,
-  io: CliIo,
-  what: string,
-  action: (etcd: Etcd) => Promise<ExitCode>,
-): Promise<ExitCode> {
-  const [{ createEtcdClient }, { ClusterStore }] = await Promise.all([
-    import("../cluster/etcd-client.js"),
-    import("../cluster/cluster-store.js"),
-  ]);
-  const keys = clusterKeys(config.etcd.prefix);
-  const client = createEtcdClient(config.etcd);
-  try {
-    return await action({ client, store: new ClusterStore(client, keys), keys });
-  } catch (error) {
-    io.err(`vpcrouter: cannot ${what} (etcd at ${config.etcd.endpoints.join(",")}): ${describeError(error)}`);
-    return EXIT.failure;
-  } finally {
-    client.close();
-  }
-}
 
 function operatorName(): string {
   try {
@@ -56,7 +25,7 @@ function operatorName(): string {
 
 /** `pause [--reason TEXT]`: writes `<prefix>/pause`. Exit 0, or 1 when etcd fails. */
 export function pauseCluster(config: VpcrouterConfig, io: CliIo, reason?: string): Promise<ExitCode> {
-  return withEtcd(config, io, "pause the cluster", async ({ client, keys }) => {
+  return withEtcd(config, io, "pause the cluster through etcd", async ({ client, keys }) => {
     const record: PauseRecord = {
       by: operatorName(),
       at: new Date().toISOString(),
@@ -70,7 +39,7 @@ export function pauseCluster(config: VpcrouterConfig, io: CliIo, reason?: string
 
 /** `resume`: deletes `<prefix>/pause`. Exit 0 (also when it was not paused), or 1 when etcd fails. */
 export function resumeCluster(config: VpcrouterConfig, io: CliIo): Promise<ExitCode> {
-  return withEtcd(config, io, "resume the cluster", async ({ client, keys }) => {
+  return withEtcd(config, io, "resume the cluster through etcd", async ({ client, keys }) => {
     const deleted = await client.delete().key(keys.pause).exec();
     io.out(Number(deleted.deleted) > 0 ? "resumed: the leader writes to EC2 again" : "was not paused");
     return EXIT.ok;
@@ -84,7 +53,7 @@ export function resumeCluster(config: VpcrouterConfig, io: CliIo): Promise<ExitC
  *   already leads; 1 when etcd fails or no new leader appears within 20 s.
  */
 export function switchover(config: VpcrouterConfig, io: CliIo, to?: string): Promise<ExitCode> {
-  return withEtcd(config, io, "request a switchover", async ({ client, store, keys }) => {
+  return withEtcd(config, io, "request a switchover through etcd", async ({ client, store, keys }) => {
     const before = await store.readSnapshot();
     const leader = before.leader;
     if (!leader) {

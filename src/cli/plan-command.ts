@@ -3,10 +3,12 @@
  * and the route tables in EC2, computed here with the leader's own planner. Writes nothing.
  */
 import { pino } from "pino";
+import type { ClusterSnapshot } from "../cluster/snapshot.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { Plan } from "../domain/route-action.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
+import { withEtcd } from "./with-etcd.js";
 
 /**
  * Prints the plan as a table (or JSON with `json`): the cluster's leader and term, the spec in
@@ -20,25 +22,18 @@ export async function showPlan(
   io: CliIo,
   options: { readonly json?: boolean } = {},
 ): Promise<ExitCode> {
-  const [{ createEtcdClient }, { ClusterStore }, { clusterKeys }, { viewOf }, { planReconcile }] =
-    await Promise.all([
-      import("../cluster/etcd-client.js"),
-      import("../cluster/cluster-store.js"),
-      import("../cluster/keys.js"),
-      import("../replica/cluster-view.js"),
-      import("../decide/plan.js"),
-    ]);
-  const { routerIpsOf } = await import("../route-spec/route-spec.js");
-  const client = createEtcdClient(config.etcd);
-  let snapshot: Awaited<ReturnType<InstanceType<typeof ClusterStore>["readSnapshot"]>>;
-  try {
-    snapshot = await new ClusterStore(client, clusterKeys(config.etcd.prefix)).readSnapshot();
-  } catch (error) {
-    io.err(`vpcrouter: cannot read the cluster state from etcd: ${describeError(error)}`);
-    return EXIT.failure;
-  } finally {
-    client.close();
-  }
+  const [{ viewOf }, { planReconcile }, { routerIpsOf }] = await Promise.all([
+    import("../replica/cluster-view.js"),
+    import("../decide/plan.js"),
+    import("../route-spec/route-spec.js"),
+  ]);
+  let read: ClusterSnapshot | undefined;
+  const readCode = await withEtcd(config, io, "read the cluster state from etcd", async ({ store }) => {
+    read = await store.readSnapshot();
+    return EXIT.ok;
+  });
+  const snapshot = read;
+  if (readCode !== EXIT.ok || snapshot === undefined) return readCode;
   const view = viewOf(
     snapshot,
     {},

@@ -10,6 +10,7 @@ import { parseSpec } from "../route-spec/parse.js";
 import type { RouteSpec } from "../route-spec/route-spec.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
+import { withEtcd } from "./with-etcd.js";
 
 /** A spec read and validated, or the exit code already reported. */
 type Checked = { ok: true; text: string; spec: RouteSpec } | { ok: false; code: ExitCode };
@@ -34,20 +35,11 @@ export async function specPut(file: string, config: VpcrouterConfig, io: CliIo):
   const checked = await readAndCheck(file, config, io);
   if (!checked.ok) return checked.code;
   const key = clusterKeys(config.etcd.prefix).spec;
-  const { createEtcdClient } = await import("../cluster/etcd-client.js");
-  const client = createEtcdClient(config.etcd);
-  try {
+  return withEtcd(config, io, `write ${key} to etcd`, async ({ client }) => {
     const result = await client.put(key).value(checked.text).exec();
     io.out(`spec written to ${key} (${routeCount(checked.spec)}) at revision ${result.header.revision}`);
     return EXIT.ok;
-  } catch (error) {
-    io.err(
-      `vpcrouter: cannot write ${key} to etcd at ${config.etcd.endpoints.join(",")}: ${describeError(error)}`,
-    );
-    return EXIT.failure;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /**
@@ -56,9 +48,7 @@ export async function specPut(file: string, config: VpcrouterConfig, io: CliIo):
  */
 export async function specGet(config: VpcrouterConfig, io: CliIo): Promise<ExitCode> {
   const key = clusterKeys(config.etcd.prefix).spec;
-  const { createEtcdClient } = await import("../cluster/etcd-client.js");
-  const client = createEtcdClient(config.etcd);
-  try {
+  return withEtcd(config, io, `read ${key} from etcd`, async ({ client }) => {
     const text = await client.get(key).string();
     if (text === null) {
       io.err(`vpcrouter: no spec stored at ${key}`);
@@ -66,14 +56,7 @@ export async function specGet(config: VpcrouterConfig, io: CliIo): Promise<ExitC
     }
     io.out(text);
     return EXIT.ok;
-  } catch (error) {
-    io.err(
-      `vpcrouter: cannot read ${key} from etcd at ${config.etcd.endpoints.join(",")}: ${describeError(error)}`,
-    );
-    return EXIT.failure;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function readAndCheck(file: string, config: VpcrouterConfig, io: CliIo): Promise<Checked> {

@@ -23,18 +23,28 @@ export class SecretFileError extends Error {
  *   a line break inside the secret (the message never includes the file's contents).
  */
 export function readSecretFile(setting: string, path: string, minLength = 1): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
-    throw new SecretFileError(`${setting}: cannot read ${path} (${reason})`);
-  }
-  const secret = text.replace(/\r?\n$/, "");
+  const secret = readSettingFile(setting, path)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (secret.length === 0) throw new SecretFileError(`${setting}: ${path} is empty`);
   if (/[\r\n]/.test(secret)) throw new SecretFileError(`${setting}: ${path} holds more than one line`);
   if (secret.length < minLength) {
     throw new SecretFileError(`${setting}: the secret in ${path} is shorter than ${minLength} characters`);
   }
   return secret;
+}
+
+/**
+ * Reads the file a setting names (a secret, a PEM key or certificate).
+ * @param setting - the setting that names the file, for messages, e.g. `"api.tls.key"`.
+ * @returns the file's bytes.
+ * @throws SecretFileError `<setting>: cannot read <path> (<code>)` when it cannot be read.
+ */
+export function readSettingFile(setting: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+    throw new SecretFileError(`${setting}: cannot read ${path} (${reason})`);
+  }
 }
