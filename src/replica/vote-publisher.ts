@@ -48,10 +48,16 @@ export class VotePublisher {
    */
   publish(failed: readonly string[], specRevision: string): void {
     const view = { failed: [...failed], specRevision };
-    // The trace context is carried along but is not part of the view: it never causes a write.
-    const traceparent = activeTraceparent();
+    const viewText = JSON.stringify(view);
+    // The trace context is carried along but is not part of the view: it never causes a write. A
+    // later publish of the same view (a refresh, outside any span) keeps the context that formed it.
+    const previous = this.wantedVote;
+    const sameView =
+      previous !== undefined &&
+      JSON.stringify({ failed: previous.failed, specRevision: previous.specRevision }) === viewText;
+    const traceparent = activeTraceparent() ?? (sameView ? previous.traceparent : undefined);
     this.wantedVote = traceparent === undefined ? view : { ...view, traceparent };
-    this.wanted = failed.length === 0 && this.written === "" ? "" : JSON.stringify(view);
+    this.wanted = failed.length === 0 && this.written === "" ? "" : viewText;
     this.writes.request();
   }
 
