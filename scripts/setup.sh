@@ -13,6 +13,7 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # Debian's Chromium: the status page's browser test (test/integration/status-page.test.ts).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

@@ -98,7 +98,12 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     log.info({ failed: [...failed].sort() }, "local probe view changed"),
   );
   const vpc = createEc2VpcPort(aws, log);
-  vpc.policy.onCall((event) => instruments.ec2Calls.add(1, { action: event.action, outcome: event.outcome }));
+  vpc.policy.onCall((event) => {
+    const attributes = { action: event.action, outcome: event.outcome };
+    instruments.ec2Calls.add(1, attributes);
+    if (event.outcome !== "breaker_open")
+      instruments.ec2CallDuration.record(event.durationMs / 1000, attributes);
+  });
 
   // The API listens first (its port may be 0 in tests), then the member record names it. Until the
   // replica exists the API answers from no state; then from the last state the replica pushed.

@@ -192,6 +192,13 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "PEM CA clients' certificates must be signed by (mutual TLS)",
   },
   {
+    flags: "--api-client-cert <file>",
+    path: "api.client.cert",
+    description: "PEM certificate `status` presents to a mutual-TLS API",
+  },
+  { flags: "--api-client-key <file>", path: "api.client.key", description: "PEM key of --api-client-cert" },
+  { flags: "--api-ca <file>", path: "api.client.ca", description: "PEM CA `status` trusts for the API" },
+  {
     flags: "--hook <program>",
     path: "hooks.command",
     description: "program run on becoming leader, losing leadership and each failover",

@@ -67,7 +67,7 @@ function helpFlagsOf(command: Command): Set<string> | undefined {
       case "plan":
         return longFlagsOf(["etcd.", "aws.", "reconcile.", "quorum."]);
       case "status":
-        return longFlagsOf(["api.address", "api.port", "api.tls.cert"]);
+        return longFlagsOf(["api.address", "api.port", "api.tls.cert", "api.client."]);
       default:
         return new Set<string>();
     }

@@ -1,7 +1,11 @@
 /**
- * `vpcrouter status`: asks a running replica's HTTP API for its status (GET /status).
+ * `vpcrouter status`: asks a running replica's HTTP API for its status (GET /status), over HTTPS
+ * with a client certificate when the API asks for one.
  */
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { VpcrouterConfig } from "../config/schema.js";
+import { readSettingFile } from "../lib/secret-file.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
 import { formatStatusSummary } from "./status-summary.js";
@@ -11,7 +15,8 @@ const STATUS_TIMEOUT_MS = 5000;
 
 /**
  * The URL of a replica's status API. A wildcard listen address is reached through loopback; an
- * API with `api.tls.cert` is asked over HTTPS (trust its CA through `NODE_EXTRA_CA_CERTS`).
+ * API with `api.tls.cert`, or asked with any `api.client.*` setting, over HTTPS (its CA from
+ * `api.client.ca`, else the system's and `NODE_EXTRA_CA_CERTS`).
  * @returns e.g. `"http://127.0.0.1:33289/status"`, `"https://[::1]:33289/status"`.
  */
 export function statusUrl(api: VpcrouterConfig["api"]): string {
@@ -19,7 +24,8 @@ export function statusUrl(api: VpcrouterConfig["api"]): string {
   if (host === "0.0.0.0") host = "127.0.0.1";
   if (host === "::") host = "::1";
   if (host.includes(":")) host = `[${host}]`;
-  const scheme = api.tls.cert === "" ? "http" : "https";
+  const tls = api.tls.cert !== "" || api.client.cert !== "" || api.client.ca !== "";
+  const scheme = tls ? "https" : "http";
   return `${scheme}://${host}:${api.port}/status`;
 }
 
@@ -35,11 +41,10 @@ export async function showStatus(
   options: { readonly json?: boolean } = {},
 ): Promise<ExitCode> {
   const url = statusUrl(config.api);
-  let response: Response;
+  let response: { ok: boolean; status: number };
   let body: string;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
-    body = await response.text();
+    ({ response, body } = await get(url, config.api.client));
   } catch (error) {
     io.err(
       `vpcrouter: cannot reach the status API at ${url} (${describeError(error)}); is the daemon running?`,
@@ -59,6 +64,41 @@ export async function showStatus(
     return EXIT.failure;
   }
   return EXIT.ok;
+}
+
+/**
+ * GET `url` within {@link STATUS_TIMEOUT_MS}, presenting `client.cert` when set.
+ * @throws the socket's or TLS's error, a SecretFileError for an unreadable file, or a timeout
+ */
+function get(
+  url: string,
+  client: VpcrouterConfig["api"]["client"],
+): Promise<{ response: { ok: boolean; status: number }; body: string }> {
+  const https = url.startsWith("https:");
+  const tls = https
+    ? {
+        ...(client.cert === "" ? {} : { cert: readSettingFile("api.client.cert", client.cert) }),
+        ...(client.key === "" ? {} : { key: readSettingFile("api.client.key", client.key) }),
+        ...(client.ca === "" ? {} : { ca: readSettingFile("api.client.ca", client.ca) }),
+      }
+    : {};
+  const signal = AbortSignal.timeout(STATUS_TIMEOUT_MS);
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(url, { ...tls, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        resolve({
+          response: { ok: status >= 200 && status < 300, status },
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function parseJson(text: string): unknown {

@@ -58,6 +58,9 @@ export function crossSettingProblems(config: VpcrouterConfig): string[] {
     );
   }
   problems.push(...apiTlsProblems(config.api.tls));
+  if ((config.api.client.cert === "") !== (config.api.client.key === "")) {
+    problems.push("api.client.cert: api.client.cert and api.client.key must be set together");
+  }
   problems.push(...specModeProblems(spec));
   return problems;
 }

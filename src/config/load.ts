@@ -196,6 +196,9 @@ function unreadableFiles(config: VpcrouterConfig): string[] {
     ["api.tls.cert", api.tls.cert],
     ["api.tls.key", api.tls.key],
     ["api.tls.clientCa", api.tls.clientCa],
+    ["api.client.cert", api.client.cert],
+    ["api.client.key", api.client.key],
+    ["api.client.ca", api.client.ca],
   ];
   const problems: string[] = [];
   for (const [setting, file] of files) {

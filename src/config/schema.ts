@@ -235,6 +235,17 @@ export const SETTINGS = {
         default: "",
       }),
     },
+    client: {
+      cert: text({
+        doc: "PEM client certificate `vpcrouter status` presents to an API that asks for one (api.tls.clientCa).",
+        default: "",
+      }),
+      key: text({ doc: "PEM private key of api.client.cert.", default: "" }),
+      ca: text({
+        doc: "PEM CA bundle `vpcrouter status` trusts for the API's certificate (empty: the system's and NODE_EXTRA_CA_CERTS).",
+        default: "",
+      }),
+    },
   },
   hooks: {
     command: text({

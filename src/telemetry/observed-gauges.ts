@@ -23,30 +23,33 @@ export interface GaugeSources {
 }
 
 /**
- * Registers the gauges on `meter` (Prometheus names):
- * - `vpcrouter_members`: live members;
- * - `vpcrouter_router_up{router}`: 1 when this replica's probes see the router healthy, else 0;
- * - `vpcrouter_ec2_breaker_open{action}`: 1 while the action's breaker refuses calls (open or isolated);
- * - `vpcrouter_paused`: 1 while the cluster is paused;
- * - `vpcrouter_last_reconcile_success_timestamp_seconds`: Unix time, s (leader only);
- * - `vpcrouter_lease_remaining_seconds`: time left on this replica's lease as it counts it (a leader
+ * Registers the gauges on `meter` (OpenTelemetry names, Prometheus names in brackets):
+ * - `vpcrouter.members` (`vpcrouter_members`): live members;
+ * - `vpcrouter.router.up` (`vpcrouter_router_up{router}`): 1 when this replica's probes see the router healthy, else 0;
+ * - `vpcrouter.ec2.breaker.open` (`vpcrouter_ec2_breaker_open`){action}`: 1 while the action's breaker refuses calls (open or isolated);
+ * - `vpcrouter.paused` (`vpcrouter_paused`): 1 while the cluster is paused;
+ * - `vpcrouter.last_reconcile_success.timestamp` (`vpcrouter_last_reconcile_success_timestamp_seconds`): Unix time, s (leader only);
+ * - `vpcrouter.lease.remaining` (`vpcrouter_lease_remaining_seconds`): time left on this replica's lease as it counts it (a leader
  *   stops writing `election.safetyMarginMs` before 0);
- * - `vpcrouter_build_info{version,node}`: always 1.
+ * - `vpcrouter.build.info` (`vpcrouter_build_info{version,node}`): always 1.
  * @param version - vpcrouter's version, e.g. `"0.1.0"`.
  */
 export function registerObservedGauges(meter: Meter, sources: GaugeSources, version: string): void {
   meter
-    .createObservableGauge("vpcrouter_members", { description: "Live members of the cluster." })
+    .createObservableGauge("vpcrouter.members", {
+      unit: "{member}",
+      description: "Live members of the cluster.",
+    })
     .addCallback((result) => result.observe(sources.members()));
   meter
-    .createObservableGauge("vpcrouter_router_up", {
+    .createObservableGauge("vpcrouter.router.up", {
       description: "1 when this replica's probes see the router healthy, else 0.",
     })
     .addCallback((result) => {
       for (const [router, healthy] of sources.routerHealth()) result.observe(healthy ? 1 : 0, { router });
     });
   meter
-    .createObservableGauge("vpcrouter_ec2_breaker_open", {
+    .createObservableGauge("vpcrouter.ec2.breaker.open", {
       description: "1 while the EC2 action's circuit breaker refuses calls (open or isolated), else 0.",
     })
     .addCallback((result) => {
@@ -55,12 +58,12 @@ export function registerObservedGauges(meter: Meter, sources: GaugeSources, vers
       }
     });
   meter
-    .createObservableGauge("vpcrouter_paused", {
+    .createObservableGauge("vpcrouter.paused", {
       description: "1 while the cluster is paused (vpcrouter pause).",
     })
     .addCallback((result) => result.observe(sources.paused() ? 1 : 0));
   meter
-    .createObservableGauge("vpcrouter_last_reconcile_success_timestamp_seconds", {
+    .createObservableGauge("vpcrouter.last_reconcile_success.timestamp", {
       description: "When this leader's last reconcile pass without error ended, Unix time.",
       unit: "s",
     })
@@ -69,7 +72,7 @@ export function registerObservedGauges(meter: Meter, sources: GaugeSources, vers
       if (at !== undefined) result.observe(at / 1000);
     });
   meter
-    .createObservableGauge("vpcrouter_lease_remaining_seconds", {
+    .createObservableGauge("vpcrouter.lease.remaining", {
       description: "Time left on this replica's etcd lease as its session counts it.",
       unit: "s",
     })
@@ -78,6 +81,6 @@ export function registerObservedGauges(meter: Meter, sources: GaugeSources, vers
       if (remaining !== undefined) result.observe(remaining / 1000);
     });
   meter
-    .createObservableGauge("vpcrouter_build_info", { description: "Always 1; the labels name the build." })
+    .createObservableGauge("vpcrouter.build.info", { description: "Always 1; the labels name the build." })
     .addCallback((result) => result.observe(1, { version, node: process.version }));
 }

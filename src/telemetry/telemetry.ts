@@ -16,7 +16,7 @@ import { context, DiagLogLevel, diag, type Meter, propagation, type Tracer, trac
 import { OTLPMetricExporter as OtlpGrpcMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { OTLPMetricExporter as OtlpJsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -42,6 +42,7 @@ import type { Logger } from "pino";
 import type { TraceExport } from "../config/schema.js";
 import { type ExportChoice, exportChoiceOf, type OtlpProtocol } from "./export-choice.js";
 import { createInstruments, type Instruments } from "./instruments.js";
+import { withPrometheusNames } from "./prometheus-names.js";
 
 /** Options of {@link startTelemetry}. */
 export interface TelemetryOptions {
@@ -82,6 +83,23 @@ export interface Telemetry {
 }
 
 const SCOPE = "vpcrouter";
+
+/**
+ * Writes the Prometheus text exposition of what `reader` collects, each metric under its
+ * Prometheus name with the unit suffix (prometheus-names.ts), which the JS exporter leaves out.
+ */
+function servePrometheusText(reader: PrometheusExporter, res: ServerResponse): void {
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  res.statusCode = 200;
+  res.setHeader("content-type", "text/plain; version=0.0.4; charset=utf-8");
+  reader.collect().then(
+    ({ resourceMetrics, errors }) => {
+      if (errors.length > 0) diag.error("metrics collection errors", ...errors);
+      res.end(serializer.serialize(withPrometheusNames(resourceMetrics)));
+    },
+    (error: unknown) => res.end(`# failed to collect metrics: ${String(error)}\n`),
+  );
+}
 
 /** The instance registered as the process-wide tracer provider, if any. */
 let globalOwner: object | undefined;
@@ -165,7 +183,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     tracer,
     meter,
     instruments: createInstruments(meter),
-    metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+    metricsHandler: (_req, res) => servePrometheusText(prometheus, res),
     shutdown: () => {
       stopping ??= (async () => {
         await Promise.allSettled([sdk?.shutdown(), tracerProvider?.shutdown(), meterProvider.shutdown()]);

@@ -40,8 +40,8 @@ describe("three replicas", () => {
     const leader = await world.agreedLeader();
     const failoverCount = async () => {
       const text = await (await fetch(`${leader.apiUrl}/metrics`)).text();
-      const count = /^vpcrouter_failover_seconds_count (\d+)$/m.exec(text)?.[1];
-      const sum = /^vpcrouter_failover_seconds_sum ([\d.e+-]+)$/m.exec(text)?.[1];
+      const count = /^vpcrouter_failover_duration_seconds_count (\d+)$/m.exec(text)?.[1];
+      const sum = /^vpcrouter_failover_duration_seconds_sum ([\d.e+-]+)$/m.exec(text)?.[1];
       return { count: Number(count ?? 0), sum: Number(sum ?? 0), text };
     };
     const before = await failoverCount();
@@ -68,7 +68,7 @@ describe("three replicas", () => {
         after = await failoverCount();
         return after.count > before.count;
       },
-      { timeoutMs: 10_000, message: "vpcrouter_failover_seconds not recorded" },
+      { timeoutMs: 10_000, message: "vpcrouter_failover_duration_seconds not recorded" },
     );
     assert.equal(after.count, before.count + 1, `failover count: ${after.count}`);
     const seconds = after.sum - before.sum;

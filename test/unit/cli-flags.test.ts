@@ -96,6 +96,7 @@ describe("configuration flags in --help and config/README.md", () => {
     }
     const status = await helpOf(["status", "--help"]);
     assert.ok(status.includes("--port") && status.includes("--address") && status.includes("--json"), status);
+    assert.ok(status.includes("--api-client-cert") && status.includes("--api-ca"), status);
     assert.ok(!status.includes("--etcd-endpoints") && !status.includes("--fall"), status);
     const validate = await helpOf(["spec", "validate", "--help"]);
     assert.ok(validate.includes("--config") && !validate.includes("--etcd-endpoints"), validate);

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { makeCertificates } from "../support/certificates.js";
 import { freePort } from "../support/free-port.js";
 import { vpcRouterExampleArgs } from "../support/vpc-router-example.js";
 import { runCli } from "./cli-process.js";
@@ -292,6 +294,49 @@ describe("vpcrouter status", () => {
       new RegExp(`cannot reach the status API at http://127\\.0\\.0\\.1:${closedPort}/status`),
     );
     assert.match(result.stderr, /ECONNREFUSED/);
+  });
+
+  it("presents api.client.cert to a mutual-TLS API and trusts api.client.ca", async () => {
+    const pki = join(dir, "pki");
+    await mkdir(pki);
+    await makeCertificates(pki);
+    const pem = (name: string) => readFile(join(pki, name));
+    const mtls = createHttpsServer(
+      {
+        cert: await pem("server.pem"),
+        key: await pem("server.key"),
+        ca: await pem("ca.pem"),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(READY)),
+    );
+    await new Promise<void>((resolve) => mtls.listen(0, "127.0.0.1", resolve));
+    const mtlsPort = String((mtls.address() as AddressInfo).port);
+    try {
+      const trust = ["--api-ca", join(pki, "ca.pem")];
+      const client = [
+        "--api-client-cert",
+        join(pki, "client.pem"),
+        "--api-client-key",
+        join(pki, "client.key"),
+      ];
+      const withCert = await runCli(["status", "--port", mtlsPort, ...trust, ...client]);
+      assert.equal(withCert.code, 0, withCert.stderr);
+      assert.match(withCert.stdout, /^leader {4}r1, term 41$/m);
+      const withoutCert = await runCli(["status", "--port", mtlsPort, ...trust]);
+      assert.equal(withoutCert.code, 1);
+      assert.match(
+        withoutCert.stderr,
+        new RegExp(`cannot reach the status API at https://127\\.0\\.0\\.1:${mtlsPort}/status`),
+      );
+      const untrusted = await runCli(["status", "--port", mtlsPort, ...client]);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /certificate/i);
+    } finally {
+      mtls.closeAllConnections();
+      await new Promise<void>((resolve) => mtls.close(() => resolve()));
+    }
   });
 
   it("asks over HTTPS when the API serves TLS (api.tls.cert)", async () => {

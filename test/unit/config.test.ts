@@ -79,6 +79,7 @@ describe("loadConfig defaults", () => {
       allowedOrigins: [],
       allowedHosts: [],
       tls: { cert: "", key: "", clientCa: "" },
+      client: { cert: "", key: "", ca: "" },
     });
     assert.deepEqual(config.log, { level: "info", file: "" });
     assert.deepEqual(config.telemetry, { traces: "none", serviceName: "vpcrouter" });
@@ -516,7 +517,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 56);
+    assert.equal(SETTING_PATHS.length, 59);
   });
 
   it("no setting declares its env: the schema builder derives every one", () => {

@@ -11,6 +11,7 @@ import type { Meter } from "@opentelemetry/api";
 import { parse } from "yaml";
 import { createInstruments } from "../../src/telemetry/instruments.js";
 import { registerObservedGauges } from "../../src/telemetry/observed-gauges.js";
+import { prometheusName } from "../../src/telemetry/prometheus-names.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
 import { scrape } from "../support/scrape.js";
 import { waitFor } from "../support/wait.js";
@@ -23,9 +24,12 @@ function exportedMetrics(): { names: Set<string>; histograms: Set<string> } {
   const meter = new Proxy(
     {},
     {
-      get: (_target, method: string) => (name: string) => {
-        names.add(name);
-        if (method === "createHistogram") histograms.add(name);
+      get: (_target, method: string) => (name: string, options?: { unit?: string }) => {
+        const kind =
+          method === "createHistogram" ? "histogram" : method === "createCounter" ? "counter" : "gauge";
+        const exposed = prometheusName(name, options?.unit ?? "", kind);
+        names.add(exposed);
+        if (kind === "histogram") histograms.add(exposed);
         return instrument;
       },
     },
@@ -100,7 +104,7 @@ describe("deploy/grafana", () => {
     }
     // The headline metrics are on it.
     for (const name of [
-      "vpcrouter_failover_seconds",
+      "vpcrouter_failover_duration_seconds",
       "vpcrouter_router_up",
       "vpcrouter_ec2_calls_total",
       "vpcrouter_is_leader",

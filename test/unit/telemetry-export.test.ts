@@ -186,7 +186,7 @@ describe("OTLP export to a real receiver", () => {
         // Both encodings carry the strings as such: the span name and the service name.
         assert.ok(traces.body.includes("quorum.confirmed"), "the span is not in the export");
         assert.ok(traces.body.includes("vpcrouter-from-env"), "OTEL_SERVICE_NAME did not win");
-        assert.ok(metrics.body.includes("vpcrouter_reconcile_total"));
+        assert.ok(metrics.body.includes("vpcrouter.reconcile"), "OTLP carries the OpenTelemetry name");
       } finally {
         await receiver.close();
       }

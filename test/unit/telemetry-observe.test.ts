@@ -81,8 +81,8 @@ describe("observeReplica", () => {
       assert.match(text, /^vpcrouter_reconcile_total\{outcome="failed"\} 1$/m);
       assert.match(text, /^vpcrouter_reconcile_duration_seconds_count 4$/m);
       assert.match(text, /^vpcrouter_route_changes_total\{kind="replace",failover="true"\} 1$/m);
-      assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
-      assert.match(text, /^vpcrouter_failover_seconds_sum 1\.5$/m);
+      assert.match(text, /^vpcrouter_failover_duration_seconds_count 1$/m);
+      assert.match(text, /^vpcrouter_failover_duration_seconds_sum 1\.5$/m);
     } finally {
       await telemetry.shutdown();
     }
@@ -115,8 +115,8 @@ describe("observeReplica", () => {
         report({ results: [{ action: failover, ok: true, durationMs: 10 }] }),
       );
       const text = await scrape(telemetry);
-      assert.match(text, /^vpcrouter_failover_seconds_count 1$/m);
-      assert.match(text, /^vpcrouter_failover_seconds_sum 0\.02$/m);
+      assert.match(text, /^vpcrouter_failover_duration_seconds_count 1$/m);
+      assert.match(text, /^vpcrouter_failover_duration_seconds_sum 0\.02$/m);
     } finally {
       await telemetry.shutdown();
     }
@@ -131,13 +131,13 @@ describe("Node runtime metrics", () => {
       await waitFor(
         async () => {
           text = await scrape(telemetry);
-          return /^nodejs_eventloop_utilization [\d.e-]+$/m.test(text);
+          return /^nodejs_eventloop_utilization_ratio [\d.e-]+$/m.test(text);
         },
         { timeoutMs: 10_000, intervalMs: 200, message: () => `no runtime metrics in:\n${text}` },
       );
-      assert.match(text, /^v8js_memory_heap_used\{/m);
+      assert.match(text, /^v8js_memory_heap_used_bytes\{/m);
       assert.match(text, /^process_memory_usage [\d.e+]+$/m);
-      assert.match(text, /^process_cpu_time_total\{process_cpu_state="user"\} [\d.e+-]+$/m);
+      assert.match(text, /^process_cpu_time_seconds_total\{process_cpu_state="user"\} [\d.e+-]+$/m);
     } finally {
       await telemetry.shutdown();
     }

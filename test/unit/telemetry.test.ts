@@ -106,7 +106,7 @@ describe("telemetry", () => {
     assert.match(text, /^vpcrouter_ec2_calls_total\{action="ReplaceRoute",outcome="ok"\} 1( \d+)?$/m);
     // Histograms use second-scale buckets, not the SDK's millisecond defaults.
     assert.match(text, /^vpcrouter_probe_rtt_seconds_bucket\{le="0.0005"\} 1( \d+)?$/m);
-    assert.match(text, /^vpcrouter_failover_seconds_bucket\{le="1"\} 1( \d+)?$/m);
+    assert.match(text, /^vpcrouter_failover_duration_seconds_bucket\{le="1"\} 1( \d+)?$/m);
     assert.match(text, /^target_info\{.*service_instance_id="replica-a".*\} 1$/m);
     assert.doesNotMatch(text, /_total_total/);
   });
