@@ -2,6 +2,8 @@
  * Every setting of a vpcrouter replica, declared once: kind, format, default and documentation.
  * The configuration type, the convict schema and each setting's environment variable derive from it.
  */
+
+import { AWS_SETTINGS } from "./aws-settings.js";
 import {
   boolean,
   type ConfigOf,
@@ -22,10 +24,7 @@ import {
   NON_EMPTY_TEXT,
   ORIGIN_LIST,
   PROBE_PLUGIN_LIST,
-  REGION_FORMAT,
   REPLICA_ID_FORMAT,
-  ROUTE_TABLE_SELECTION,
-  VPC_ID_FORMAT,
 } from "./formats.js";
 
 const HOUR_MS = 3_600_000;
@@ -168,34 +167,7 @@ export const SETTINGS = {
       default: [],
     }),
   },
-  aws: {
-    region: text({ format: REGION_FORMAT, doc: "AWS region; empty: the SDK's default chain.", default: "" }),
-    vpcId: text({ format: VPC_ID_FORMAT, doc: "VPC whose route tables are managed (vpc-…).", default: "" }),
-    routeTables: text({
-      format: ROUTE_TABLE_SELECTION,
-      doc: "Route tables to manage: all, subnets (new routes only in the routers' subnets' tables, main table included; existing ones repaired, and deleted by prune, everywhere), tag:<key>=<value>, or rtb-… ids (comma list).",
-      default: "all",
-    }),
-    fixSourceDestCheck: boolean({
-      doc: "Disable source/destination check on router ENIs that have it enabled (ModifyNetworkInterfaceAttribute).",
-      default: false,
-    }),
-    callTimeoutMs: integer(100, 120_000, { doc: "Timeout of one EC2 API attempt, ms.", default: 5000 }),
-    maxRetries: integer(0, 20, { doc: "Retries (not calls) after a throttled or 5xx EC2 call.", default: 4 }),
-    initialBackoffMs: integer(1, HOUR_MS, {
-      doc: "First retry delay, ms (exponential with jitter).",
-      default: 200,
-    }),
-    maxBackoffMs: integer(1, HOUR_MS, { doc: "Largest retry delay, ms.", default: 5000 }),
-    breakerThreshold: integer(1, 1000, {
-      doc: "Consecutive failures of one EC2 API that open its circuit breaker.",
-      default: 5,
-    }),
-    breakerHalfOpenAfterMs: integer(100, HOUR_MS, {
-      doc: "Time an open breaker waits before letting one trial call through, ms.",
-      default: 10_000,
-    }),
-  },
+  aws: AWS_SETTINGS,
   api: {
     address: text({
       format: LISTEN_ADDRESS,

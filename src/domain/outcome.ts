@@ -64,6 +64,8 @@ export interface BatchOptions {
    * a newly confirmed failure must be failed over before the rest of a long batch.
    */
   readonly preempt?: () => boolean;
+  /** Items in flight at most (default 1: one after another); set by the VPC port from `aws.maxConcurrentCalls`. */
+  readonly concurrency?: number;
 }
 
 /** An empty batch: nothing attempted, nothing refused. */

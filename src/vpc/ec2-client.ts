@@ -13,6 +13,8 @@ export interface Ec2ClientOptions {
   readonly endpoint?: string;
   /** Credentials; default from the SDK chain (env `AWS_ACCESS_KEY_ID`…, profile, IMDS…). */
   readonly credentials?: EC2ClientConfig["credentials"];
+  /** Sockets per endpoint at most (the SDK's default is 50); match it to the calls made at once. */
+  readonly maxSockets?: number;
 }
 
 /**
@@ -42,6 +44,14 @@ export async function sdkChainRegion(): Promise<string> {
 export function createEc2Client(options: Ec2ClientOptions = {}): EC2Client {
   return new EC2Client({
     maxAttempts: 1,
+    ...(options.maxSockets !== undefined
+      ? {
+          requestHandler: {
+            httpAgent: { keepAlive: true, maxSockets: options.maxSockets },
+            httpsAgent: { keepAlive: true, maxSockets: options.maxSockets },
+          },
+        }
+      : {}),
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),

@@ -32,6 +32,7 @@ import {
   isRetryableEc2Error,
   isThrottlingError,
 } from "./ec2-errors.js";
+import type { Ec2RateLimiter, TokenRequest } from "./ec2-rate-limits.js";
 
 /** Tuning of the EC2 policy. All durations in milliseconds. */
 export interface Ec2PolicyOptions {
@@ -47,6 +48,11 @@ export interface Ec2PolicyOptions {
   readonly breakerThreshold: number;
   /** How long (ms) an open breaker refuses calls before letting one test call through (half-open). */
   readonly breakerHalfOpenAfterMs: number;
+  /**
+   * Paces every attempt through EC2's request-rate buckets (ec2-rate-limits.ts); absent: no pacing.
+   * The token is taken before `beforeAttempt`, so the fence is asked after any wait for it.
+   */
+  readonly rateLimiter?: Ec2RateLimiter;
 }
 
 /** State of one action's circuit breaker. */
@@ -86,14 +92,17 @@ export interface Ec2Policy {
    * @param action EC2 action name, e.g. `ReplaceRoute` (selects the breaker)
    * @param beforeAttempt runs before every attempt, retries included, outside the breaker and the
    *   call metrics: throwing from it ends the call (not retried, not counted as an EC2 failure)
+   * @param tokens how the call waits for its EC2 token (priority, cancellation), when rate-limited
    * @returns what `fn` returns
    * @throws the last error of `fn` when it is not transient or retries are exhausted;
-   *   `Ec2CallTimeoutError` when the last attempt timed out; `Ec2CircuitOpenError` when the breaker is open
+   *   `Ec2CallTimeoutError` when the last attempt timed out; `Ec2CircuitOpenError` when the breaker is
+   *   open; `CallCancelled` when `tokens.cancelled` ended its wait for a token
    */
   execute<T>(
     action: string,
     fn: (signal: AbortSignal) => Promise<T>,
     beforeAttempt?: () => Promise<void>,
+    tokens?: TokenRequest,
   ): Promise<T>;
   /** Breaker state per action that has been called at least once. */
   breakerStates(): Readonly<Record<string, Ec2BreakerState>>;
@@ -180,6 +189,7 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
       action: string,
       fn: (signal: AbortSignal) => Promise<T>,
       beforeAttempt?: () => Promise<void>,
+      tokens?: TokenRequest,
     ): Promise<T> {
       const { retry: retryLoop, attempt } = policyFor(action);
       // One span per call, retries included (OpenTelemetry RPC conventions: rpc.system aws-api).
@@ -192,6 +202,7 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
           try {
             return await retryLoop.execute(async () => {
               attempts++;
+              await options.rateLimiter?.acquire(action, tokens);
               // Outside the breaker: a refusal here must neither count as a failure nor, in half-open
               // state, as the successful trial call that closes the breaker.
               await beforeAttempt?.();
@@ -199,6 +210,7 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
                 const started = performance.now();
                 try {
                   const result = await fn(signal);
+                  options.rateLimiter?.succeeded(action);
                   emitCall({ action, outcome: "ok", durationMs: performance.now() - started });
                   return result;
                 } catch (error) {
@@ -208,7 +220,10 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
                   const failure = signal.aborted
                     ? new Ec2CallTimeoutError(action, options.callTimeoutMs, { cause: error })
                     : error;
-                  if (isThrottlingError(failure)) throttled++;
+                  if (isThrottlingError(failure)) {
+                    throttled++;
+                    options.rateLimiter?.throttled(action);
+                  }
                   emitCall({
                     action,
                     outcome: signal.aborted ? "timeout" : isThrottlingError(failure) ? "throttled" : "error",

@@ -4,7 +4,7 @@
  * the route applier and the source/destination check fixer, bound to one VPC.
  */
 import type { Logger } from "pino";
-import { failureOf } from "../domain/outcome.js";
+import { type BatchOptions, failureOf } from "../domain/outcome.js";
 import { parseRouteTableSelection } from "../domain/route-table-selection.js";
 import type { VpcPort } from "../domain/vpc-port.js";
 import { createEc2Client, type Ec2ClientOptions } from "./ec2-client.js";
@@ -15,6 +15,7 @@ import {
   type Ec2Policy,
   type Ec2PolicyOptions,
 } from "./ec2-policy.js";
+import { Ec2RateLimiter } from "./ec2-rate-limits.js";
 import { applyActions } from "./route-applier.js";
 import { readRouteTables } from "./route-table-reader.js";
 import { RouterResolver } from "./router-resolver.js";
@@ -41,6 +42,13 @@ export interface Ec2VpcSettings extends Ec2PolicyOptions {
   readonly vpcId: string;
   /** `all`, `subnets`, `tag:<key>=<value>` or `rtb-…` ids (see route-table-selection.ts). */
   readonly routeTables: string;
+  /** EC2 calls of one batch in flight at most (route changes, source/destination fixes). */
+  readonly maxConcurrentCalls: number;
+  /** The client-side buckets, as EC2's (ec2-rate-limits.ts): tokens and tokens per second. */
+  readonly mutatingBurst: number;
+  readonly mutatingRefillPerSecond: number;
+  readonly nonMutatingBurst: number;
+  readonly nonMutatingRefillPerSecond: number;
 }
 
 /** Tuning of {@link createEc2VpcPort} that is not configuration. */
@@ -72,11 +80,20 @@ export function createEc2VpcPort(
   const selection = parsed.selection;
   const filters = routeTableFilters(selection);
   const client = createEc2Client({
+    maxSockets: aws.maxConcurrentCalls,
     ...(aws.region ? { region: aws.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
   });
-  const policy = createEc2Policy(aws);
+  const rateLimiter = new Ec2RateLimiter({
+    mutating: { burst: aws.mutatingBurst, refillPerSecond: aws.mutatingRefillPerSecond },
+    nonMutating: { burst: aws.nonMutatingBurst, refillPerSecond: aws.nonMutatingRefillPerSecond },
+  });
+  const policy = createEc2Policy({ ...aws, rateLimiter });
+  const concurrent = (batchOptions: BatchOptions | undefined): BatchOptions => ({
+    ...batchOptions,
+    concurrency: aws.maxConcurrentCalls,
+  });
   policy.onRetry((event) => log.warn(event, "EC2 call failed, retrying"));
   policy.onBreakerStateChange((action, state) => {
     if (state === "closed") log.info({ action, state }, "EC2 circuit breaker closed");
@@ -108,7 +125,7 @@ export function createEc2VpcPort(
     },
     resolveRouters: (ips) => resolver.resolve(ips),
     async apply(actions, guard, batchOptions) {
-      const outcome = await applyActions(client, policy, actions, guard, batchOptions);
+      const outcome = await applyActions(client, policy, actions, guard, concurrent(batchOptions));
       for (const result of outcome.results) {
         // The ENI we resolved for this router is gone: look the IP up again next time.
         if (failureOf(result)?.code === EC2_ERROR.eniNotFound && result.action.kind !== "delete") {
@@ -118,7 +135,7 @@ export function createEc2VpcPort(
       return outcome;
     },
     async disableSourceDestCheck(routers, guard, batchOptions) {
-      const outcome = await disableSourceDestChecks(client, policy, routers, guard, batchOptions);
+      const outcome = await disableSourceDestChecks(client, policy, routers, guard, concurrent(batchOptions));
       // Changed (or gone): the next resolve reads the ENI afresh, so the leader sees the new state.
       for (const result of outcome.results) {
         if (result.ok || failureOf(result)?.code === EC2_ERROR.eniNotFound) {

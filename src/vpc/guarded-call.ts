@@ -7,6 +7,7 @@ import type { MutationGuard } from "../domain/mutation-guard.js";
 import type { BatchOptions, BatchOutcome, Failure, Outcome } from "../domain/outcome.js";
 import { GUARD_REFUSED, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
+import { CallCancelled, type TokenRequest } from "./ec2-rate-limits.js";
 
 /** No attempt starts with less time than this before the guard's deadline, ms. */
 const MIN_ATTEMPT_BUDGET_MS = 200;
@@ -67,9 +68,11 @@ export class GuardedSender {
   /** Attempts the guard allowed so far (an attempt may have reached EC2 even if it failed). */
   calls = 0;
 
+  /** @param tokens how this item's calls wait for EC2 tokens (its priority, its batch's cancellation) */
   constructor(
     private readonly policy: Ec2Policy,
     private readonly guard: MutationGuard,
+    private readonly tokens: TokenRequest = {},
   ) {}
 
   /**
@@ -101,18 +104,24 @@ export class GuardedSender {
         this.calls += 1;
         budgetMs = admission.budgetMs;
       },
+      this.tokens,
     );
   }
 }
 
 /**
- * Runs `change` for each item, in order, each through its own {@link GuardedSender}. A failed item
- * does not stop the next ones (an open breaker makes them fail fast without calling EC2); a guard
- * refusal stops the batch. An item refused after EC2 was already called for it (e.g. before its
- * fallback) is reported as a `fenced` failure; one refused before any call has no outcome.
- * `options.preempt` is asked before each item and ends the batch there (`preempted`). Never throws.
+ * Runs `change` for each item, each through its own {@link GuardedSender}, up to
+ * `options.concurrency` at once, started in the items' order (the planner puts failovers first, so they take the first EC2
+ * tokens too). A failed item does not stop the next ones (an open breaker makes them fail fast
+ * without calling EC2); a guard refusal stops the batch: no item starts after it, the ones in
+ * flight end on their own (each attempt is fenced). An item refused after EC2 was already called
+ * for it (e.g. before its fallback) is reported as a `fenced` failure; one refused before any call
+ * has no outcome. `options.preempt` is asked before each item starts and ends the batch there
+ * (`preempted`). Never throws.
  * @param change applies one item; throws what its calls threw, or {@link ChangeFailed}
  * @param describe turns an item and its outcome into the batch's result type
+ * @param priorityOf an item's place when its calls wait for EC2 tokens (lower first; default 1)
+ * @returns the outcomes in the items' order
  */
 export async function runGuardedBatch<I, R extends Outcome>(
   items: Iterable<I>,
@@ -121,25 +130,53 @@ export async function runGuardedBatch<I, R extends Outcome>(
   change: (item: I, sender: GuardedSender) => Promise<void>,
   describe: (item: I, outcome: Outcome) => R,
   options: BatchOptions = {},
+  priorityOf: (item: I) => number = () => 1,
 ): Promise<BatchOutcome<R>> {
-  const results: R[] = [];
-  for (const item of items) {
-    if (options.preempt?.() === true) return { results, stoppedByFence: false, preempted: true };
-    const sender = new GuardedSender(policy, guard);
+  const queue = [...items];
+  const results: (R | undefined)[] = [];
+  let next = 0;
+  let stoppedByFence = false;
+  let preempted = false;
+  // A call still waiting for its EC2 token gives up once the batch is over (refused or pre-empted).
+  const cancelled = () => stoppedByFence || preempted || options.preempt?.() === true;
+  const runOne = async (index: number, item: I): Promise<void> => {
+    const sender = new GuardedSender(policy, guard, { priority: priorityOf(item), cancelled });
     const started = performance.now();
     try {
       await change(item, sender);
-      results.push(describe(item, { ok: true, durationMs: performance.now() - started }));
+      results[index] = describe(item, { ok: true, durationMs: performance.now() - started });
     } catch (error) {
       const durationMs = performance.now() - started;
       if (error instanceof GuardRefused) {
+        stoppedByFence = true;
         if (sender.calls > 0)
-          results.push(describe(item, { ok: false, failure: toFailure(error), durationMs }));
-        return { results, stoppedByFence: true };
+          results[index] = describe(item, { ok: false, failure: toFailure(error), durationMs });
+        return;
+      }
+      if (error instanceof CallCancelled) {
+        preempted = true;
+        if (sender.calls > 0)
+          results[index] = describe(item, { ok: false, failure: toFailure(error), durationMs });
+        return;
       }
       const failure = error instanceof ChangeFailed ? error.failure : toFailure(error);
-      results.push(describe(item, { ok: false, failure, durationMs }));
+      results[index] = describe(item, { ok: false, failure, durationMs });
     }
-  }
-  return { results, stoppedByFence: false };
+  };
+  const worker = async (): Promise<void> => {
+    while (next < queue.length && !stoppedByFence && !preempted) {
+      if (options.preempt?.() === true) {
+        preempted = true;
+        return;
+      }
+      const index = next++;
+      await runOne(index, queue[index] as I);
+    }
+  };
+  const workers = Math.max(1, Math.min(Math.floor(options.concurrency ?? 1), queue.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  const done = results.filter((result): result is R => result !== undefined);
+  return preempted && !stoppedByFence
+    ? { results: done, stoppedByFence, preempted }
+    : { results: done, stoppedByFence };
 }

@@ -133,7 +133,8 @@ async function applyOne(
 }
 
 /**
- * Applies `actions` in the given order (the planner puts failovers first). Before each EC2
+ * Applies `actions`, started in the given order (the planner puts failovers first) and up to
+ * `options.concurrency` at once. Before each EC2
  * mutation (fallbacks included) `guard.mayMutate()` is awaited; on `false` (or a throw) nothing
  * further is sent and `stoppedByFence` is true. A failed action does not stop the next ones (an
  * open breaker makes them fail fast without calling EC2). Never throws: errors are in the results.
@@ -156,5 +157,7 @@ export function applyActions(
     (action, sender) => applyOne(client, policy, action, sender),
     (action, outcome) => ({ ...outcome, action }),
     options,
+    // Waiting for EC2 tokens: failovers first, deletes last (docs/DESIGN.md, safety rule 7).
+    (action) => (action.failover ? 0 : action.kind === "delete" ? 2 : 1),
   );
 }

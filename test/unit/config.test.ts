@@ -64,6 +64,11 @@ describe("loadConfig defaults", () => {
       vpcId: "",
       routeTables: "all",
       fixSourceDestCheck: false,
+      maxConcurrentCalls: 100,
+      mutatingBurst: 50,
+      mutatingRefillPerSecond: 5,
+      nonMutatingBurst: 100,
+      nonMutatingRefillPerSecond: 20,
       callTimeoutMs: 5000,
       maxRetries: 4,
       initialBackoffMs: 200,
@@ -517,7 +522,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 59);
+    assert.equal(SETTING_PATHS.length, 64);
   });
 
   it("no setting declares its env: the schema builder derives every one", () => {
