@@ -85,6 +85,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   });
   const monitor = new HealthMonitor({
     intervalMs: config.probe.intervalMs,
+    fastIntervalMs: config.probe.fastIntervalMs,
     timeoutMs: config.probe.timeoutMs,
     fall: config.probe.fall,
     rise: config.probe.rise,

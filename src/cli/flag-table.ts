@@ -115,6 +115,11 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   },
   { flags: "--probe-interval <ms>", path: "probe.intervalMs", description: "probe interval in ms" },
   {
+    flags: "--probe-fast-interval <ms>",
+    path: "probe.fastIntervalMs",
+    description: "re-probe interval of a router between states, ms (fastinter)",
+  },
+  {
     flags: "--probe-timeout <ms>",
     path: "probe.timeoutMs",
     description: "probe timeout in ms (below the interval)",

@@ -86,12 +86,16 @@ export const SETTINGS = {
       default: "icmpecho",
     }),
     intervalMs: integer(10, HOUR_MS, {
-      doc: "Time between two probes of the same router, ms.",
-      default: 500,
+      doc: "Time between two probe rounds of every router, ms.",
+      default: 300,
+    }),
+    fastIntervalMs: integer(1, HOUR_MS, {
+      doc: "A router between states (missed, not yet fall misses; or answered, not yet rise successes) is probed again this many ms after its last check instead of at the next round (HAProxy's fastinter); at or above intervalMs: off.",
+      default: 50,
     }),
     timeoutMs: integer(1, HOUR_MS, {
       doc: "A probe without answer after this many ms is a miss; must be below intervalMs.",
-      default: 400,
+      default: 100,
     }),
     fall: integer(1, 1000, { doc: "Consecutive misses after which a router is failed.", default: 3 }),
     rise: integer(1, 1000, {

@@ -1,5 +1,8 @@
 /**
  * Probes a set of hosts on a fixed cadence and keeps each host's fall/rise state (host-health.ts).
+ * A host between states (missed, not yet `fall` misses; or answered, not yet `rise` successes) is
+ * probed again after the short `fastIntervalMs` instead of waiting for the next round (HAProxy's
+ * `fastinter`), so detection takes about one interval + fall × timeout + (fall − 1) × fast interval.
  *
  * Scheduling: one timer, rounds at absolute deadlines start + k × interval on the monotonic clock,
  * so the cadence does not drift with round duration. The next round is scheduled only after the
@@ -19,6 +22,12 @@ export interface HealthMonitorOptions {
   intervalMs: number;
   /** Per-check timeout handed to the probe, ms (> 0). */
   timeoutMs: number;
+  /**
+   * Pause after a check of a host between states before it is probed again, ms (> 0); at or above
+   * `intervalMs` such hosts just wait for the next round. Default: `intervalMs`.
+   * Source: HAProxy's `fastinter` (https://docs.haproxy.org/2.8/configuration.html#5.2-fastinter).
+   */
+  fastIntervalMs?: number;
   /** Consecutive misses that turn a healthy host failed (integer ≥ 1). */
   fall: number;
   /** Consecutive successes that turn a failed host healthy (integer ≥ 1). */
@@ -49,12 +58,19 @@ export class HealthMonitor extends EventEmitter {
   private round: Promise<void> | undefined;
   private epoch = 0;
   private nextTick = 0;
+  /** Hosts with a check in flight (a round's or a fast one): never two checks of one host at once. */
+  private readonly inFlight = new Set<string>();
+  /** Fast re-checks scheduled, per host. */
+  private readonly fastTimers = new Map<string, NodeJS.Timeout>();
+  /** Fast re-checks in flight, awaited by {@link stop}. */
+  private readonly fastChecks = new Set<Promise<void>>();
 
   /** @throws RangeError when an interval, timeout or threshold is out of range. */
   constructor(options: HealthMonitorOptions) {
     super();
     requirePositive("intervalMs", options.intervalMs);
     requirePositive("timeoutMs", options.timeoutMs);
+    if (options.fastIntervalMs !== undefined) requirePositive("fastIntervalMs", options.fastIntervalMs);
     requirePositiveInteger("fall", options.fall);
     requirePositiveInteger("rise", options.rise);
     this.options = { ...options };
@@ -92,8 +108,9 @@ export class HealthMonitor extends EventEmitter {
     if (this.running) return;
     this.running = true;
     this.epoch = performance.now();
-    this.nextTick = 0;
-    this.scheduleNextRound();
+    // Round 0 now: scheduling it would put it at tick 1 once any time has passed since the epoch.
+    this.nextTick = 1;
+    this.runRound();
   }
 
   /** Stops the timer and waits for a round in flight; its results are discarded. Idempotent. */
@@ -101,7 +118,9 @@ export class HealthMonitor extends EventEmitter {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.round;
+    for (const timer of this.fastTimers.values()) clearTimeout(timer);
+    this.fastTimers.clear();
+    await Promise.all([this.round, ...this.fastChecks]);
   }
 
   private scheduleNextRound(): void {
@@ -125,20 +144,58 @@ export class HealthMonitor extends EventEmitter {
   }
 
   private async probeAll(): Promise<void> {
-    const round = [...this.hosts];
+    // A host whose fast re-check is in flight sits this round out.
+    const round = [...this.hosts].filter(([ip]) => !this.inFlight.has(ip));
+    for (const [ip] of round) this.inFlight.add(ip);
     const results = await Promise.all(
       round.map(async ([ip, stateAtStart]) => ({ ip, stateAtStart, ...(await this.checkOne(ip)) })),
     );
+    for (const [ip] of round) this.inFlight.delete(ip);
     if (!this.running) return;
     const before = this.failedKey();
-    const thresholds = { fall: this.options.fall, rise: this.options.rise };
-    for (const { ip, stateAtStart, answered, rttMs } of results) {
-      this.options.onCheck?.(ip, answered, rttMs);
-      // Skip hosts removed (or removed and re-added) while the round was in flight.
-      if (this.hosts.get(ip) !== stateAtStart) continue;
-      this.hosts.set(ip, recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs));
-    }
+    for (const { ip, stateAtStart, answered, rttMs } of results)
+      this.record(ip, stateAtStart, answered, rttMs);
     if (this.failedKey() !== before) this.emitChange();
+    for (const { ip } of results) this.scheduleFastCheck(ip);
+  }
+
+  /** Records one check's result, unless the host was removed (or removed and re-added) meanwhile. */
+  private record(ip: string, stateAtStart: HostHealth, answered: boolean, rttMs: number): void {
+    this.options.onCheck?.(ip, answered, rttMs);
+    if (this.hosts.get(ip) !== stateAtStart) return;
+    const thresholds = { fall: this.options.fall, rise: this.options.rise };
+    this.hosts.set(ip, recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs));
+  }
+
+  /** Probes `ip` again after the fast interval while it is between states (fastinter). */
+  private scheduleFastCheck(ip: string): void {
+    const fastIntervalMs = this.options.fastIntervalMs ?? this.options.intervalMs;
+    const health = this.hosts.get(ip);
+    if (!this.running || !health || fastIntervalMs >= this.options.intervalMs || this.fastTimers.has(ip))
+      return;
+    const between = health.healthy ? health.consecutiveFailures > 0 : health.consecutiveSuccesses > 0;
+    if (!between) return;
+    const timer = setTimeout(() => {
+      this.fastTimers.delete(ip);
+      const check = this.fastCheck(ip).catch((error: unknown) =>
+        process.emitWarning(asError(error), "HealthMonitorWarning"),
+      );
+      this.fastChecks.add(check);
+      void check.finally(() => this.fastChecks.delete(check));
+    }, fastIntervalMs);
+    this.fastTimers.set(ip, timer);
+  }
+
+  private async fastCheck(ip: string): Promise<void> {
+    const stateAtStart = this.hosts.get(ip);
+    if (!this.running || !stateAtStart || this.inFlight.has(ip)) return;
+    this.inFlight.add(ip);
+    const { answered, rttMs } = await this.checkOne(ip).finally(() => this.inFlight.delete(ip));
+    if (!this.running) return;
+    const before = this.failedKey();
+    this.record(ip, stateAtStart, answered, rttMs);
+    if (this.failedKey() !== before) this.emitChange();
+    this.scheduleFastCheck(ip);
   }
 
   /** One check; a probe that throws, rejects or overruns its timeout by the grace counts as a miss. */

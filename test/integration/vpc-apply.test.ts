@@ -308,7 +308,10 @@ describe("route applier against the emulator", () => {
     // EC2's buckets, refilling a little faster than ours: in lock-step, a clock skew of a millisecond
     // between the two would decide (in EC2 the request arrives after our token, so EC2 is ahead).
     emulator.setFaults({
-      throttle: { mutating: { burst: 50, refillPerSecond: 6 }, nonMutating: { burst: 100, refillPerSecond: 20 } },
+      throttle: {
+        mutating: { burst: 50, refillPerSecond: 6 },
+        nonMutating: { burst: 100, refillPerSecond: 20 },
+      },
     });
     const rateLimiter = new Ec2RateLimiter(EC2_DEFAULT_RATE_LIMITS);
     const started = performance.now();
@@ -321,7 +324,11 @@ describe("route applier against the emulator", () => {
     );
     const tookMs = performance.now() - started;
     assert.ok(outcome.results.every((r) => r.ok));
-    assert.deepEqual(calls().filter(([, status]) => status !== 200), [], "EC2 never throttled");
+    assert.deepEqual(
+      calls().filter(([, status]) => status !== 200),
+      [],
+      "EC2 never throttled",
+    );
     assert.equal(calls().length, 60);
     // The burst of 50 goes at once; the other 10 at 5 per second: about 2 s.
     assert.ok(tookMs > 1_500 && tookMs < 6_000, `took ${tookMs.toFixed(0)} ms`);

@@ -75,7 +75,7 @@ describe("health plugin", () => {
     );
     assert.deepEqual(view.icmpecho, {
       version: "built-in",
-      params: { icmp_check_interval: 0.5, timeout_ms: 400, fall: 3, rise: 5 },
+      params: { icmp_check_interval: 0.3, timeout_ms: 100, fall: 3, rise: 5 },
       stats: { measurements: [] },
     });
   });
@@ -90,7 +90,7 @@ describe("health plugin", () => {
     assert.deepEqual(entry.params, {
       tcp_check_interval: 2,
       tcp_check_port: 80,
-      timeout_ms: 400,
+      timeout_ms: 100,
       fall: 3,
       rise: 5,
     });
@@ -106,10 +106,10 @@ describe("health plugin", () => {
     assert.deepEqual(view.multi, {
       version: "built-in",
       "sub-plugins": {
-        tcp: { version: "built-in", params: { tcp_check_interval: 0.5, tcp_check_port: 22 } },
-        icmpecho: { version: "built-in", params: { icmp_check_interval: 0.5 } },
+        tcp: { version: "built-in", params: { tcp_check_interval: 0.3, tcp_check_port: 22 } },
+        icmpecho: { version: "built-in", params: { icmp_check_interval: 0.3 } },
       },
-      params: { multi_plugins: "tcp:icmpecho", timeout_ms: 400, fall: 3, rise: 5 },
+      params: { multi_plugins: "tcp:icmpecho", timeout_ms: 100, fall: 3, rise: 5 },
       stats: { measurements: [] },
     });
   });

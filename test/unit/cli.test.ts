@@ -81,7 +81,7 @@ describe("vpcrouter usage", () => {
 
 describe("vpcrouter configuration errors exit 2 naming the setting", () => {
   it("a bad flag value", async () => {
-    const result = await runCli(["run", "--probe-interval", "300"]);
+    const result = await runCli(["run", "--probe-interval", "100"]);
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,

@@ -43,8 +43,9 @@ describe("loadConfig defaults", () => {
     assert.equal(config.etcd.prefix, "/vpcrouter");
     assert.deepEqual(config.probe, {
       health: "icmpecho",
-      intervalMs: 500,
-      timeoutMs: 400,
+      intervalMs: 300,
+      fastIntervalMs: 50,
+      timeoutMs: 100,
       fall: 3,
       rise: 5,
       tcpCheckPort: 22,
@@ -120,7 +121,7 @@ describe("loadConfig precedence: defaults < file < env < flags", () => {
       env: { VPCROUTER_PROBE_FALL: "8", VPCROUTER_PROBE_RISE: "10" },
       overrides: { "probe.rise": "11" },
     });
-    assert.equal(config.probe.timeoutMs, 400, "default kept");
+    assert.equal(config.probe.timeoutMs, 100, "default kept");
     assert.equal(config.probe.intervalMs, 1000, "file over default");
     assert.equal(config.api.port, 40000, "file over default");
     assert.equal(config.probe.fall, 8, "env over file");
@@ -522,7 +523,7 @@ describe("environment variable names", () => {
       assert.equal(node.env, envNameOf(path), path);
     }
     assert.equal(envNameOf("probe.intervalMs"), "VPCROUTER_PROBE_INTERVAL_MS");
-    assert.equal(SETTING_PATHS.length, 64);
+    assert.equal(SETTING_PATHS.length, 65);
   });
 
   it("no setting declares its env: the schema builder derives every one", () => {

@@ -251,3 +251,58 @@ describe("HealthMonitor", () => {
     assert.throws(() => new HealthMonitor({ ...base, rise: 1.5 }), RangeError);
   });
 });
+
+describe("HealthMonitor fast re-checks (fastinter)", () => {
+  it("re-probes a host that missed at the fast interval: failed after `fall` checks within one round", async () => {
+    const probe = new FakeProbe().script(A, [false]);
+    const m = monitor({ probe, intervalMs: 60_000, fastIntervalMs: 10, fall: 3 });
+    const events = recordChanges(m, probe, [A, B]);
+    m.setHosts([A, B]);
+    m.start();
+    await waitFor(() => events.length >= 1, { timeoutMs: 5_000, message: "A never failed" });
+    // One round only (B, healthy, was probed once): A's 2nd and 3rd checks were fast ones.
+    assert.deepEqual(events[0], { failed: [A], callsAt: { [A]: 3, [B]: 1 } });
+  });
+
+  it("stops re-probing as soon as the host answers, and never probes one host twice at once", async () => {
+    const probe = new FakeProbe(5).script(A, [false, true]);
+    const m = monitor({ probe, intervalMs: 60_000, fastIntervalMs: 10, fall: 3 });
+    m.setHosts([A]);
+    m.start();
+    await waitFor(() => probe.callsFor(A) >= 2, { timeoutMs: 5_000, message: "no fast re-check" });
+    const health = m.snapshot().get(A);
+    await waitFor(() => m.snapshot().get(A)?.consecutiveSuccesses === 1, {
+      timeoutMs: 5_000,
+      message: `A's answer was not recorded: ${JSON.stringify(health)}`,
+    });
+    assert.equal(probe.maxInFlight, 1);
+    assert.equal(m.failed().size, 0);
+    // Healthy with no miss: no further fast check is scheduled (the next round is a minute away).
+    await m.stop();
+    assert.equal(probe.callsFor(A), 2);
+  });
+
+  it("brings a failed host back after `rise` answers, the first in a round, the others at the fast interval", async () => {
+    const probe = new FakeProbe().script(A, [false, true]);
+    const m = monitor({ probe, intervalMs: 300, fastIntervalMs: 10, fall: 1, rise: 3 });
+    const events = recordChanges(m, probe, [A]);
+    m.setHosts([A]);
+    m.start();
+    await waitFor(() => events.length >= 2, { timeoutMs: 5_000, message: "A never came back" });
+    assert.deepEqual(
+      events.map((e) => [e.failed, e.callsAt[A]]),
+      [
+        [[A], 1],
+        [[], 4],
+      ],
+    );
+  });
+
+  it("refuses a fast interval that is not > 0", () => {
+    const probe = new FakeProbe();
+    assert.throws(
+      () => new HealthMonitor({ intervalMs: 20, timeoutMs: 10, fall: 1, rise: 1, fastIntervalMs: 0, probe }),
+      RangeError,
+    );
+  });
+});

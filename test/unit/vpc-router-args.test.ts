@@ -110,10 +110,10 @@ describe("vpc-router's test_main.py argument table", () => {
         assert.equal(config.api.port, 33289);
         assert.equal(config.reconcile.routeRecheckIntervalSeconds, 30);
         // Differs: vpc-router's default address is "localhost", ours 127.0.0.1 (both loopback);
-        // its default icmp_check_interval is 2 s, we keep our 500 ms probe period unless an
+        // its default icmp_check_interval is 2 s, we keep our 300 ms probe period unless an
         // interval is given (see the interval table below).
         assert.equal(config.api.address, "127.0.0.1");
-        assert.equal(config.probe.intervalMs, 500);
+        assert.equal(config.probe.intervalMs, 300);
       },
     },
     {
@@ -322,7 +322,7 @@ describe("health-monitor plugins' arguments and the interval mapping", () => {
       // vpc-router would refuse the argument (the tcp plugin is not loaded); we ignore it.
       name: "a tcp interval with icmpecho health has no effect",
       args: ["--tcp_check_interval", "3"],
-      check: (config) => assert.equal(config.probe.intervalMs, 500),
+      check: (config) => assert.equal(config.probe.intervalMs, 300),
     },
     {
       name: "multi takes the smaller interval of its sub-checks",
