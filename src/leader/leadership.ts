@@ -23,6 +23,7 @@ import {
   type PlanSettings,
   type ReconcileReport,
   runReconcilePass,
+  type VpcView,
 } from "./reconcile-pass.js";
 import { fixWorthRetrying, SourceDestCheckChore } from "./source-dest-chore.js";
 import { StatusRecorder, type StatusStore } from "./status-recorder.js";
@@ -58,6 +59,11 @@ export interface LeadershipEvents {
  * least this often (one pass, a few EC2 calls: well within EC2's request buckets).
  */
 const MAX_RETRY_DELAY_MS = 10_000;
+/**
+ * The oldest view a failover plans from without reading first, ms; older, it reads. The periodic
+ * recheck (default 30 s) keeps the view fresher than this.
+ */
+const HOT_VIEW_MAX_AGE_MS = 60_000;
 
 /**
  * One term of leadership. Every EC2 mutation of the term passes through its {@link TermFence};
@@ -75,6 +81,10 @@ export class Leadership {
   /** Stalls of the event loop, after which the term is checked again (see TermFence). */
   private readonly loopWatch: EventLoopWatch;
   private lastReport: ReconcileReport | undefined;
+  /** The routers and tables as last read, for the hot path of a newly confirmed failure. */
+  private view: VpcView | undefined;
+  /** The confirmed failures the last pass planned with. */
+  private lastPlanned: ReadonlySet<string> = new Set();
   /** The trace context of the input change that asked for the next pass (a quorum confirmation). */
   private triggerContext: Context = ROOT_CONTEXT;
 
@@ -165,6 +175,12 @@ export class Leadership {
     await this.fence.end();
   }
 
+  /** The last view, unless it is older than {@link HOT_VIEW_MAX_AGE_MS}. */
+  private freshView(): VpcView | undefined {
+    const view = this.view;
+    return view !== undefined && this.now() - view.readAtMs <= HOT_VIEW_MAX_AGE_MS ? view : undefined;
+  }
+
   private heldReason(): string | undefined {
     return heldReasonOf(this.inputs.paused, this.options.dryRun ?? false);
   }
@@ -172,6 +188,9 @@ export class Leadership {
   private async pass(reason: string): Promise<RunResult> {
     const inputs = this.recorder.latest(this.inputs);
     const planned = inputs.failure.confirmed;
+    const newFailure = [...planned].some((ip) => !this.lastPlanned.has(ip));
+    this.lastPlanned = planned;
+    const view = this.freshView();
     const context = {
       vpc: this.vpc,
       fence: this.fence,
@@ -186,6 +205,8 @@ export class Leadership {
       preempted: () =>
         [...this.inputs.failure.confirmed].some((ip) => !planned.has(ip)) || this.heldReason() !== undefined,
       held: () => this.heldReason(),
+      // A newly confirmed failure acts at once on the last read view (a read follows the changes).
+      ...(newFailure && view ? { cachedView: view } : {}),
     };
     // The global tracer is a no-op until telemetry registers a provider. The pass's span is a child
     // of what asked for it (a quorum confirmation's span), else a trace of its own.
@@ -202,6 +223,7 @@ export class Leadership {
             "vpcrouter.actions": result.plan?.actions.length ?? 0,
             "vpcrouter.failed_changes": result.results.filter((r) => !r.ok).length,
             "vpcrouter.stopped_by_fence": result.stoppedByFence,
+            "vpcrouter.from_cached_view": result.fromCachedView === true,
           });
           if (result.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
           return result;
@@ -209,6 +231,7 @@ export class Leadership {
       ),
     );
     this.lastReport = report;
+    this.view = viewOf(report);
     try {
       this.events.onReconciled?.(report);
     } catch (error) {
@@ -216,6 +239,21 @@ export class Leadership {
     }
     return isUnfinished(report) ? "retry" : "done";
   }
+}
+
+/**
+ * The routers and tables a pass leaves as the leader's view: only when the tables were read after
+ * the pass's changes (a pass that ended early, failed or was fenced leaves none).
+ */
+function viewOf(report: ReconcileReport): VpcView | undefined {
+  if (report.error !== undefined || report.preempted || report.stoppedByFence) return undefined;
+  if (report.tables === undefined || report.routers === undefined || report.tablesReadAtMs === undefined)
+    return undefined;
+  return {
+    tables: report.tables,
+    routers: new Map(report.routers.map((router) => [router.ip, router])),
+    readAtMs: report.tablesReadAtMs,
+  };
 }
 
 /** Why EC2 writes are held back now, if they are: the operator's pause, or a dry run. */

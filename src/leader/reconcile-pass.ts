@@ -80,6 +80,10 @@ export interface ReconcileReport {
   /** Why the plan was not applied, when it was held back: a pause or a dry run. */
   readonly held?: string;
   readonly error?: string;
+  /** When `tables` were read, on the context's monotonic clock, ms. */
+  readonly tablesReadAtMs?: number;
+  /** True when the pass planned from {@link PassContext.cachedView} instead of reading first. */
+  readonly fromCachedView?: boolean;
 }
 
 /** The term's collaborators a pass works with. */
@@ -100,6 +104,20 @@ export interface PassContext {
   readonly preempted?: () => boolean;
   /** Why nothing may be written to EC2 now (a pause, a dry run), if so: the plan is only shown. */
   readonly held?: () => string | undefined;
+  /**
+   * The routers and route tables as the last pass read them, to plan from without reading first
+   * (the hot path of a newly confirmed failure); the pass still reads the tables after its changes.
+   * Used only when it resolves every router of the spec.
+   */
+  readonly cachedView?: VpcView;
+}
+
+/** Routers and route tables as read from EC2 at one moment. */
+export interface VpcView {
+  readonly routers: ReadonlyMap<string, RouterEni>;
+  readonly tables: readonly RouteTable[];
+  /** When the tables were read, on the pass context's monotonic clock, ms. */
+  readonly readAtMs: number;
 }
 
 /**
@@ -116,10 +134,12 @@ export async function runReconcilePass(
   const { vpc, fence, recorder, chore, logger } = context;
   const started = context.now();
   const at = new Date().toISOString();
+  let viewFacts: Pick<ReconcileReport, "tablesReadAtMs" | "fromCachedView"> = {};
   const done = (rest: Omit<ReconcileReport, "reason" | "at" | "durationMs">): ReconcileReport => ({
     reason,
     at,
     durationMs: context.now() - started,
+    ...viewFacts,
     ...rest,
   });
   try {
@@ -129,10 +149,17 @@ export async function runReconcilePass(
     }
     // Read: routers first, since which route tables are managed may depend on the routers' subnets.
     const spec = inputs.spec.spec;
-    const { resolved, tables } = await step("read", async () => {
-      const routersByIp = await vpc.resolveRouters(routerIpsOf(spec));
-      return { resolved: routersByIp, tables: await vpc.readRouteTables(routersByIp) };
-    });
+    const cached = usableView(context.cachedView, routerIpsOf(spec));
+    let readAtMs = cached?.readAtMs ?? context.now();
+    const { resolved, tables } =
+      cached === undefined
+        ? await step("read", async () => {
+            const routersByIp = await vpc.resolveRouters(routerIpsOf(spec));
+            readAtMs = context.now();
+            return { resolved: routersByIp, tables: await vpc.readRouteTables(routersByIp) };
+          })
+        : { resolved: cached.routers, tables: cached.tables };
+    viewFacts = { tablesReadAtMs: readAtMs, ...(cached === undefined ? {} : { fromCachedView: true }) };
     const routers = [...resolved.values()];
     const checksToFix = chore.select(routers);
     // Plan.
@@ -196,10 +223,19 @@ export async function runReconcilePass(
       return done({ plan, results, stoppedByFence: false, tables, routers: routersNow, preempted: true });
     }
     // Verify: read the tables again (skipped once the term ended: a slow read must not hold up the hand-over).
-    const after =
+    const verified =
       plan.actions.length === 0 || fence.isEnded
-        ? tables
-        : await step("verify", () => vpc.readRouteTables(resolved)).catch(() => tables);
+        ? undefined
+        : await step("verify", async () => {
+            const readAt = context.now();
+            const read = await vpc.readRouteTables(resolved);
+            viewFacts = { ...viewFacts, tablesReadAtMs: readAt };
+            return read;
+          }).catch(() => undefined);
+    // Tables that may not show this pass's changes are no view to plan the next failover from.
+    if (verified === undefined && plan.actions.length > 0)
+      viewFacts = { ...viewFacts, tablesReadAtMs: undefined };
+    const after = verified ?? tables;
     // Changes EC2 did not answer are settled by that read: it may have made them.
     const results = settleUnknownChanges(changes.results, after);
     for (const change of results) logRouteChange(logger, change);
@@ -217,6 +253,11 @@ export async function runReconcilePass(
     else logger.error({ err: error, reason }, "reconcile failed");
     return done({ results: [], stoppedByFence: false, error: (error as Error).message });
   }
+}
+
+/** The cached view, if it is there and resolves every router of the spec. */
+function usableView(view: VpcView | undefined, routerIps: readonly string[]): VpcView | undefined {
+  return view !== undefined && routerIps.every((ip) => view.routers.has(ip)) ? view : undefined;
 }
 
 const FENCE_REFUSALS = {

@@ -294,7 +294,8 @@ describe("Leadership", () => {
       const children = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
       assert.deepEqual(
         children.map((span) => span.name),
-        ["reconcile.read", "reconcile.plan", "reconcile.fence", "reconcile.apply", "reconcile.verify"],
+        // The failover plans from the view the first pass read: no read before its changes.
+        ["reconcile.plan", "reconcile.fence", "reconcile.apply", "reconcile.verify"],
       );
       assert.ok(children.every((span) => span.spanContext().traceId === root.spanContext().traceId));
     } finally {
@@ -397,6 +398,55 @@ describe("Leadership", () => {
     assert.equal(last?.term, "7");
     assert.deepEqual(managed.at(-1), [CIDR]);
     assert.equal(last?.lastApply?.changes.length, 3);
+    await leadership.stop();
+  });
+
+  it("fails over from the view it last read: no read (routers or tables) before the changes, one read after", async () => {
+    const { vpc, reports, leadership } = setUp();
+    let resolves = 0;
+    const resolve = vpc.resolveRouters.bind(vpc);
+    vpc.resolveRouters = (ips) => {
+      resolves++;
+      return resolve(ips);
+    };
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    assert.deepEqual([resolves, vpc.reads], [1, 1]);
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    assert.equal(vpc.mutations.length, 3);
+    assert.equal(reports[1]?.fromCachedView, true);
+    assert.deepEqual([resolves, vpc.reads], [1, 2], "only the verifying read");
+    await leadership.stop();
+  });
+
+  it("reads first when its view is older than a minute; a new spec's pass brings its routers into the view", async () => {
+    const { vpc, reports, leadership, advanceClock } = setUp();
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    advanceClock(61_000);
+    leadership.update({ spec, failure: r10Failed });
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    assert.equal(reports[1]?.fromCachedView, undefined);
+    assert.equal(vpc.reads, 3, "read before and after");
+    // Recovered, then a spec with a third router: its first failure must read.
+    leadership.update({ spec, failure: healthy });
+    await waitFor(() => reports.length === 3, { timeoutMs: 2000 });
+    const third = { spec: { [CIDR]: ["198.18.0.10", "198.18.0.11", "198.18.0.12"] }, revision: "9" };
+    vpc.routers.push({
+      ip: "198.18.0.12",
+      networkInterfaceId: "eni-12",
+      subnetId: "subnet-r",
+      sourceDestCheck: false,
+    });
+    leadership.update({ spec: third, failure: healthy });
+    await waitFor(() => reports.length === 4, { timeoutMs: 2000 });
+    const readsBefore = vpc.reads;
+    leadership.update({ spec: third, failure: r10Failed });
+    await waitFor(() => reports.length === 5, { timeoutMs: 2000 });
+    assert.equal(reports[4]?.fromCachedView, true, "the view of the new spec's pass resolves all three");
+    // The route already avoids 198.18.0.10 (the first failover): nothing to change, nothing read.
+    assert.equal(vpc.reads, readsBefore);
     await leadership.stop();
   });
 
