@@ -7,11 +7,11 @@
  * - `GET  /_control/log?since=N`    call log entries with index ≥ N
  * - `POST /_control/reset-log`      forget the call log
  * - `GET  /_control/faults`         current fault settings
- * - `POST /_control/faults`         `{ clear?: true, inject?: [...], latencyMs?: {...}, throttle?: … }`
+ * - `POST /_control/faults`         `{ clear?: true, inject?: [...], latencyMs?: {action: ms | {medianMs, p99Ms}}, throttle?: … }`
  * - `POST /_control/world`          one `WorldMutation` or an array of them
  */
 import type { CallLog } from "./call-log.js";
-import type { FaultSettings, Faults, InjectedFault } from "./faults.js";
+import type { FaultSettings, Faults, InjectedFault, LatencySetting } from "./faults.js";
 import type { World } from "./world.js";
 import { applyWorldMutation, parseWorldMutation } from "./world-mutation.js";
 
@@ -62,7 +62,7 @@ export function parseFaultRequest(value: unknown): { clear: boolean; settings: F
   if (!isRecord(value)) throw new Error("faults: expected a JSON object");
   const settings: {
     inject?: InjectedFault[];
-    latencyMs?: Record<string, number>;
+    latencyMs?: Record<string, LatencySetting>;
     throttle?: FaultSettings["throttle"];
   } = {};
   if (value.inject !== undefined) {
@@ -71,11 +71,18 @@ export function parseFaultRequest(value: unknown): { clear: boolean; settings: F
   }
   if (value.latencyMs !== undefined) {
     if (!isRecord(value.latencyMs)) throw new Error("faults: latencyMs must be an object");
-    const latency: Record<string, number> = {};
+    const latency: Record<string, LatencySetting> = {};
     for (const [action, ms] of Object.entries(value.latencyMs)) {
-      if (typeof ms !== "number" || ms < 0)
-        throw new Error(`faults: latency of ${action} must be a number ≥ 0`);
-      latency[action] = ms;
+      if (typeof ms === "number" && ms >= 0) latency[action] = ms;
+      else if (
+        isRecord(ms) &&
+        typeof ms.medianMs === "number" &&
+        typeof ms.p99Ms === "number" &&
+        ms.medianMs > 0 &&
+        ms.p99Ms >= ms.medianMs
+      )
+        latency[action] = { medianMs: ms.medianMs, p99Ms: ms.p99Ms };
+      else throw new Error(`faults: latency of ${action} must be a number ≥ 0 or {medianMs, p99Ms}`);
     }
     settings.latencyMs = latency;
   }

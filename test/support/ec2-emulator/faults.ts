@@ -1,6 +1,6 @@
 /**
  * Fault injection for the emulator: injected errors for the next N calls of an action, EC2-like
- * token-bucket throttling (off by default), and latency per action.
+ * token-bucket throttling (off by default), and latency per action (fixed or log-normal).
  * Source (bucket sizes): https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
  */
 import { isMutatingAction } from "./actions.js";
@@ -14,6 +14,29 @@ export interface InjectedFault {
   readonly status: number;
   readonly code: string;
   readonly message?: string;
+}
+
+/**
+ * The latency of one action's calls: a fixed number of ms, or a log-normal distribution given by
+ * its median and 99th percentile (ms), as API latencies are skewed to the right.
+ */
+export type LatencySetting = number | { readonly medianMs: number; readonly p99Ms: number };
+
+/** z of the 99th percentile of the standard normal distribution. */
+const Z_P99 = 2.326;
+
+/**
+ * One sample of a latency setting, ms.
+ * @param random uniform in [0, 1), e.g. Math.random
+ */
+export function sampleLatency(setting: LatencySetting, random: () => number = Math.random): number {
+  if (typeof setting === "number") return setting;
+  const { medianMs, p99Ms } = setting;
+  if (!(medianMs > 0) || !(p99Ms >= medianMs)) throw new Error(`bad latency ${JSON.stringify(setting)}`);
+  const sigma = Math.log(p99Ms / medianMs) / Z_P99;
+  // Box–Muller: one standard normal sample from two uniform ones.
+  const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return medianMs * Math.exp(sigma * normal);
 }
 
 /** One token bucket: `burst` tokens at most, refilled at `refillPerSecond` tokens/s. */
@@ -40,8 +63,8 @@ export const EC2_DEFAULT_THROTTLE: ThrottleConfig = {
  */
 export interface FaultSettings {
   readonly inject?: readonly InjectedFault[];
-  /** Extra latency (ms) per action name; the key `*` applies to every action without its own entry. */
-  readonly latencyMs?: Readonly<Record<string, number>>;
+  /** Extra latency per action name; the key `*` applies to every action without its own entry. */
+  readonly latencyMs?: Readonly<Record<string, LatencySetting>>;
   /**
    * Delay (ms) per action between handling a call and sending its reply: the change is made, the
    * answer comes late (a client that gives up meanwhile cannot know it was applied).
@@ -53,7 +76,7 @@ export interface FaultSettings {
 /** The current settings, as reported by the control endpoint. */
 export interface FaultReport {
   readonly inject: readonly InjectedFault[];
-  readonly latencyMs: Readonly<Record<string, number>>;
+  readonly latencyMs: Readonly<Record<string, LatencySetting>>;
   readonly replyDelayMs: Readonly<Record<string, number>>;
   readonly throttle: ThrottleConfig | null;
 }
@@ -89,7 +112,7 @@ class TokenBucket {
 /** Mutable fault state of one emulator. */
 export class Faults {
   private injections: Array<InjectedFault & { remaining: number }> = [];
-  private latency: Record<string, number> = {};
+  private latency: Record<string, LatencySetting> = {};
   private replyDelay: Record<string, number> = {};
   private throttle: ThrottleConfig | null = null;
   private buckets: { mutating: TokenBucket; nonMutating: TokenBucket } | null = null;
@@ -100,7 +123,10 @@ export class Faults {
   set(settings: FaultSettings): void {
     if (settings.inject !== undefined) this.injections = [];
     for (const fault of settings.inject ?? []) this.inject(fault);
-    if (settings.latencyMs !== undefined) this.latency = { ...settings.latencyMs };
+    if (settings.latencyMs !== undefined) {
+      for (const setting of Object.values(settings.latencyMs)) sampleLatency(setting); // validates
+      this.latency = { ...settings.latencyMs };
+    }
     if (settings.replyDelayMs !== undefined) this.replyDelay = { ...settings.replyDelayMs };
     if (settings.throttle !== undefined) {
       this.throttle = settings.throttle === true ? EC2_DEFAULT_THROTTLE : settings.throttle || null;
@@ -132,9 +158,9 @@ export class Faults {
     return this.replyDelay[action] ?? this.replyDelay["*"] ?? 0;
   }
 
-  /** Extra latency (ms) for one call of `action`. */
+  /** Extra latency (ms) for one call of `action`: a fresh sample of its setting. */
   latencyFor(action: string): number {
-    return this.latency[action] ?? this.latency["*"] ?? 0;
+    return sampleLatency(this.latency[action] ?? this.latency["*"] ?? 0);
   }
 
   /** The error to answer this call with, if any; consumes one injected fault or one bucket token. */
