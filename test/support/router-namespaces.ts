@@ -188,13 +188,59 @@ export class RouterWorld {
    * @throws Error when the listener does not come up within 10 s (e.g. port in use)
    */
   async startTcpListener(ip: string, port: number): Promise<void> {
-    const router = this.liveRouter(ip);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`bad port ${port}`);
-    const child = spawn(
-      "ip",
-      ["netns", "exec", router.netns, process.execPath, "-e", LISTENER_SCRIPT, ip, String(port)],
-      { stdio: ["pipe", "pipe", "pipe"] },
+    await this.startChild(
+      ip,
+      ["-e", LISTENER_SCRIPT, ip, String(port)],
+      "listening",
+      `TCP listener on ${ip}:${port}`,
     );
+  }
+
+  /**
+   * Impairs the router's answers to ICMP echo, as `tc netem` would (this kernel has no sch_netem):
+   * its kernel stops answering echo, and a responder in its namespace (impaired-responder.ts)
+   * answers after `delayMs` + up to `jitterMs` (uniform), dropping a `loss` share (0..1). Undone
+   * by {@link destroy} or {@link removeRouter} only.
+   */
+  async impair(ip: string, impairment: { loss: number; delayMs: number; jitterMs: number }): Promise<void> {
+    const router = this.liveRouter(ip);
+    await execFileAsync("ip", [
+      "netns",
+      "exec",
+      router.netns,
+      "sysctl",
+      "-q",
+      "-w",
+      "net.ipv4.icmp_echo_ignore_all=1",
+    ]);
+    const responder = new URL("./impaired-responder.ts", import.meta.url).pathname;
+    const args = [
+      "--loss",
+      String(impairment.loss),
+      "--delay-ms",
+      String(impairment.delayMs),
+      "--jitter-ms",
+      String(impairment.jitterMs),
+    ];
+    await this.startChild(
+      ip,
+      ["--import", "tsx", responder, ...args],
+      "ready",
+      `impaired responder of ${ip}`,
+    );
+  }
+
+  /**
+   * Runs `node <args>` in the router's namespace (through `ip netns exec`) until it prints `ready`;
+   * it is killed by {@link destroy} or {@link removeRouter}.
+   * @throws Error when it exits or does not print `ready` within 10 s
+   */
+  private async startChild(ip: string, args: readonly string[], ready: string, what: string): Promise<void> {
+    const router = this.liveRouter(ip);
+    const child = spawn("ip", ["netns", "exec", router.netns, process.execPath, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.listeners.push({ routerIp: ip, child });
     let stdout = "";
     let stderr = "";
@@ -210,16 +256,12 @@ export class RouterWorld {
     try {
       await waitFor(
         () => {
-          if (stdout.includes("listening")) return true;
+          if (stdout.includes(ready)) return true;
           if (child.exitCode !== null || child.signalCode !== null)
             throw new Error(`exited: ${stderr.trim()}`);
           return false;
         },
-        {
-          timeoutMs: LISTENER_START_TIMEOUT_MS,
-          intervalMs: 10,
-          message: `TCP listener on ${ip}:${port} did not start`,
-        },
+        { timeoutMs: LISTENER_START_TIMEOUT_MS, intervalMs: 10, message: `${what} did not start` },
       );
     } catch (error) {
       await killChild(child);
