@@ -14,4 +14,4 @@ npx tsc -p tsconfig.json --noEmit
 echo "== tests"
 # Two files at a time: each integration file brings its own etcd, emulator and namespaces.
 exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
-  test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts
+  test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts test/bench/*.test.ts
