@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startFailover } from "../support/failover-batch.js";
+import { PACED_BATCH, startFailover } from "../support/failover-batch.js";
 import { holdFault } from "../support/fault-clock.js";
 import { recordScenario, spread, trialsOf } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
@@ -30,9 +30,11 @@ describe("a leader frozen beyond its lease in the middle of a failover", () => {
     });
     routers = world.routers.routerIps as [string, string];
     for (const id of ["rep-a", "rep-b", "rep-c"])
-      await world.startReplica(id, `az-${id.slice(-1)}`, ["--election-ttl", String(TTL_SECONDS)]);
+      await world.startReplica(id, `az-${id.slice(-1)}`, ["--election-ttl", String(TTL_SECONDS)], {
+        env: PACED_BATCH,
+      });
     await world.putSpecAndWait(Object.fromEntries(CIDRS.map((cidr) => [cidr, routers])));
-    // 30 ReplaceRoutes of 40 ms each: a batch of about 1.2 s to freeze the leader in.
+    // 30 ReplaceRoutes of 40 ms each, paced at 25 per second: a batch of about 1.2 s to freeze the leader in.
     world.ec2.setFaults({ latencyMs: { ReplaceRoute: 40 } });
   });
 
@@ -74,7 +76,7 @@ describe("a leader frozen beyond its lease in the middle of a failover", () => {
     recordScenario({
       id: "leader-freeze",
       title: "The leader frozen (SIGSTOP) beyond its lease TTL in the middle of a failover batch",
-      injection: `SIGSTOP of the leader at a random moment of a 30-change batch (40 ms per change), for TTL (${TTL_SECONDS} s) + 1 s, then SIGCONT`,
+      injection: `SIGSTOP of the leader at a random moment of a 30-change batch (40 ms per change, paced at 25/s), for TTL (${TTL_SECONDS} s) + 1 s, then SIGCONT`,
       trials: TRIALS,
       checks: [
         "the old leader sends no EC2 mutation after it is thawed",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startFailover } from "../support/failover-batch.js";
+import { PACED_BATCH, startFailover } from "../support/failover-batch.js";
 import { recordScenario, spread, trialsOf } from "../support/fault-report.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
@@ -20,7 +20,9 @@ describe("a leader killed in the middle of a failover", () => {
   let started = 0;
 
   const startReplica = () =>
-    world.startReplica(`rep-${++started}`, `az-${started % 3}`, ["--election-ttl", String(TTL_SECONDS)]);
+    world.startReplica(`rep-${++started}`, `az-${started % 3}`, ["--election-ttl", String(TTL_SECONDS)], {
+      env: PACED_BATCH,
+    });
 
   before(async () => {
     world = await TestWorld.create({ tag: "fkill", subnet: 234, etcdMembers: 3, routers: 2, routeTables: 3 });
@@ -70,7 +72,7 @@ describe("a leader killed in the middle of a failover", () => {
     recordScenario({
       id: "leader-kill",
       title: "The leader killed (SIGKILL) in the middle of a failover batch, repeatedly",
-      injection: `SIGKILL of the leader after a random number (1–12) of the changes of an 18-change batch (40 ms per change); lease TTL ${TTL_SECONDS} s; 3-member etcd`,
+      injection: `SIGKILL of the leader after a random number (1–12) of the changes of an 18-change batch (40 ms per change, paced at 25/s); lease TTL ${TTL_SECONDS} s; 3-member etcd`,
       trials: TRIALS,
       checks: [
         "another replica completes the failover",

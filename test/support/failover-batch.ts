@@ -6,6 +6,16 @@ import type { ReplicaProcess } from "./replica-process.js";
 import type { TestWorld } from "./test-world.js";
 import { waitFor } from "./wait.js";
 
+/**
+ * Replica environment that paces a batch's mutations at 25 per second through the client-side
+ * bucket (burst 1): the leader's changes go out one after another, so a fault can land mid-batch
+ * (unpaced, a batch's changes leave at once, up to aws.maxConcurrentCalls).
+ */
+export const PACED_BATCH: Readonly<Record<string, string>> = {
+  VPCROUTER_AWS_MUTATING_BURST: "1",
+  VPCROUTER_AWS_MUTATING_REFILL_PER_SECOND: "25",
+};
+
 /** A failover under way: who leads it, from which router to which, and the call log cursor before it. */
 export interface FailoverUnderWay {
   readonly leader: ReplicaProcess;
