@@ -201,6 +201,9 @@ function replace(
   return { action: routeAction(situation, "replace", target, failover, reason, from) };
 }
 
+/** A route action that points a route at a router. */
+type SetAction = Extract<RouteAction, { kind: "create" | "replace" }>;
+
 function routeAction(
   { table, cidr, route }: RouteSituation,
   kind: "create" | "replace",
@@ -209,8 +212,7 @@ function routeAction(
   reason: string,
   failedRouterIp?: string,
 ): RouteAction {
-  return {
-    ...(failedRouterIp === undefined ? {} : { failedRouterIp }),
+  const action: { -readonly [K in keyof SetAction]: SetAction[K] } = {
     kind,
     routeTableId: table.routeTableId,
     destinationCidrBlock: route?.destinationCidrBlock ?? cidr,
@@ -219,6 +221,9 @@ function routeAction(
     failover,
     reason,
   };
+  // Set only when there is one (no `failedRouterIp: undefined` in plans, records or JSON).
+  if (failedRouterIp !== undefined) action.failedRouterIp = failedRouterIp;
+  return action;
 }
 
 function warn({ table, cidr }: RouteSituation, message: string): Decision {

@@ -36,6 +36,21 @@ function blockSize(prefixLength: number): number {
  *   the input, e.g. `10.55.16.1/24 has host bits set (did you mean 10.55.16.0/24?)`. Never throws.
  */
 export function parseIpv4Cidr(text: string): CidrParseResult {
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  // The planner parses the same few thousand destinations on every pass: remember them, boundedly.
+  if (PARSED.size >= PARSED_CACHE_LIMIT) PARSED.clear();
+  const parsed = Object.freeze(parseUncached(text));
+  PARSED.set(text, parsed);
+  return parsed;
+}
+
+/** Parse results by input text; results are immutable, so they can be shared. */
+const PARSED = new Map<string, CidrParseResult>();
+/** Entries the cache may hold before it starts again (about 10 MB at most). */
+const PARSED_CACHE_LIMIT = 100_000;
+
+function parseUncached(text: string): CidrParseResult {
   const trimmed = text.trim();
   const quoted = JSON.stringify(trimmed);
   const slash = trimmed.indexOf("/");
@@ -64,7 +79,7 @@ export function parseIpv4Cidr(text: string): CidrParseResult {
   if (network !== address.value) {
     return { ok: false, message: `${trimmed} has host bits set (did you mean ${canonical}?)` };
   }
-  return { ok: true, cidr: { text: canonical, network, prefixLength } };
+  return { ok: true, cidr: Object.freeze({ text: canonical, network, prefixLength }) };
 }
 
 /** True when every address of `inner` is also in `outer` (e.g. `10.0.0.0/8` contains `10.1.0.0/16`). */
