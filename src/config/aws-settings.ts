@@ -22,7 +22,7 @@ export const AWS_SETTINGS = {
   }),
   maxConcurrentCalls: integer(1, 1000, {
     doc: "EC2 calls of one batch of changes in flight at most (route changes, source/destination fixes).",
-    default: 100,
+    default: 150,
   }),
   mutatingBurst: integer(1, 100_000, {
     doc: "Client-side bucket of mutating EC2 calls (CreateRoute, ReplaceRoute, …): tokens, as EC2's default bucket.",

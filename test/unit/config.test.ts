@@ -65,7 +65,7 @@ describe("loadConfig defaults", () => {
       vpcId: "",
       routeTables: "all",
       fixSourceDestCheck: false,
-      maxConcurrentCalls: 100,
+      maxConcurrentCalls: 150,
       mutatingBurst: 50,
       mutatingRefillPerSecond: 5,
       nonMutatingBurst: 100,
