@@ -111,8 +111,8 @@ export class GuardedSender {
 
 /**
  * Runs `change` for each item, each through its own {@link GuardedSender}, up to
- * `options.concurrency` at once, started in the items' order (the planner puts failovers first, so they take the first EC2
- * tokens too). A failed item does not stop the next ones (an open breaker makes them fail fast
+ * `options.concurrency` at once, started in the items' order (the planner puts failovers first, so
+ * they take the first EC2 tokens too). A failed item does not stop the next ones (an open breaker makes them fail fast
  * without calling EC2); a guard refusal stops the batch: no item starts after it, the ones in
  * flight end on their own (each attempt is fenced). An item refused after EC2 was already called
  * for it (e.g. before its fallback) is reported as a `fenced` failure; one refused before any call
