@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vpcrouter's tests and demo need on a fresh Debian machine (run as root):
-# etcd server and client, iproute2 (network namespaces), faketime, chromium, a C++ toolchain for raw-socket,
+# etcd server and client, iproute2 (network namespaces), faketime, chromium, keepalived and aws-cli
+# (the benchmark beside keepalived), a C++ toolchain for raw-socket,
 # and the npm packages (npm ci) when node_modules is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # Debian's Chromium: the status page's browser test (test/integration/status-page.test.ts).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# keepalived and aws-cli: the benchmark beside keepalived (bench/keepalived.ts; npm test runs it --quick).
+command -v keepalived >/dev/null 2>&1 || missing+=(keepalived)
+command -v aws >/dev/null 2>&1 || missing+=(awscli)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
