@@ -124,7 +124,7 @@ async function detectionTrials(
 async function main(): Promise<void> {
   const args = benchArgs();
   const candidates = args.quick ? CANDIDATES.slice(0, 1) : CANDIDATES;
-  const impairedMs = args.quick ? 10_000 : 180_000;
+  const impairedMs = args.quick ? 10_000 : 120_000;
   const trials = args.trials ?? (args.quick ? 1 : 15);
   const results: {
     candidate: Candidate;
