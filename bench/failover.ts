@@ -94,6 +94,16 @@ function specOf(cidrs: number, ips: readonly string[]): Record<string, string[]>
   );
 }
 
+/** The CIDRs some table routes to a router (an ENI), i.e. vpcrouter's routes. */
+function routedCidrs(world: TestWorld): Set<string> {
+  return new Set(
+    world.ec2
+      .routeTables()
+      .flatMap((table) => table.routes.filter((route) => route.networkInterfaceId !== undefined))
+      .map((route) => route.destinationCidrBlock),
+  );
+}
+
 /** Runs the cases of one probe setting and bucket mode on one set of replicas. */
 async function runSetting(world: TestWorld, setting: SettingName, lifted: boolean, cases: readonly Case[]) {
   const results: { case: Case; trials: Trial[] }[] = [];
@@ -117,10 +127,20 @@ async function runSetting(world: TestWorld, setting: SettingName, lifted: boolea
       const spec = specOf(testCase.cidrs, ips);
       await world.putSpecWithEtcdctl(JSON.stringify(spec));
       const cidrs = Object.keys(spec);
-      await waitFor(() => cidrs.every((cidr) => ips.some((ip) => world.allTablesRoute(cidr, ip))), {
-        timeoutMs: 120_000,
-        message: "the spec's routes were not created",
-      });
+      // Until the tables hold exactly the spec's routes: a smaller spec than the last one prunes
+      // the others, a batch that would otherwise drain the buckets under the first trials.
+      const cursor = world.ec2.logCursor();
+      await waitFor(
+        () =>
+          routedCidrs(world).size === cidrs.length &&
+          cidrs.every((cidr) => ips.some((ip) => world.allTablesRoute(cidr, ip))),
+        {
+          timeoutMs: 300_000,
+          message: "the spec's routes were not created (or the others not pruned)",
+        },
+      );
+      // Pacing, not synchronisation: the client's mutating bucket refills what that batch took.
+      if (!lifted) await sleep((world.mutatingCalls(cursor).length / 5) * 1000);
       // EC2's buckets at the emulator for the cases that fit the burst; lifted ones for the others.
       world.ec2.setFaults({ latencyMs: { "*": testCase.latencyMs }, throttle: !lifted });
       const trials: Trial[] = [];
