@@ -13,22 +13,32 @@ export interface BenchArgs {
   readonly quick: boolean;
   /** Trials per configuration, when given (`--trials N`). */
   readonly trials?: number;
+  /** Only this part of a benchmark made of parts (`--part NAME`, e.g. bench/scale.ts). */
+  readonly part?: string;
 }
 
 /**
- * Parses `--quick` and `--trials N`.
+ * Parses `--quick`, `--trials N` and `--part NAME`.
  * @throws TypeError for an unknown flag, Error for a bad `--trials`
  */
 export function benchArgs(argv: readonly string[] = process.argv.slice(2)): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
-    options: { quick: { type: "boolean", default: false }, trials: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      trials: { type: "string" },
+      part: { type: "string" },
+    },
   });
   const trials = values.trials === undefined ? undefined : Number(values.trials);
   if (trials !== undefined && !(Number.isInteger(trials) && trials > 0)) {
     throw new Error("--trials: a positive integer");
   }
-  return { quick: values.quick === true, ...(trials === undefined ? {} : { trials }) };
+  return {
+    quick: values.quick === true,
+    ...(trials === undefined ? {} : { trials }),
+    ...(values.part === undefined ? {} : { part: values.part }),
+  };
 }
 
 /** min / median / p95 / p99 / max / mean of some samples (nearest rank), and how many. */

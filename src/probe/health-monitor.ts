@@ -62,6 +62,11 @@ export class HealthMonitor extends EventEmitter {
   private readonly inFlight = new Set<string>();
   /** Fast re-checks scheduled, per host. */
   private readonly fastTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * The failed hosts, kept up to date by {@link record}: with thousands of hosts, working the set
+   * out again after every check made each check cost as much as all of them.
+   */
+  private readonly failedHosts = new Set<string>();
   /** Fast re-checks in flight, awaited by {@link stop}. */
   private readonly fastChecks = new Set<Promise<void>>();
 
@@ -82,18 +87,20 @@ export class HealthMonitor extends EventEmitter {
    * forgotten (an in-flight result for them is discarded); others keep their state.
    */
   setHosts(ips: readonly string[]): void {
-    const before = this.failedKey();
     const next = new Map<string, HostHealth>();
     for (const ip of ips) next.set(ip, this.hosts.get(ip) ?? { ...NEW_HOST });
     this.hosts = next;
-    if (this.failedKey() !== before) this.emitChange();
+    // Only hosts removed can leave the failed set here (new ones start healthy).
+    let changed = false;
+    for (const ip of [...this.failedHosts]) {
+      if (!next.has(ip)) changed = this.failedHosts.delete(ip) || changed;
+    }
+    if (changed) this.emitChange();
   }
 
   /** The hosts currently failed (a copy). */
   failed(): ReadonlySet<string> {
-    const failed = new Set<string>();
-    for (const [ip, health] of this.hosts) if (!health.healthy) failed.add(ip);
-    return failed;
+    return new Set(this.failedHosts);
   }
 
   /** Every host's state (a copy), in `setHosts` order. See {@link HostHealth} for the fields. */
@@ -152,19 +159,27 @@ export class HealthMonitor extends EventEmitter {
     );
     for (const [ip] of round) this.inFlight.delete(ip);
     if (!this.running) return;
-    const before = this.failedKey();
+    let changed = false;
     for (const { ip, stateAtStart, answered, rttMs } of results)
-      this.record(ip, stateAtStart, answered, rttMs);
-    if (this.failedKey() !== before) this.emitChange();
+      changed = this.record(ip, stateAtStart, answered, rttMs) || changed;
+    if (changed) this.emitChange();
     for (const { ip } of results) this.scheduleFastCheck(ip);
   }
 
-  /** Records one check's result, unless the host was removed (or removed and re-added) meanwhile. */
-  private record(ip: string, stateAtStart: HostHealth, answered: boolean, rttMs: number): void {
+  /**
+   * Records one check's result, unless the host was removed (or removed and re-added) meanwhile.
+   * @returns whether the host turned failed or healthy
+   */
+  private record(ip: string, stateAtStart: HostHealth, answered: boolean, rttMs: number): boolean {
     this.options.onCheck?.(ip, answered, rttMs);
-    if (this.hosts.get(ip) !== stateAtStart) return;
+    if (this.hosts.get(ip) !== stateAtStart) return false;
     const thresholds = { fall: this.options.fall, rise: this.options.rise };
-    this.hosts.set(ip, recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs));
+    const next = recordCheck(stateAtStart, answered, thresholds, this.now(), rttMs);
+    this.hosts.set(ip, next);
+    if (next.healthy === stateAtStart.healthy) return false;
+    if (next.healthy) this.failedHosts.delete(ip);
+    else this.failedHosts.add(ip);
+    return true;
   }
 
   /** Probes `ip` again after the fast interval while it is between states (fastinter). */
@@ -192,9 +207,7 @@ export class HealthMonitor extends EventEmitter {
     this.inFlight.add(ip);
     const { answered, rttMs } = await this.checkOne(ip).finally(() => this.inFlight.delete(ip));
     if (!this.running) return;
-    const before = this.failedKey();
-    this.record(ip, stateAtStart, answered, rttMs);
-    if (this.failedKey() !== before) this.emitChange();
+    if (this.record(ip, stateAtStart, answered, rttMs)) this.emitChange();
     this.scheduleFastCheck(ip);
   }
 
@@ -215,10 +228,6 @@ export class HealthMonitor extends EventEmitter {
       clearTimeout(guard);
     }
     return { answered, rttMs: performance.now() - started };
-  }
-
-  private failedKey(): string {
-    return [...this.failed()].sort().join(",");
   }
 
   private emitChange(): void {
