@@ -186,8 +186,9 @@ async function main(): Promise<void> {
       "detection p50",
       "p99",
       "max",
-      "impaired: routes moved",
+      "impaired: probes missed",
       "failed votes",
+      "routes moved",
     ],
   ];
   for (const { candidate: c, falseFailovers, falseVotes, detectionMs, checks, misses } of results) {
