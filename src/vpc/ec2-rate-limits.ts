@@ -118,12 +118,4 @@ export class Ec2RateLimiter {
   succeeded(action: string): void {
     this.lanes[categoryOf(action)].bucket.succeeded();
   }
-
-  /** The current refill rate of each category, tokens per second. */
-  rates(): Readonly<Record<Ec2ActionCategory, number>> {
-    return {
-      mutating: this.lanes.mutating.bucket.refillPerSecond,
-      nonMutating: this.lanes.nonMutating.bucket.refillPerSecond,
-    };
-  }
 }
