@@ -247,12 +247,13 @@ export class Leadership {
  */
 function viewOf(report: ReconcileReport): VpcView | undefined {
   if (report.error !== undefined || report.preempted || report.stoppedByFence) return undefined;
-  if (report.tables === undefined || report.routers === undefined || report.tablesReadAtMs === undefined)
-    return undefined;
+  const { tables, routers, tablesReadAtMs, routerIps } = report;
+  if (!tables || !routers || tablesReadAtMs === undefined || !routerIps) return undefined;
   return {
-    tables: report.tables,
-    routers: new Map(report.routers.map((router) => [router.ip, router])),
-    readAtMs: report.tablesReadAtMs,
+    routerIps,
+    tables,
+    routers: new Map(routers.map((router) => [router.ip, router])),
+    readAtMs: tablesReadAtMs,
   };
 }
 

@@ -82,6 +82,8 @@ export interface ReconcileReport {
   readonly error?: string;
   /** When `tables` were read, on the context's monotonic clock, ms. */
   readonly tablesReadAtMs?: number;
+  /** The spec's router IPs `routers` and `tables` were read for (sorted, unique). */
+  readonly routerIps?: readonly string[];
   /** True when the pass planned from {@link PassContext.cachedView} instead of reading first. */
   readonly fromCachedView?: boolean;
 }
@@ -114,6 +116,8 @@ export interface PassContext {
 
 /** Routers and route tables as read from EC2 at one moment. */
 export interface VpcView {
+  /** The spec's router IPs the routers were resolved, and the tables selected, for (sorted, unique). */
+  readonly routerIps: readonly string[];
   readonly routers: ReadonlyMap<string, RouterEni>;
   readonly tables: readonly RouteTable[];
   /** When the tables were read, on the pass context's monotonic clock, ms. */
@@ -134,7 +138,7 @@ export async function runReconcilePass(
   const { vpc, fence, recorder, chore, logger } = context;
   const started = context.now();
   const at = new Date().toISOString();
-  let viewFacts: Pick<ReconcileReport, "tablesReadAtMs" | "fromCachedView"> = {};
+  let viewFacts: Pick<ReconcileReport, "tablesReadAtMs" | "fromCachedView" | "routerIps"> = {};
   const done = (rest: Omit<ReconcileReport, "reason" | "at" | "durationMs">): ReconcileReport => ({
     reason,
     at,
@@ -149,7 +153,7 @@ export async function runReconcilePass(
     }
     // Read: routers first, since which route tables are managed may depend on the routers' subnets.
     const spec = inputs.spec.spec;
-    const cached = usableView(context.cachedView, routerIpsOf(spec));
+    const cached = usableView(context.cachedView, routerIpSet(spec));
     let readAtMs = cached?.readAtMs ?? context.now();
     const { resolved, tables } =
       cached === undefined
@@ -159,7 +163,11 @@ export async function runReconcilePass(
             return { resolved: routersByIp, tables: await vpc.readRouteTables(routersByIp) };
           })
         : { resolved: cached.routers, tables: cached.tables };
-    viewFacts = { tablesReadAtMs: readAtMs, ...(cached === undefined ? {} : { fromCachedView: true }) };
+    viewFacts = {
+      tablesReadAtMs: readAtMs,
+      routerIps: routerIpSet(spec),
+      ...(cached === undefined ? {} : { fromCachedView: true }),
+    };
     const routers = [...resolved.values()];
     const checksToFix = chore.select(routers);
     // Plan.
@@ -255,9 +263,18 @@ export async function runReconcilePass(
   }
 }
 
-/** The cached view, if it is there and resolves every router of the spec. */
+/**
+ * The cached view, if it was read for exactly the spec's routers (the table selection may depend
+ * on them) and resolves every one of them.
+ */
 function usableView(view: VpcView | undefined, routerIps: readonly string[]): VpcView | undefined {
-  return view !== undefined && routerIps.every((ip) => view.routers.has(ip)) ? view : undefined;
+  if (view === undefined || view.routerIps.join() !== routerIps.join()) return undefined;
+  return routerIps.every((ip) => view.routers.has(ip)) ? view : undefined;
+}
+
+/** The spec's router IPs, sorted and unique: what a view was read for. */
+function routerIpSet(spec: RevisionedSpec["spec"]): string[] {
+  return [...new Set(routerIpsOf(spec))].sort();
 }
 
 const FENCE_REFUSALS = {

@@ -191,7 +191,7 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
       beforeAttempt?: () => Promise<void>,
       tokens?: TokenRequest,
     ): Promise<T> {
-      const { retry: retryLoop, attempt } = policyFor(action);
+      const { retry: retryLoop, attempt, state } = policyFor(action);
       // One span per call, retries included (OpenTelemetry RPC conventions: rpc.system aws-api).
       return tracer.startActiveSpan(
         `EC2/${action}`,
@@ -202,7 +202,9 @@ export function createEc2Policy(options: Ec2PolicyOptions): Ec2Policy {
           try {
             return await retryLoop.execute(async () => {
               attempts++;
-              await options.rateLimiter?.acquire(action, tokens);
+              // An open breaker refuses at once: no token is spent (or waited for) on a refusal.
+              const refusing = state() === "open" || state() === "isolated";
+              if (!refusing) await options.rateLimiter?.acquire(action, tokens);
               // Outside the breaker: a refusal here must neither count as a failure nor, in half-open
               // state, as the successful trial call that closes the breaker.
               await beforeAttempt?.();

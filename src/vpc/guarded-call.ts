@@ -137,10 +137,12 @@ export async function runGuardedBatch<I, R extends Outcome>(
   let next = 0;
   let stoppedByFence = false;
   let preempted = false;
-  // A call still waiting for its EC2 token gives up once the batch is over (refused or pre-empted).
-  const cancelled = () => stoppedByFence || preempted || options.preempt?.() === true;
   const runOne = async (index: number, item: I): Promise<void> => {
-    const sender = new GuardedSender(policy, guard, { priority: priorityOf(item), cancelled });
+    // A change still waiting for its first EC2 token gives up once the batch is over (refused or
+    // pre-empted); one that has reached EC2 goes on to its end (never cut between attempts).
+    const cancelled = () =>
+      sender.calls === 0 && (stoppedByFence || preempted || options.preempt?.() === true);
+    const sender: GuardedSender = new GuardedSender(policy, guard, { priority: priorityOf(item), cancelled });
     const started = performance.now();
     try {
       await change(item, sender);

@@ -27,6 +27,7 @@ import type { BatchOptions, BatchOutcome, RouteChangeOutcome } from "../domain/o
 import type { RouteAction } from "../domain/route-action.js";
 import { EC2_ERROR, ec2ErrorCode, ec2ErrorMessage, toFailure } from "./ec2-errors.js";
 import type { Ec2Policy } from "./ec2-policy.js";
+import { CallCancelled } from "./ec2-rate-limits.js";
 import { fenceAtSend } from "./fence-at-send.js";
 import { ChangeFailed, type GuardedSender, GuardRefused, runGuardedBatch } from "./guarded-call.js";
 import { readRoute } from "./route-table-reader.js";
@@ -85,6 +86,11 @@ function send(
   );
 }
 
+/** A refusal by the fence or a cancelled wait for a token: the batch ends, nothing was sent for it. */
+function isNotSentHere(error: unknown): boolean {
+  return error instanceof GuardRefused || error instanceof CallCancelled;
+}
+
 /** The failure code of a change dropped because a non-router route took the destination over. */
 export const ROUTE_TAKEN_OVER = "RouteTakenOver";
 
@@ -113,13 +119,12 @@ async function applyOne(
     await send(client, policy, sender, plan.first, action);
     return;
   } catch (error) {
-    if (error instanceof GuardRefused || !plan.fallback || ec2ErrorCode(error) !== plan.fallbackOn)
-      throw error;
+    if (isNotSentHere(error) || !plan.fallback || ec2ErrorCode(error) !== plan.fallbackOn) throw error;
     if (plan.fallback === "done") return;
     try {
       await send(client, policy, sender, plan.fallback, action);
     } catch (fallbackError) {
-      if (fallbackError instanceof GuardRefused) throw fallbackError;
+      if (isNotSentHere(fallbackError)) throw fallbackError;
       const fallbackCode = ec2ErrorCode(fallbackError);
       // RouteAlreadyExists after ReplaceRoute said "missing" means the first error was about
       // something else (e.g. a bad ENI): report that one.
@@ -143,21 +148,29 @@ async function applyOne(
  * @param options `preempt`, asked before each action, ends the run early
  * @returns one outcome per attempted action, in order, and whether the fence stopped the run
  */
-export function applyActions(
+export async function applyActions(
   client: EC2Client,
   policy: Ec2Policy,
   actions: readonly RouteAction[],
   guard: MutationGuard,
   options: BatchOptions = {},
 ): Promise<BatchOutcome<RouteChangeOutcome>> {
-  return runGuardedBatch(
-    actions,
-    policy,
-    guard,
-    (action, sender) => applyOne(client, policy, action, sender),
-    (action, outcome) => ({ ...outcome, action }),
-    options,
-    // Waiting for EC2 tokens: failovers first, deletes last (docs/DESIGN.md, safety rule 7).
-    (action) => (action.failover ? 0 : action.kind === "delete" ? 2 : 1),
-  );
+  const run = (phase: readonly RouteAction[]) =>
+    runGuardedBatch(
+      phase,
+      policy,
+      guard,
+      (action, sender) => applyOne(client, policy, action, sender),
+      (action, outcome) => ({ ...outcome, action }),
+      options,
+      // Waiting for EC2 tokens: failovers first (docs/DESIGN.md, safety rule 7).
+      (action) => (action.failover ? 0 : 1),
+    );
+  // Deletes last, after every create and replace has been answered: a delete that overtook the
+  // route replacing it (a /24 widened to a /23) would leave its traffic without a route meanwhile.
+  const routed = await run(actions.filter((action) => action.kind !== "delete"));
+  const deletes = actions.filter((action) => action.kind === "delete");
+  if (deletes.length === 0 || routed.stoppedByFence || routed.preempted) return routed;
+  const deleted = await run(deletes);
+  return { ...deleted, results: [...routed.results, ...deleted.results] };
 }

@@ -302,6 +302,31 @@ describe("route applier against the emulator", () => {
     assert.ok(tookMs < 1_500, `30 × 100 ms calls took ${tookMs.toFixed(0)} ms: not concurrent`);
   });
 
+  it("sends a batch's deletes only after its creates and replaces are answered (deletes last)", async () => {
+    const { client } = newClient();
+    put("10.72.0.0/24", ENI_A);
+    put("10.72.1.0/24", ENI_A);
+    emulator.setFaults({ latencyMs: { CreateRoute: 100, ReplaceRoute: 100 } });
+    const cursor = emulator.logCursor();
+    const outcome = await applyActions(
+      client,
+      createEc2Policy(POLICY),
+      [create("10.72.2.0/23"), replace("10.72.1.0/24"), remove("10.72.0.0/24")],
+      allow,
+      { concurrency: 100 },
+    );
+    assert.ok(outcome.results.every((r) => r.ok));
+    const calls = emulator.log(cursor);
+    const answered = Math.max(
+      ...calls.filter((c) => c.action !== "DeleteRoute").map((c) => Date.parse(c.time) + c.durationMs),
+    );
+    const deleteAt = Date.parse(calls.find((c) => c.action === "DeleteRoute")?.time ?? "");
+    assert.ok(
+      deleteAt >= answered - 1,
+      `the delete arrived ${answered - deleteAt} ms before the others were answered`,
+    );
+  });
+
   it("paces a batch through EC2's buckets on the client side: 60 creates, no RequestLimitExceeded", async () => {
     const { client, calls } = newClient();
     const cidrs = Array.from({ length: 60 }, (_, i) => `10.71.${i}.0/24`);

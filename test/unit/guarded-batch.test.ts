@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Ec2CallTimeoutError, Ec2CircuitOpenError } from "../../src/vpc/ec2-errors.js";
 import { createEc2Policy, type Ec2PolicyOptions } from "../../src/vpc/ec2-policy.js";
 import { Ec2RateLimiter } from "../../src/vpc/ec2-rate-limits.js";
 import { runGuardedBatch } from "../../src/vpc/guarded-call.js";
@@ -134,5 +135,31 @@ describe("runGuardedBatch", () => {
     assert.equal(outcome.results.length, 6);
     // Two go with the burst; of the four that waited, the failover got the first token.
     assert.equal(sent.indexOf("failover"), 2, sent.join(", "));
+  });
+
+  it("an open breaker refuses at once, without waiting for (or spending) a token", async () => {
+    const limiter = new Ec2RateLimiter({
+      mutating: { burst: 1, refillPerSecond: 1 },
+      nonMutating: { burst: 100, refillPerSecond: 100 },
+    });
+    const policy = createEc2Policy({
+      ...POLICY,
+      breakerThreshold: 1,
+      breakerHalfOpenAfterMs: 60_000,
+      rateLimiter: limiter,
+    });
+    // The one token goes to a call that times out: the breaker opens.
+    await assert.rejects(
+      policy.execute("ReplaceRoute", async () => {
+        throw new Ec2CallTimeoutError("ReplaceRoute", 1);
+      }),
+    );
+    const started = performance.now();
+    await assert.rejects(
+      policy.execute("ReplaceRoute", async () => "sent"),
+      Ec2CircuitOpenError,
+    );
+    const waitedMs = performance.now() - started;
+    assert.ok(waitedMs < 500, `refused after ${waitedMs.toFixed(0)} ms: it waited for the next token (1 s)`);
   });
 });

@@ -450,6 +450,27 @@ describe("Leadership", () => {
     await leadership.stop();
   });
 
+  it("does not fail over from a view read for other routers: a spec that dropped one reads afresh", async () => {
+    const { vpc, reports, leadership } = setUp();
+    const three = { spec: { [CIDR]: ["198.18.0.10", "198.18.0.11", "198.18.0.12"] }, revision: "5" };
+    vpc.routers.push({
+      ip: "198.18.0.12",
+      networkInterfaceId: "eni-12",
+      subnetId: "subnet-r",
+      sourceDestCheck: false,
+    });
+    leadership.start();
+    await waitFor(() => reports.length === 1, { timeoutMs: 2000 });
+    leadership.update({ spec: three, failure: healthy });
+    await waitFor(() => reports.length === 2, { timeoutMs: 2000 });
+    // The spec drops 198.18.0.12 and a failure is confirmed, both before the next pass.
+    leadership.update({ spec: { ...spec, revision: "6" }, failure: r10Failed });
+    await waitFor(() => reports.length === 3, { timeoutMs: 2000 });
+    assert.equal(reports[2]?.fromCachedView, undefined, "the view of three routers was used for two");
+    assert.equal(vpc.mutations.length, 3);
+    await leadership.stop();
+  });
+
   it("records a CIDR as managed before it creates its first route (a crash in between leaves no unprunable route)", async () => {
     const { vpc, managed, reports, leadership } = setUp();
     // The spec's CIDR has no route yet in any table: the pass creates three.
