@@ -162,4 +162,32 @@ describe("runGuardedBatch", () => {
     const waitedMs = performance.now() - started;
     assert.ok(waitedMs < 500, `refused after ${waitedMs.toFixed(0)} ms: it waited for the next token (1 s)`);
   });
+
+  it("never cancels a change between its attempts: a retry waiting for a token is sent after a pre-emption", async () => {
+    const limiter = new Ec2RateLimiter({
+      mutating: { burst: 1, refillPerSecond: 10 },
+      nonMutating: { burst: 100, refillPerSecond: 100 },
+    });
+    const policy = createEc2Policy({ ...POLICY, maxRetries: 1, rateLimiter: limiter });
+    let attempts = 0;
+    let preempted = false;
+    const outcome = await runGuardedBatch(
+      ["replace"],
+      policy,
+      ALWAYS,
+      (_item, sender) =>
+        sender.send("ReplaceRoute", async () => {
+          attempts++;
+          if (attempts === 1) {
+            // The first attempt may have reached EC2; a newer failure now pre-empts the batch.
+            preempted = true;
+            throw new Ec2CallTimeoutError("ReplaceRoute", 1);
+          }
+        }),
+      (item, result) => ({ ...result, item }),
+      { preempt: () => preempted, concurrency: 2 },
+    );
+    assert.equal(attempts, 2, "the retry was cancelled while it waited for its token");
+    assert.equal(outcome.results[0]?.ok, true);
+  });
 });
