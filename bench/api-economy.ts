@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { TestWorld } from "../test/support/test-world.js";
 import { waitFor } from "../test/support/wait.js";
 import { benchArgs, printTable, writeResult } from "./lib/report.js";
+import { activeRouter, bringBack, waitMovedOff } from "./lib/trials.js";
 
 const CIDRS = 10;
 const TABLES = 3;
@@ -47,20 +48,12 @@ async function main(): Promise<void> {
     await sleep(steadyMs); // a measured window, not a synchronisation
     steady = countByAction(world.ec2.log(steadyCursor));
     for (let trial = 0; trial < trials; trial++) {
-      const active = ips.find((ip) => world.allTablesRoute(cidrs[0] ?? "", ip));
-      if (!active) throw new Error("the tables disagree on the active router");
+      const active = activeRouter(world, cidrs[0] ?? "");
       const leader = await world.agreedLeader();
       const cursor = world.ec2.logCursor();
       const downAt = Date.now();
       await world.routers.linkDown(active);
-      await waitFor(
-        () => cidrs.every((cidr) => ips.some((ip) => ip !== active && world.allTablesRoute(cidr, ip))),
-        {
-          timeoutMs: 60_000,
-          intervalMs: 5,
-          message: "no failover",
-        },
-      );
+      await waitMovedOff(world, cidrs, active);
       // The failover's pass has ended (its verifying read included): count up to its end only, so
       // that a recheck pass starting meanwhile is not charged to the failover.
       let passEnd = Number.NaN;
@@ -83,16 +76,7 @@ async function main(): Promise<void> {
         beforeFirstMutation: countByAction(calls.slice(0, Math.max(0, firstMutation))),
       });
       console.log(`failover ${trial + 1}/${trials}: ${JSON.stringify(failovers.at(-1))}`);
-      await world.routers.linkUp(active);
-      for (const replica of world.replicas) {
-        await waitFor(
-          async () => ((await replica.status())?.localFailed as string[] | undefined)?.length === 0,
-          {
-            timeoutMs: 30_000,
-            message: `${replica.id} never saw ${active} recover`,
-          },
-        );
-      }
+      await bringBack(world, active);
     }
   } finally {
     await world.destroy();

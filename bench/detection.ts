@@ -12,6 +12,7 @@ import { Etcd3 } from "etcd3";
 import { TestWorld } from "../test/support/test-world.js";
 import { waitFor } from "../test/support/wait.js";
 import { benchArgs, ms, printTable, summarize, writeResult } from "./lib/report.js";
+import { activeRouter, bringBack, waitMovedOff, watchVotesFor } from "./lib/trials.js";
 
 interface Candidate {
   readonly name: string;
@@ -79,43 +80,23 @@ async function detectionTrials(
   trials: number,
 ): Promise<number[]> {
   const samples: number[] = [];
-  const ips = world.routers.routerIps;
   for (let trial = 0; trial < trials; trial++) {
-    const active = ips.find((ip) => world.allTablesRoute(CIDR, ip));
-    if (!active) throw new Error("the tables disagree on the active router");
-    const votedAt = new Map<string, number>();
-    const watcher = await etcd.watch().prefix(`${world.prefix}/votes/`).create();
-    watcher.on("put", (kv) => {
-      const failed = (JSON.parse(kv.value.toString()) as { failed?: string[] }).failed ?? [];
-      if (failed.includes(active) && !votedAt.has(kv.key.toString()))
-        votedAt.set(kv.key.toString(), Date.now());
-    });
+    const active = activeRouter(world, CIDR);
+    const votes = await watchVotesFor(etcd, world.prefix, active);
     try {
       await sleep(Math.random() * candidate.intervalMs); // a random phase against the probe schedule
       const downAt = Date.now();
       await world.routers.linkDown(active);
-      await waitFor(() => votedAt.size >= QUORUM, {
+      await waitFor(() => votes.votedAt.size >= QUORUM, {
         timeoutMs: 30_000,
         intervalMs: 2,
         message: "no quorum of votes",
       });
-      samples.push(([...votedAt.values()].sort((a, b) => a - b)[QUORUM - 1] ?? Number.NaN) - downAt);
-      await waitFor(() => ips.some((ip) => ip !== active && world.allTablesRoute(CIDR, ip)), {
-        timeoutMs: 30_000,
-        message: "no failover",
-      });
-      await world.routers.linkUp(active);
-      for (const replica of world.replicas) {
-        await waitFor(
-          async () => ((await replica.status())?.localFailed as string[] | undefined)?.length === 0,
-          {
-            timeoutMs: 30_000,
-            message: `${replica.id} never saw ${active} recover`,
-          },
-        );
-      }
+      samples.push(votes.quorumAt(QUORUM) - downAt);
+      await waitMovedOff(world, [CIDR], active, 30_000);
+      await bringBack(world, active);
     } finally {
-      await watcher.cancel();
+      await votes.stop();
     }
   }
   return samples;

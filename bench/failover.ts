@@ -23,6 +23,7 @@ import {
   summarize,
   writeResult,
 } from "./lib/report.js";
+import { activeRouter, bringBack, waitMovedOff, watchVotesFor } from "./lib/trials.js";
 
 /** Probe settings under test: the daemon's defaults, and an aggressive tuning. */
 const PROBE_SETTINGS = {
@@ -171,38 +172,22 @@ async function runTrial(
   cidrs: readonly string[],
   intervalMs: number,
 ): Promise<Trial> {
-  const ips = world.routers.routerIps;
-  const first = cidrs[0] as string;
-  const active = ips.find((ip) => world.allTablesRoute(first, ip));
-  if (!active) throw new Error("the tables disagree on the active router");
+  const active = activeRouter(world, cidrs[0] as string);
   // Votes naming the failed router, by replica, as the watch delivers them.
-  const votedAt = new Map<string, number>();
-  const watcher = await etcd.watch().prefix(`${world.prefix}/votes/`).create();
-  watcher.on("put", (kv) => {
-    const failed = (JSON.parse(kv.value.toString()) as { failed?: string[] }).failed ?? [];
-    const voter = kv.key.toString();
-    if (failed.includes(active) && !votedAt.has(voter)) votedAt.set(voter, Date.now());
-  });
+  const votes = await watchVotesFor(etcd, world.prefix, active);
   try {
     const cursor = world.ec2.logCursor();
     // A random phase against the probe schedule.
     await sleep(Math.random() * intervalMs);
     const downAt = Date.now();
     await world.routers.linkDown(active);
-    await waitFor(
-      () => cidrs.every((cidr) => ips.some((ip) => ip !== active && world.allTablesRoute(cidr, ip))),
-      {
-        timeoutMs: 120_000,
-        intervalMs: 2,
-        message: `no failover away from ${active}`,
-      },
-    );
+    await waitMovedOff(world, cidrs, active, 120_000);
     const doneAt = Date.now();
     const calls = world.ec2.log(cursor);
     const mutations = calls.filter((call) => call.action === "ReplaceRoute" || call.action === "CreateRoute");
     const arrivals = mutations.map((call) => Date.parse(call.time));
     const answers = mutations.map((call) => Date.parse(call.time) + call.durationMs);
-    const quorumAt = [...votedAt.values()].sort((a, b) => a - b)[QUORUM - 1] ?? Number.NaN;
+    const quorumAt = votes.quorumAt(QUORUM);
     const trial = {
       detectionMs: quorumAt - downAt,
       confirmationMs: Math.min(...arrivals) - downAt,
@@ -211,20 +196,10 @@ async function runTrial(
       mutations: mutations.length,
       describes: calls.filter((call) => call.action.startsWith("Describe")).length,
     };
-    await world.routers.linkUp(active);
-    // Every replica sees the router healthy again (rise) before the next trial.
-    for (const replica of world.replicas) {
-      await waitFor(
-        async () => ((await replica.status())?.localFailed as string[] | undefined)?.length === 0,
-        {
-          timeoutMs: 30_000,
-          message: `${replica.id} never saw ${active} recover`,
-        },
-      );
-    }
+    await bringBack(world, active);
     return trial;
   } finally {
-    await watcher.cancel();
+    await votes.stop();
   }
 }
 

@@ -38,6 +38,7 @@ import {
   writeRouterFiles,
 } from "./lib/keepalived-vrrp.js";
 import { benchArgs, ms, printTable, type Summary, summarize, writeResult } from "./lib/report.js";
+import { bringBack } from "./lib/trials.js";
 
 const TAG = "bkeep";
 const SUBNET = 249;
@@ -278,14 +279,8 @@ async function runVpcrouter(
           `${VPCROUTER_LABEL} ${latencyMs} ms trial ${trial + 1}/${trials}: ${ms(last.totalMs)} ` +
             `(first write ${ms(last.firstWriteMs)}, ${last.writes} writes)`,
         );
-        await world.routers.linkUp(active);
         // Every replica sees the router healthy again (rise) before the next trial.
-        for (const replica of world.replicas) {
-          await waitFor(
-            async () => ((await replica.status())?.localFailed as string[] | undefined)?.length === 0,
-            { timeoutMs: 30_000, message: () => `${replica.id} never saw ${active} recover` },
-          );
-        }
+        await bringBack(world, active);
       }
       results.push({ configuration: VPCROUTER_LABEL, budgetMs: VPCROUTER_BUDGET_MS, latencyMs, samples });
     }
