@@ -84,12 +84,14 @@ export interface Telemetry {
 
 const SCOPE = "vpcrouter";
 
+/** No prefix, no timestamps, no resource-label filter, target_info kept, scope info left out. */
+const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+
 /**
  * Writes the Prometheus text exposition of what `reader` collects, each metric under its
  * Prometheus name with the unit suffix (prometheus-names.ts), which the JS exporter leaves out.
  */
 function servePrometheusText(reader: PrometheusExporter, res: ServerResponse): void {
-  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   res.statusCode = 200;
   res.setHeader("content-type", "text/plain; version=0.0.4; charset=utf-8");
   reader.collect().then(
