@@ -7,7 +7,13 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { CallLogEntry } from "./ec2-emulator/call-log.js";
 import { demoWorld } from "./ec2-emulator/demo-world.js";
-import { type Ec2Emulator, startEc2Emulator } from "./ec2-emulator/index.js";
+import {
+  type Ec2Emulator,
+  type InstanceStatusChange,
+  instanceIdOfIp,
+  setInstanceStatusOfIp,
+  startEc2Emulator,
+} from "./ec2-emulator/index.js";
 import { EtcdCluster, type EtcdTlsFiles } from "./etcd-cluster.js";
 import { ReplicaProcess } from "./replica-process.js";
 import { cleanupStaleRouterWorlds, RouterWorld } from "./router-namespaces.js";
@@ -221,6 +227,33 @@ export class TestWorld {
       .find((e) => e.privateIpAddresses.some((p) => p.privateIpAddress === ip));
     if (!eni) throw new Error(`no ENI holds ${ip}`);
     return eni.networkInterfaceId;
+  }
+
+  /** Instance id behind router `ip` (the instance its ENI is attached to). */
+  instanceOf(ip: string): string {
+    return instanceIdOfIp(this.ec2.world, ip);
+  }
+
+  /**
+   * Changes the state and/or status checks of router `ip`'s instance, as DescribeInstanceStatus
+   * then reports them; returns the instance id. Undo with `{ state: "running", systemStatus: "ok",
+   * instanceStatus: "ok" }`.
+   */
+  setRouterInstanceStatus(ip: string, change: InstanceStatusChange): string {
+    return setInstanceStatusOfIp(this.ec2.world, ip, change);
+  }
+
+  /** Fails one status check of router `ip`'s instance (it keeps running and answering probes). */
+  impairRouterInstance(ip: string, check: "system" | "instance" = "instance"): string {
+    return this.setRouterInstanceStatus(
+      ip,
+      check === "system" ? { systemStatus: "impaired" } : { instanceStatus: "impaired" },
+    );
+  }
+
+  /** Stops router `ip`'s instance: `stopped` in EC2, and routes to its ENI become blackholes. */
+  stopRouterInstance(ip: string): string {
+    return this.setRouterInstanceStatus(ip, { state: "stopped" });
   }
 
   /** For `cidr`: route table id → the ENI its route targets (undefined when there is no route). */

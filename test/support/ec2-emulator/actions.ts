@@ -1,5 +1,6 @@
 /** The EC2 actions the emulator implements, and which of them count as mutating for throttling. */
 import type { ActionHandler } from "./action-handler.js";
+import { describeInstanceStatus } from "./instance-status-actions.js";
 import {
   describeInstances,
   describeNetworkInterfaces,
@@ -16,6 +17,7 @@ export const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   DeleteRoute: deleteRoute,
   DescribeNetworkInterfaces: describeNetworkInterfaces,
   DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
   ModifyNetworkInterfaceAttribute: modifyNetworkInterfaceAttribute,
   DescribeSubnets: describeSubnets,
 };

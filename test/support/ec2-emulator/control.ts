@@ -8,7 +8,8 @@
  * - `POST /_control/reset-log`      forget the call log
  * - `GET  /_control/faults`         current fault settings
  * - `POST /_control/faults`         `{ clear?: true, inject?: [...], latencyMs?: {action: ms | {medianMs, p99Ms}}, throttle?: … }`
- * - `POST /_control/world`          one `WorldMutation` or an array of them
+ * - `POST /_control/world`          one `WorldMutation` or an array of them, e.g.
+ *   `{ op: "set-instance-status", instanceId, state?, systemStatus?, instanceStatus? }`
  */
 import type { CallLog } from "./call-log.js";
 import type { FaultSettings, Faults, InjectedFault, LatencySetting } from "./faults.js";

@@ -17,6 +17,7 @@ export {
   type ThrottleConfig,
   type TokenBucketConfig,
 } from "./faults.js";
+export { instanceIdOfIp, setInstanceStatusOfIp } from "./router-instances.js";
 export { type Ec2Emulator, type Ec2EmulatorOptions, startEc2Emulator } from "./server.js";
 export { createWorld, World, type WorldOptions } from "./world.js";
 export type { WorldMutation } from "./world-mutation.js";

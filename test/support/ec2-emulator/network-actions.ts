@@ -7,6 +7,7 @@
 import type { ActionHandler } from "./action-handler.js";
 import { clientError } from "./ec2-error.js";
 import { applyFilters, type FilterFields } from "./filters.js";
+import { INSTANCE_STATE_CODES } from "./instance-states.js";
 import { paginate } from "./pagination.js";
 import {
   booleanParam,
@@ -16,7 +17,7 @@ import {
   optionalParam,
   requiredParam,
 } from "./query-params.js";
-import type { InstanceStateName, InstanceView, NetworkInterfaceView, SubnetView } from "./world-spec.js";
+import type { InstanceView, NetworkInterfaceView, SubnetView } from "./world-spec.js";
 import type { XmlObject } from "./xml.js";
 
 const ENI_FILTERS: FilterFields<NetworkInterfaceView> = {
@@ -48,16 +49,6 @@ const SUBNET_FILTERS: FilterFields<SubnetView> = {
   "vpc-id": (s) => [s.vpcId],
   "cidr-block": (s) => [s.cidrBlock],
   "availability-zone": (s) => [s.availabilityZone],
-};
-
-/** EC2's numeric instance state codes. Source: API_InstanceState.html */
-const STATE_CODES: Readonly<Record<InstanceStateName, number>> = {
-  pending: 0,
-  running: 16,
-  "shutting-down": 32,
-  terminated: 48,
-  stopping: 64,
-  stopped: 80,
 };
 
 function eniXml(eni: NetworkInterfaceView): XmlObject {
@@ -93,7 +84,7 @@ function instanceXml(instance: InstanceView): XmlObject {
   return {
     instanceId: instance.instanceId,
     imageId: "ami-0emulator",
-    instanceState: { code: STATE_CODES[instance.state], name: instance.state },
+    instanceState: { code: INSTANCE_STATE_CODES[instance.state], name: instance.state },
     instanceType: "t3.micro",
     placement: { availabilityZone: instance.availabilityZone, tenancy: "default" },
     subnetId: instance.subnetId,

@@ -1,10 +1,18 @@
 /**
  * Edits made to the world outside the EC2 API, as an operator (console) or a failure would make them:
  * delete an ENI, add/replace or remove a route by hand, add an ENI or instance, change an instance's
- * state, move a secondary IP to another ENI.
+ * state or status checks, move a secondary IP to another ENI.
  */
+import { isInstanceStateName, isStatusCheckStatus } from "./instance-states.js";
 import type { World } from "./world.js";
-import type { InstanceSpec, InstanceStateName, NetworkInterfaceSpec, RouteEntrySpec } from "./world-spec.js";
+import type {
+  InstanceSpec,
+  InstanceStateName,
+  InstanceStatusChange,
+  NetworkInterfaceSpec,
+  RouteEntrySpec,
+  StatusCheckStatus,
+} from "./world-spec.js";
 
 /** One edit. JSON-encodable (the control endpoint `POST /_control/world` accepts it or an array of them). */
 export type WorldMutation =
@@ -14,20 +22,12 @@ export type WorldMutation =
   | { readonly op: "delete-route"; readonly routeTableId: string; readonly destinationCidrBlock: string }
   | { readonly op: "add-instance"; readonly instance: InstanceSpec }
   | { readonly op: "set-instance-state"; readonly instanceId: string; readonly state: InstanceStateName }
+  | ({ readonly op: "set-instance-status"; readonly instanceId: string } & InstanceStatusChange)
   | {
       readonly op: "reassign-private-ip";
       readonly privateIpAddress: string;
       readonly networkInterfaceId: string;
     };
-
-const INSTANCE_STATES: readonly string[] = [
-  "pending",
-  "running",
-  "stopping",
-  "stopped",
-  "shutting-down",
-  "terminated",
-];
 
 function field(value: object, name: string): unknown {
   return (value as Record<string, unknown>)[name];
@@ -44,6 +44,33 @@ function objectField(value: object, name: string): object {
   const found = field(value, name);
   if (typeof found !== "object" || found === null) throw new Error(`mutation: ${name} must be an object`);
   return found;
+}
+
+/** An optional status check field: absent, or one of EC2's statuses. */
+function optionalStatus(value: object, name: string): StatusCheckStatus | undefined {
+  const found = field(value, name);
+  if (found !== undefined && !isStatusCheckStatus(found)) {
+    throw new Error(`mutation: unknown ${name} ${String(found)}`);
+  }
+  return found;
+}
+
+/** The optional `state`, `systemStatus` and `instanceStatus` of a `set-instance-status`; at least one. */
+function parseStatusChange(value: object): InstanceStatusChange {
+  const state = field(value, "state");
+  if (state !== undefined && !isInstanceStateName(state)) {
+    throw new Error(`mutation: unknown instance state ${String(state)}`);
+  }
+  const systemStatus = optionalStatus(value, "systemStatus");
+  const instanceStatus = optionalStatus(value, "instanceStatus");
+  if (state === undefined && systemStatus === undefined && instanceStatus === undefined) {
+    throw new Error("mutation: set-instance-status needs state, systemStatus or instanceStatus");
+  }
+  return {
+    ...(state !== undefined ? { state } : {}),
+    ...(systemStatus !== undefined ? { systemStatus } : {}),
+    ...(instanceStatus !== undefined ? { instanceStatus } : {}),
+  };
 }
 
 /**
@@ -76,9 +103,11 @@ export function parseWorldMutation(value: unknown): WorldMutation {
     }
     case "set-instance-state": {
       const state = stringField(value, "state");
-      if (!INSTANCE_STATES.includes(state)) throw new Error(`mutation: unknown instance state ${state}`);
-      return { op, instanceId: stringField(value, "instanceId"), state: state as InstanceStateName };
+      if (!isInstanceStateName(state)) throw new Error(`mutation: unknown instance state ${state}`);
+      return { op, instanceId: stringField(value, "instanceId"), state };
     }
+    case "set-instance-status":
+      return { op, instanceId: stringField(value, "instanceId"), ...parseStatusChange(value) };
     case "reassign-private-ip":
       return {
         op,
@@ -118,6 +147,11 @@ export function applyWorldMutation(world: World, mutation: WorldMutation): void 
     case "set-instance-state":
       world.operatorSetInstanceState(mutation.instanceId, mutation.state);
       return;
+    case "set-instance-status": {
+      const { op: _op, instanceId, ...change } = mutation;
+      world.operatorSetInstanceStatus(instanceId, change);
+      return;
+    }
     case "reassign-private-ip":
       world.operatorReassignPrivateIp(mutation.privateIpAddress, mutation.networkInterfaceId);
       return;

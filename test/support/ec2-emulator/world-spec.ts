@@ -28,11 +28,31 @@ export type InstanceStateName =
   | "shutting-down"
   | "terminated";
 
+/**
+ * The summary status of one of an instance's status checks (system or instance).
+ * Source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceStatusSummary.html
+ */
+export type StatusCheckStatus = "ok" | "impaired" | "initializing" | "insufficient-data" | "not-applicable";
+
 /** An instance. Its VPC, subnet and IPs come from its network interfaces (device index 0 is primary). */
 export interface InstanceSpec {
   readonly instanceId: string;
   /** Defaults to `running`. */
   readonly state?: InstanceStateName;
+  /** The system status check (AWS's side: host, network, power); defaults to `ok`. */
+  readonly systemStatus?: StatusCheckStatus;
+  /** The instance status check (the guest: OS, its network configuration); defaults to `ok`. */
+  readonly instanceStatus?: StatusCheckStatus;
+}
+
+/**
+ * A change of an instance's state and/or status checks made outside the API (a failing host, a
+ * stopped instance); fields left out keep their value.
+ */
+export interface InstanceStatusChange {
+  readonly state?: InstanceStateName;
+  readonly systemStatus?: StatusCheckStatus;
+  readonly instanceStatus?: StatusCheckStatus;
 }
 
 /** One private IPv4 address of an ENI. Exactly one per ENI is primary (the first when none is flagged). */
@@ -149,10 +169,21 @@ export interface NetworkInterfaceView {
   };
 }
 
+/**
+ * One status check as stored: its status (whatever the instance's state) and, while `impaired`,
+ * since when (ms since the epoch, the world's clock).
+ */
+export interface StatusCheckView {
+  readonly status: StatusCheckStatus;
+  readonly impairedSince?: number;
+}
+
 /** An instance as described. */
 export interface InstanceView {
   readonly instanceId: string;
   readonly state: InstanceStateName;
+  readonly systemStatus: StatusCheckView;
+  readonly instanceStatus: StatusCheckView;
   readonly vpcId?: string;
   readonly subnetId?: string;
   readonly availabilityZone: string;

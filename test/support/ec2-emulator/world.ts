@@ -6,10 +6,12 @@
  * API_ReplaceRoute.html, API_DeleteRoute.html, errors-overview.html
  */
 import { clientError } from "./ec2-error.js";
+import { isStatusCheckStatus } from "./instance-states.js";
 import { cidrContains, parseIpv4, parseIpv4Cidr } from "./ipv4.js";
 import type {
   InstanceSpec,
   InstanceStateName,
+  InstanceStatusChange,
   InstanceView,
   NetworkInterfaceSpec,
   NetworkInterfaceView,
@@ -17,6 +19,8 @@ import type {
   RouteTableSpec,
   RouteTableView,
   RouteView,
+  StatusCheckStatus,
+  StatusCheckView,
   SubnetSpec,
   SubnetView,
   VpcSpec,
@@ -56,6 +60,28 @@ interface StoredEni {
   attachment?: { readonly attachmentId: string; readonly instanceId: string; readonly deviceIndex: number };
   readonly privateIpAddresses: { readonly privateIpAddress: string; readonly primary: boolean }[];
   sourceDestCheck: boolean;
+}
+
+interface StoredInstance {
+  readonly instanceId: string;
+  state: InstanceStateName;
+  systemStatus: StatusCheckView;
+  instanceStatus: StatusCheckView;
+}
+
+/**
+ * The next value of a status check: `impairedSince` is when it became impaired, so it stays while
+ * the check remains impaired and goes when it recovers.
+ * @throws Error for a status EC2 does not have (a world file is JSON, unchecked by the compiler)
+ */
+function nextCheck(
+  previous: StatusCheckView | undefined,
+  status: StatusCheckStatus,
+  now: number,
+): StatusCheckView {
+  if (!isStatusCheckStatus(status)) throw new Error(`unknown status check status ${String(status)}`);
+  if (status !== "impaired") return { status };
+  return { status, impairedSince: previous?.status === "impaired" ? previous.impairedSince : now };
 }
 
 interface Snapshot {
@@ -104,7 +130,7 @@ export class World {
   private readonly vpcs = new Map<string, VpcSpec>();
   private readonly subnets = new Map<string, SubnetSpec>();
   private readonly gateways: ReadonlySet<string> | undefined;
-  private readonly instances = new Map<string, { readonly instanceId: string; state: InstanceStateName }>();
+  private readonly instances = new Map<string, StoredInstance>();
   private readonly enis = new Map<string, StoredEni>();
   private tables = new Map<string, StoredRouteTable>();
   private snapshots: Snapshot[] = [];
@@ -352,6 +378,8 @@ export class World {
       return {
         instanceId: instance.instanceId,
         state: instance.state,
+        systemStatus: { ...instance.systemStatus },
+        instanceStatus: { ...instance.instanceStatus },
         vpcId: primary?.vpcId,
         subnetId: primary?.subnetId,
         availabilityZone: primary?.availabilityZone ?? `${this.region}a`,
@@ -388,7 +416,12 @@ export class World {
       vpcs: [...this.vpcs.values()],
       subnets: [...this.subnets.values()],
       ...(this.gateways ? { internetGateways: [...this.gateways] } : {}),
-      instances: [...this.instances.values()].map((i) => ({ instanceId: i.instanceId, state: i.state })),
+      instances: [...this.instances.values()].map((i) => ({
+        instanceId: i.instanceId,
+        state: i.state,
+        systemStatus: i.systemStatus.status,
+        instanceStatus: i.instanceStatus.status,
+      })),
       networkInterfaces: [...this.enis.values()].map((eni) => ({
         networkInterfaceId: eni.networkInterfaceId,
         subnetId: eni.subnetId,
@@ -636,12 +669,37 @@ export class World {
     target.privateIpAddresses.push({ privateIpAddress, primary: false });
   }
 
-  /** Adds an instance (state defaults to running). */
+  /** Adds an instance (state defaults to running, both status checks to ok). */
   operatorAddInstance(instance: InstanceSpec): void {
+    const now = this.now();
     this.addUnique(this.instances, instance.instanceId, {
       instanceId: instance.instanceId,
       state: instance.state ?? "running",
+      systemStatus: nextCheck(undefined, instance.systemStatus ?? "ok", now),
+      instanceStatus: nextCheck(undefined, instance.instanceStatus ?? "ok", now),
     });
+  }
+
+  /**
+   * Changes an instance's state and/or status checks, as a failing host or guest would (fields left
+   * out keep their value). A state goes through {@link operatorSetInstanceState}. The checks are
+   * stored whatever the state: DescribeInstanceStatus shows them only while the instance runs.
+   * @throws Ec2Error `InvalidInstanceID.NotFound`; Error for an unknown status (nothing is changed then)
+   */
+  operatorSetInstanceStatus(instanceId: string, change: InstanceStatusChange): void {
+    const instance = this.instances.get(instanceId) ?? notFound("instance", instanceId);
+    const now = this.now();
+    const systemStatus =
+      change.systemStatus === undefined
+        ? instance.systemStatus
+        : nextCheck(instance.systemStatus, change.systemStatus, now);
+    const instanceStatus =
+      change.instanceStatus === undefined
+        ? instance.instanceStatus
+        : nextCheck(instance.instanceStatus, change.instanceStatus, now);
+    if (change.state !== undefined) this.operatorSetInstanceState(instanceId, change.state);
+    instance.systemStatus = systemStatus;
+    instance.instanceStatus = instanceStatus;
   }
 
   /** Sets an instance's state; `terminated` also deletes its primary ENI and detaches the others, as EC2 does. */
