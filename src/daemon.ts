@@ -18,12 +18,14 @@ import type { VpcrouterConfig } from "./config/schema.js";
 import type { MemberRecord } from "./domain/member-record.js";
 import { failoverHook, leadershipHook } from "./hooks/hook-events.js";
 import { StateHook } from "./hooks/state-hook.js";
-import { createProbe } from "./probe/create-probe.js";
-import { HealthMonitor } from "./probe/health-monitor.js";
+import { loadDaemonPlugins, pluginsShown } from "./plugin/daemon-plugins.js";
+import { PluginFaults } from "./plugin/plugin-faults.js";
+import { pluginsOf } from "./plugin/plugin-set.js";
+import { startHealthChecks } from "./plugin/start-health-checks.js";
 import { Replica } from "./replica/replica.js";
 import type { ReplicaState } from "./replica/replica-state.js";
 import type { SpecReading } from "./spec-source/spec-source.js";
-import { startSpecSource } from "./spec-source/start-spec-source.js";
+import { type SpecSourceHandle, specSourceView, startSpecSource } from "./spec-source/start-spec-source.js";
 import { observeReplica } from "./telemetry/observe-replica.js";
 import { registerObservedGauges } from "./telemetry/observed-gauges.js";
 import { startTelemetry } from "./telemetry/telemetry.js";
@@ -68,6 +70,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   const log = logger.child({ replica: replicaId, zone: config.replica.zone });
   // Secrets and certificates first: a missing file is a configuration error, found before any I/O.
   const listener = apiListenerOf(config.api);
+  // So is a plugin that cannot be loaded; ec2status reads the EC2 port once it starts.
+  const plugins = await loadDaemonPlugins(config, () => vpc);
   const aws = await resolveAws(config.aws, log);
   const telemetry = startTelemetry({
     serviceName: config.telemetry.serviceName,
@@ -79,26 +83,25 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   const client = createEtcdClient(config.etcd);
   const store = new ClusterStore(client, clusterKeys(config.etcd.prefix));
   const { instruments } = telemetry;
-  const probe = createProbe(config.probe.health, {
-    tcpCheckPort: config.probe.tcpCheckPort,
-    multiPlugins: config.probe.multiPlugins,
-  });
-  const monitor = new HealthMonitor({
+  const vpc = createEc2VpcPort(aws, log);
+  const faults = new PluginFaults(log, ({ plugin, operation }) =>
+    instruments.pluginErrors.add(1, { plugin, operation }),
+  );
+  const checks = await startHealthChecks(plugins.healthChecks, config, faults, {
     intervalMs: config.probe.intervalMs,
     fastIntervalMs: config.probe.fastIntervalMs,
     timeoutMs: config.probe.timeoutMs,
     fall: config.probe.fall,
     rise: config.probe.rise,
-    probe,
     onCheck: (_ip, answered, rttMs) => {
       instruments.probeChecks.add(1, { result: answered ? "ok" : "fail" });
       if (answered) instruments.probeRtt.record(rttMs / 1000);
     },
   });
+  const monitor = checks.health;
   monitor.on("change", (failed: ReadonlySet<string>) =>
-    log.info({ failed: [...failed].sort() }, "local probe view changed"),
+    log.info({ failed: [...failed].sort(), reasons: checks.reasons(failed) }, "local probe view changed"),
   );
-  const vpc = createEc2VpcPort(aws, log);
   vpc.policy.onCall((event) => {
     const attributes = { action: event.action, outcome: event.outcome };
     instruments.ec2Calls.add(1, attributes);
@@ -111,14 +114,22 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
   let state: ReplicaState | undefined;
   const startedAt = new Date().toISOString();
   // What GET / shows as vpc-router's params: the configuration in force, detected region/VPC included.
-  const shownConfig = redactedConfig({ ...config, aws });
+  const shownConfig = redactedConfig(
+    { ...config, aws },
+    pluginsOf(plugins).map(({ plugin }) => plugin),
+  );
   // When the configfile/fixedconf source last gave a valid spec (vpc-router's last_route_spec_update).
   let specSourceUpdatedAt: string | undefined;
+  let specSource: SpecSourceHandle = { source: undefined, close: async () => undefined };
   const api = createApiServer(
     {
       status: () =>
         state
-          ? { ...buildStatusView(state, monitor), ec2: { breakers: vpc.breakerStates() } }
+          ? {
+              ...buildStatusView(state, monitor),
+              ec2: { breakers: vpc.breakerStates() },
+              ...specSourceView(specSource.source, specSourceUpdatedAt),
+            }
           : { role: "starting" },
       specInForce: () => state?.spec.inForce,
       putSpec: (json) => store.putSpec(json),
@@ -135,6 +146,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
       config: () => shownConfig,
       startedAt,
       vpcRouterState: () => (state ? vpcRouterStateOf(state, monitor, { specSourceUpdatedAt }) : undefined),
+      plugins: () => pluginsShown(plugins),
     },
     log,
     { writePolicy: listener.writePolicy, ...(listener.tls ? { tls: listener.tls } : {}) },
@@ -206,8 +218,8 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
     },
   );
 
-  // configfile/fixedconf: the leader publishes its source's spec to <prefix>/spec (no-op otherwise).
-  const specSource = startSpecSource(config.spec, { store, replica, logger: log });
+  // A spec-source plugin: the leader publishes its spec to <prefix>/spec (no-op in etcd/http modes).
+  specSource = startSpecSource(plugins.specSource, config, { store, replica, logger: log, faults });
   const noteValidReading = (reading: SpecReading) => {
     if (reading.result.ok) specSourceUpdatedAt = new Date().toISOString();
   };
@@ -249,7 +261,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         await replica.stop();
         // The lost-leadership hook of the last term runs, within its own timeout.
         await hook.idle();
-        probe.close();
+        checks.close();
         vpc.close();
         await api.close().catch(() => undefined);
         client.close();

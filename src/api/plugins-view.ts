@@ -4,8 +4,10 @@
  * 1.8 `get_info()` of `vpcrouter/watcher/plugins/{http,configfile,fixedconf}.py` and
  * `vpcrouter/monitor/plugins/{icmpecho,tcp,multi}.py`. Pure.
  *
- * vpcrouter has no plugins: the spec mode (`spec.mode`) stands for vpc-router's watcher plugin and
- * the health check (`probe.health`) for its health plugin; both report `version: "built-in"`.
+ * The spec mode (`spec.mode`) stands for vpc-router's watcher plugin and the health check
+ * (`probe.health`) for its health plugin. Built-ins report `version: "built-in"`; a plugin loaded
+ * from a package or path reports its module's URL as `version` and its options (plugins.<name>,
+ * secrets redacted) as `params`, under its plugin name.
  *
  * Deliberate differences from vpc-router:
  * - the `etcd` mode is new (params `endpoints`, `prefix`); `http` reports the etcd `prefix` its
@@ -28,22 +30,27 @@ const BUILT_IN = "built-in";
 export interface PluginsViewInput {
   /** This replica's probes (router IP → state); empty while starting. */
   readonly probes: ReadonlyMap<string, HostHealth>;
-  /** When the spec source last delivered a new spec, ISO 8601 (configfile mode). */
+  /** When the spec source last delivered a new spec, ISO 8601 (configfile mode and plugins). */
   readonly specSourceUpdatedAt?: string;
+  /** The plugins in use by the name the settings give: their plugin name and where they came from. */
+  readonly plugins?: Readonly<Record<string, { readonly name: string; readonly location: string }>>;
 }
+
+type ShownConfig = Pick<VpcrouterConfig, "spec" | "etcd" | "probe" | "plugins">;
 
 /** Builds the `/plugins` body from the configuration and the live probe states. */
-export function buildPluginsView(
-  config: Pick<VpcrouterConfig, "spec" | "etcd" | "probe">,
-  input: PluginsViewInput,
-): Record<string, unknown> {
-  return { ...watcherPlugin(config, input), ...healthPlugin(config.probe, input.probes) };
+export function buildPluginsView(config: ShownConfig, input: PluginsViewInput): Record<string, unknown> {
+  return { ...watcherPlugin(config, input), ...healthPlugin(config, input) };
 }
 
-function watcherPlugin(
-  config: Pick<VpcrouterConfig, "spec" | "etcd">,
-  input: PluginsViewInput,
-): Record<string, unknown> {
+/** A plugin's entry by the name a setting gives: its plugin name, version and options. */
+function pluginEntry(reference: string, config: ShownConfig, input: PluginsViewInput) {
+  const loaded = input.plugins?.[reference];
+  const name = loaded?.name ?? reference;
+  return { name, version: loaded?.location ?? BUILT_IN, params: { ...config.plugins[name] } };
+}
+
+function watcherPlugin(config: ShownConfig, input: PluginsViewInput): Record<string, unknown> {
   const { spec, etcd } = config;
   switch (spec.mode) {
     case "etcd":
@@ -65,44 +72,41 @@ function watcherPlugin(
           params: { fixed_cidr: spec.fixedCidr, fixed_hosts: spec.fixedHosts.join(":") },
         },
       };
+    default: {
+      const { name, ...entry } = pluginEntry(spec.mode, config, input);
+      const stats = { last_route_spec_update: input.specSourceUpdatedAt ?? "(no update, yet)" };
+      return { [name]: { ...entry, stats } };
+    }
   }
 }
 
-function healthPlugin(
-  probe: VpcrouterConfig["probe"],
-  probes: ReadonlyMap<string, HostHealth>,
-): Record<string, unknown> {
+function healthPlugin(config: ShownConfig, input: PluginsViewInput): Record<string, unknown> {
+  const { probe } = config;
   const thresholds = { timeout_ms: probe.timeoutMs, fall: probe.fall, rise: probe.rise };
-  const stats = { measurements: measurementOf(probes) };
+  const stats = { measurements: measurementOf(input.probes) };
+  const entry = (reference: string) => {
+    const { name, version, params } = pluginEntry(reference, config, input);
+    return [name, { version, params: { ...subPluginParams(reference, probe), ...params } }] as const;
+  };
   if (probe.health === "multi") {
     return {
       multi: {
         version: BUILT_IN,
-        "sub-plugins": Object.fromEntries(
-          probe.multiPlugins.map((name) => [
-            name,
-            { version: BUILT_IN, params: subPluginParams(name, probe) },
-          ]),
-        ),
+        "sub-plugins": Object.fromEntries(probe.multiPlugins.map(entry)),
         params: { multi_plugins: probe.multiPlugins.join(":"), ...thresholds },
         stats,
       },
     };
   }
-  return {
-    [probe.health]: {
-      version: BUILT_IN,
-      params: { ...subPluginParams(probe.health, probe), ...thresholds },
-      stats,
-    },
-  };
+  const [name, { version, params }] = entry(probe.health);
+  return { [name]: { version, params: { ...params, ...thresholds }, stats } };
 }
 
-function subPluginParams(name: "icmpecho" | "tcp", probe: VpcrouterConfig["probe"]): Record<string, number> {
+function subPluginParams(name: string, probe: VpcrouterConfig["probe"]): Record<string, number> {
   const intervalSeconds = probe.intervalMs / 1000;
-  return name === "icmpecho"
-    ? { icmp_check_interval: intervalSeconds }
-    : { tcp_check_interval: intervalSeconds, tcp_check_port: probe.tcpCheckPort };
+  if (name === "icmpecho") return { icmp_check_interval: intervalSeconds };
+  if (name === "tcp") return { tcp_check_interval: intervalSeconds, tcp_check_port: probe.tcpCheckPort };
+  return {};
 }
 
 /** One vpc-router style measurement from each router's last check; none before any check. */

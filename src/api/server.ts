@@ -48,6 +48,8 @@ export interface ApiBackend {
   roleView(): RoleView;
   /** Live state of vpc-router's views (`vpcRouterStateOf(replica)`); undefined while starting. */
   vpcRouterState(): VpcRouterState | undefined;
+  /** The plugins in use by the name the settings give (`GET /plugins`); none: built-ins only. */
+  plugins?(): Readonly<Record<string, { readonly name: string; readonly location: string }>>;
 }
 
 /** Why `POST /route_spec` is refused in a spec mode whose spec does not come from etcd, if it is. */
@@ -57,8 +59,11 @@ export function postRefusal(spec: VpcrouterConfig["spec"]): string | undefined {
       return `the route spec comes from the file ${spec.file} (spec.mode configfile): edit the file instead`;
     case "fixedconf":
       return "the route spec is fixed by the configuration (spec.mode fixedconf: spec.fixedCidr, spec.fixedHosts)";
-    default:
+    case "etcd":
+    case "http":
       return undefined;
+    default:
+      return `the route spec comes from the spec-source plugin ${spec.mode} (spec.mode): change it at its source`;
   }
 }
 
@@ -165,6 +170,7 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
     const state = backend.vpcRouterState();
     const body = buildPluginsView(backend.config(), {
       probes: state?.probes ?? new Map(),
+      ...(backend.plugins ? { plugins: backend.plugins() } : {}),
       ...(state?.specSourceUpdatedAt !== undefined ? { specSourceUpdatedAt: state.specSourceUpdatedAt } : {}),
     });
     return sendNegotiated(request, reply, body, "vpcrouter state: plugins");

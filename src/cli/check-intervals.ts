@@ -11,10 +11,10 @@
  * `--probe-interval` wins over both (the caller then does not derive).
  */
 import type { DerivedSettings } from "../config/load.js";
-import type { ProbePlugin, VpcrouterConfig } from "../config/schema.js";
+import type { VpcrouterConfig } from "../config/schema.js";
 
 /** The health-check plugins that have a check interval of their own: every sub-probe of `multi`. */
-export type CheckPlugin = ProbePlugin;
+export type CheckPlugin = "icmpecho" | "tcp";
 
 /** One interval as given on the command line. */
 export interface GivenCheckInterval {

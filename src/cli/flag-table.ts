@@ -66,7 +66,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   {
     flags: "-m, --mode <mode>",
     path: "spec.mode",
-    description: "spec source: etcd (default), http, configfile or fixedconf",
+    description:
+      "spec source: etcd (default), http, configfile, fixedconf, or a plugin package or module path",
   },
   { flags: "-f, --file <path>", path: "spec.file", description: "route spec file (configfile mode)" },
   {
@@ -99,7 +100,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   {
     flags: "-H, --health <kind>",
     path: "probe.health",
-    description: "health check: icmpecho (default), tcp or multi",
+    description:
+      "health check: icmpecho (default), tcp, ec2status, multi, or a plugin package or module path",
   },
   {
     flags: "--tcp-check-port <port>",
@@ -110,7 +112,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   {
     flags: "--multi-plugins <a:b>",
     path: "probe.multiPlugins",
-    description: "sub-checks of multi, separated by : (default icmpecho:tcp)",
+    description:
+      "health checks of multi, separated by : (default icmpecho:tcp; any plugin, e.g. icmpecho:ec2status)",
     vpcRouterSpellings: ["--multi_plugins"],
   },
   { flags: "--probe-interval <ms>", path: "probe.intervalMs", description: "probe interval in ms" },

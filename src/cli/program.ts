@@ -15,12 +15,16 @@ import type { Logger } from "pino";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { createLogger, LogFileError } from "../log/logger.js";
+import { PluginLoadError } from "../plugin/load-plugin.js";
+import { type CliPlugins, loadCliPlugins } from "./cli-plugins.js";
 import { pauseCluster, resumeCluster, switchover } from "./cluster-commands.js";
 import { EXIT } from "./exit-codes.js";
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_FLAGS } from "./flag-table.js";
 import { configFlagOptions, flagSources } from "./flags.js";
 import { type CliIo, describeError } from "./io.js";
 import { showPlan } from "./plan-command.js";
+import { pluginFlags, pluginOverrides } from "./plugin-flags.js";
+import { pluginNamesOf } from "./plugin-names.js";
 import { specGet, specPut, specValidate } from "./spec-commands.js";
 import { showStatus } from "./status-command.js";
 
@@ -100,25 +104,30 @@ export interface RunProgramOptions {
 export async function runProgram(args: readonly string[], options: RunProgramOptions): Promise<number> {
   const { io } = options;
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(
-    io,
-    options.env,
-    (code) => {
-      exitCode = code;
-    },
-    options.runDaemon,
-  );
-  options.adjust?.(program);
+  const userArgs = options.from === "node" ? args.slice(2) : args;
+  const plugins = await loadCliPlugins(pluginNamesOf(userArgs, options.env));
   try {
+    const program = buildProgram(
+      io,
+      options.env,
+      (code) => {
+        exitCode = code;
+      },
+      options.runDaemon,
+      plugins,
+    );
+    options.adjust?.(program);
     await program.parseAsync([...args], { from: options.from });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander already printed the message (or the help/version text, with exit code 0).
+      // Commander already printed the message (or the help/version text, with exit code 0). A
+      // plugin's flag is unknown when the plugin did not load: say why it did not.
+      if (error.exitCode !== 0 && plugins.error) io.err(`vpcrouter: ${plugins.error.message}`);
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     io.err(`vpcrouter: ${describeError(error)}`);
-    return error instanceof ConfigError ? EXIT.usage : EXIT.failure;
+    return error instanceof ConfigError || error instanceof PluginLoadError ? EXIT.usage : EXIT.failure;
   }
 }
 
@@ -133,6 +142,7 @@ export function buildProgram(
   env: NodeJS.ProcessEnv,
   setExit: (code: number) => void,
   runDaemon: DaemonRunner = runDaemonCommand,
+  plugins: CliPlugins = { plugins: [] },
 ): Command {
   const program = new Command("vpcrouter")
     .description("Keeps AWS VPC route tables pointing at healthy routers (etcd-coordinated replicas).")
@@ -159,11 +169,18 @@ export function buildProgram(
     .addHelpText("after", HELP_FOOTER)
     .addOption(new Option(CONFIG_FILE_FLAG.flags, CONFIG_FILE_FLAG.description));
   for (const option of configFlagOptions()) program.addOption(option);
+  const taken = new Set(program.options.map((option) => option.long ?? ""));
+  const optionFlags = pluginFlags(plugins.plugins, taken);
+  for (const { option } of optionFlags) program.addOption(option);
 
   const config = (): VpcrouterConfig => {
+    // A plugin that cannot be used stops every command that needs the configuration (exit 2).
+    if (plugins.error) throw plugins.error;
     const values = program.opts<Record<string, unknown>>();
     const file = typeof values.config === "string" ? values.config : env[CONFIG_FILE_ENV];
-    return loadConfig({ ...(file ? { file } : {}), env, ...flagSources(values) });
+    const sources = flagSources(values);
+    const overrides = { ...sources.overrides, ...pluginOverrides(optionFlags, values) };
+    return loadConfig({ ...(file ? { file } : {}), env, ...sources, overrides, plugins: plugins.plugins });
   };
 
   program

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { StartupConfigError, startDaemon } from "../daemon.js";
 import { SecretFileError } from "../lib/secret-file.js";
+import { PluginStartupError } from "../plugin/daemon-plugins.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
@@ -20,7 +21,10 @@ export async function runDaemon(config: VpcrouterConfig, logger: Logger): Promis
     daemon = await startDaemon(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    const isConfigError = error instanceof StartupConfigError || error instanceof SecretFileError;
+    const isConfigError =
+      error instanceof StartupConfigError ||
+      error instanceof SecretFileError ||
+      error instanceof PluginStartupError;
     return isConfigError ? EXIT.usage : EXIT.failure;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -122,7 +122,7 @@ export function boolean(basics: SettingBasics<boolean>): Setting<boolean> {
 }
 
 /**
- * A list setting, e.g. `list({ format: IPV4_LIST, … })` → `string[]`, or `list<ProbePlugin>(…)` for
+ * A list setting, e.g. `list({ format: IPV4_LIST, … })` → `string[]`, or `list<LogLevel>(…)` for
  * a list whose format admits only those strings.
  * @param basics - `format`: a registered list format from formats.ts (it also splits text into items).
  */
@@ -135,13 +135,18 @@ export function list<Item extends string = string>(
 
 /**
  * The environment variable of a setting: `VPCROUTER_` + the path in upper snake case.
- * @param path - e.g. `"probe.intervalMs"`.
- * @returns e.g. `"VPCROUTER_PROBE_INTERVAL_MS"`.
+ * @param path - e.g. `"probe.intervalMs"`, or a plugin option `"plugins.http-json.url"`.
+ * @returns e.g. `"VPCROUTER_PROBE_INTERVAL_MS"`, `"VPCROUTER_PLUGINS_HTTP_JSON_URL"`.
  */
 export function envNameOf(path: string): string {
   return `VPCROUTER_${path
     .split(".")
-    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
+    .map((segment) =>
+      segment
+        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+        .replaceAll("-", "_")
+        .toUpperCase(),
+    )
     .join("_")}`;
 }
 

@@ -9,10 +9,19 @@ import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, read
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import convict from "convict";
+import type { PluginOptionValues } from "../plugin/api.js";
+import { type OptionOwner, PLUGIN_SETTINGS_GROUP, pluginSettingsGroup } from "../plugin/option-settings.js";
 import { normaliseIgnoredCidr } from "../route-spec/ignore-routes.js";
 import { crossSettingProblems } from "./constraints.js";
+import { convictSchemaOf, settingPathsOf } from "./declaration.js";
 import { isSettingPath, type SettingPath } from "./paths.js";
-import { configSchema, type VpcrouterConfig } from "./schema.js";
+import {
+  type CoreConfig,
+  configSchema,
+  type PluginSettings,
+  SETTINGS,
+  type VpcrouterConfig,
+} from "./schema.js";
 
 /** A configuration that cannot be used. `message` names each offending setting and its problem. */
 export class ConfigError extends Error {
@@ -41,7 +50,18 @@ export interface ConfigSources {
    * validated configuration. Returns values by dotted path (text is coerced like overrides) and
    * problems, each starting with the setting it concerns; both join the ConfigError's list.
    */
-  derive?: (draft: Readonly<VpcrouterConfig>) => DerivedSettings;
+  derive?: (draft: Readonly<CoreConfig>) => DerivedSettings;
+  /**
+   * The plugins in use (plugin/plugin-set.ts): their declared options join the settings under
+   * `plugins.<name>.<option>` (file key, `VPCROUTER_PLUGINS_…` variable, override path), and each
+   * plugin's `checkOptions` runs after validation.
+   */
+  plugins?: readonly PluginOptionsOwner[];
+}
+
+/** What the loader needs of a plugin. */
+export interface PluginOptionsOwner extends OptionOwner {
+  checkOptions?(options: PluginOptionValues): readonly string[];
 }
 
 /** What a {@link ConfigSources.derive} hook contributes. */
@@ -79,12 +99,20 @@ export const REDACTED = "[redacted]";
  *   offending setting; secrets are never included.
  */
 export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
-  const config = convict(configSchema, { env: sources.env ?? {}, args: [] });
+  const plugins = sources.plugins ?? [];
+  const optionsGroup = pluginSettingsGroup(plugins);
+  const schema =
+    Object.keys(optionsGroup).length === 0
+      ? configSchema
+      : convictSchemaOf({ ...SETTINGS, [PLUGIN_SETTINGS_GROUP]: optionsGroup });
+  const pluginPaths = new Set(settingPathsOf(optionsGroup, PLUGIN_SETTINGS_GROUP));
+  // The schema's type is the core's: the plugins' group is typed by PluginSettings below.
+  const config = convict(schema as typeof configSchema, { env: sources.env ?? {}, args: [] });
   if (existsSync(DEFAULT_FILE)) config.load(readJsonObject(DEFAULT_FILE));
   if (sources.file !== undefined) config.load(readJsonObject(sources.file));
   for (const [path, value] of Object.entries(sources.overrides ?? {})) {
     if (value === undefined) continue;
-    if (!isSettingPath(path)) throw new ConfigError([`${path}: unknown setting`]);
+    if (!isSettingPath(path) && !pluginPaths.has(path)) throw new ConfigError([`${path}: unknown setting`]);
     // Text or typed: the setting's format coerces text, so `value` need not have the value's type.
     config.set<string>(path, value);
   }
@@ -95,7 +123,11 @@ export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
   } catch (error) {
     throw new ConfigError([...convictProblems(error), ...derived.problems]);
   }
-  const loaded = config.getProperties();
+  const loaded: VpcrouterConfig = { ...config.getProperties(), plugins: {} };
+  const given = (config.getProperties() as { plugins?: PluginSettings }).plugins;
+  for (const plugin of plugins) {
+    if (given?.[plugin.name] !== undefined) loaded.plugins[plugin.name] = given[plugin.name] ?? {};
+  }
   if (loaded.replica.id === "") loaded.replica.id = hostReplicaId();
   // vpc-router's ignore_routes rules, once for every source (file, env, flags): canonical CIDRs.
   loaded.reconcile.ignoreRoutes = loaded.reconcile.ignoreRoutes.map((entry) => {
@@ -107,18 +139,44 @@ export function loadConfig(sources: ConfigSources = {}): VpcrouterConfig {
     ...crossSettingProblems(loaded),
     ...unreadableFiles(loaded),
     ...unreadableSpecFile(loaded),
+    ...pluginOptionProblems(plugins, loaded.plugins),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return loaded;
 }
 
+/** Each plugin's own check of its options (vpc-router's `check_arguments`); a throw is a problem too. */
+function pluginOptionProblems(plugins: readonly PluginOptionsOwner[], values: PluginSettings): string[] {
+  return plugins.flatMap((plugin) => {
+    if (plugin.checkOptions === undefined) return [];
+    try {
+      const problems: unknown = plugin.checkOptions(values[plugin.name] ?? {});
+      if (!Array.isArray(problems))
+        return [`plugins.${plugin.name}: checkOptions returned no list of problems`];
+      return problems.map((problem) => `plugins.${plugin.name}: ${String(problem)}`);
+    } catch (error) {
+      return [`plugins.${plugin.name}: checkOptions threw: ${errorText(error)}`];
+    }
+  });
+}
+
 /**
- * A copy of `config` safe to show in logs and in the status API: `etcd.password` is replaced by
- * {@link REDACTED} when set.
+ * A copy of `config` safe to show in logs and in the status API: `etcd.password` and the plugins'
+ * sensitive options are replaced by {@link REDACTED} when set.
  */
-export function redactedConfig(config: VpcrouterConfig): VpcrouterConfig {
+export function redactedConfig(
+  config: VpcrouterConfig,
+  plugins: readonly OptionOwner[] = [],
+): VpcrouterConfig {
   const copy = structuredClone(config);
   if (copy.etcd.password !== "") copy.etcd.password = REDACTED;
+  for (const plugin of plugins) {
+    const values = copy.plugins[plugin.name];
+    for (const [name, option] of Object.entries(plugin.options ?? {})) {
+      if (values && option.type === "string" && option.sensitive === true && values[name] !== "")
+        values[name] = REDACTED;
+    }
+  }
   return copy;
 }
 

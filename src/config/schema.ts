@@ -3,6 +3,7 @@
  * The configuration type, the convict schema and each setting's environment variable derive from it.
  */
 
+import type { PluginOptionValue } from "../plugin/api.js";
 import { AWS_SETTINGS } from "./aws-settings.js";
 import {
   boolean,
@@ -23,14 +24,12 @@ import {
   LISTEN_ADDRESS,
   NON_EMPTY_TEXT,
   ORIGIN_LIST,
+  PLUGIN_REFERENCE_FORMAT,
   PROBE_PLUGIN_LIST,
   REPLICA_ID_FORMAT,
 } from "./formats.js";
 
 const HOUR_MS = 3_600_000;
-
-/** The sub-probes of the `multi` health check, each also a health check of its own. */
-const PROBE_PLUGINS = ["icmpecho", "tcp"] as const;
 
 /**
  * The declaration of every setting, grouped as in the configuration file. Defaults follow
@@ -81,8 +80,9 @@ export const SETTINGS = {
     callTimeoutMs: integer(100, 60_000, { doc: "Deadline of each unary etcd call, ms.", default: 3000 }),
   },
   probe: {
-    health: oneOf([...PROBE_PLUGINS, "multi"], {
-      doc: "Health check: icmpecho, tcp (connect to tcpCheckPort) or multi (both).",
+    health: text({
+      format: PLUGIN_REFERENCE_FORMAT,
+      doc: "Health check: icmpecho, tcp (connect to tcpCheckPort), ec2status (EC2's instance state and status checks), multi (every check of multiPlugins), or a health-check plugin's package name or module path (docs/PLUGINS.md).",
       default: "icmpecho",
     }),
     intervalMs: integer(10, HOUR_MS, {
@@ -106,9 +106,9 @@ export const SETTINGS = {
       doc: "TCP port connected to by the tcp and multi health checks.",
       default: 22,
     }),
-    multiPlugins: list<ProbePlugin>({
+    multiPlugins: list({
       format: PROBE_PLUGIN_LIST,
-      doc: "Sub-probes of the multi health check (any failing one fails the router); text: icmpecho:tcp.",
+      doc: "Health checks of multi (any failing one fails the router): built-in names, packages or module paths; text: icmpecho:tcp.",
       default: ["icmpecho", "tcp"],
     }),
   },
@@ -156,8 +156,9 @@ export const SETTINGS = {
       doc: "Most routes a spec may hold (EC2 allows up to 1000 routes per table).",
       default: 200,
     }),
-    mode: oneOf(["etcd", "http", "configfile", "fixedconf"], {
-      doc: "Spec source: etcd (<prefix>/spec), http (POST /route_spec, stored in etcd), configfile (spec.file) or fixedconf (spec.fixedCidr + spec.fixedHosts).",
+    mode: text({
+      format: PLUGIN_REFERENCE_FORMAT,
+      doc: "Spec source: etcd (<prefix>/spec), http (POST /route_spec, stored in etcd), configfile (spec.file), fixedconf (spec.fixedCidr + spec.fixedHosts), or a spec-source plugin's package name or module path (docs/PLUGINS.md).",
       default: "etcd",
     }),
     file: text({
@@ -252,17 +253,21 @@ export const SETTINGS = {
   },
 };
 
-/** A replica's validated configuration. Units are in the names (Ms = milliseconds, Seconds). */
-export type VpcrouterConfig = ConfigOf<typeof SETTINGS>;
+/** The settings of {@link SETTINGS}, without the plugins' options. */
+export type CoreConfig = ConfigOf<typeof SETTINGS>;
 
-/** Health check used by the probes: ICMP echo, TCP connect, or both (any failing sub-probe fails). */
-export type HealthCheckKind = VpcrouterConfig["probe"]["health"];
+/**
+ * The options of the plugins in use: plugin name → option name → validated value, e.g.
+ * `{ ec2status: { intervalMs: 5000 } }` (setting `plugins.ec2status.intervalMs`). Only plugins
+ * that declare options have an entry.
+ */
+export type PluginSettings = Record<string, Record<string, PluginOptionValue>>;
+
+/** A replica's validated configuration. Units are in the names (Ms = milliseconds, Seconds). */
+export type VpcrouterConfig = CoreConfig & { plugins: PluginSettings };
+
 /** Which routes the leader may delete when they are not in the spec (docs/DESIGN.md, safety rule 5). */
 export type PruneMode = VpcrouterConfig["reconcile"]["prune"];
-/** Where the route spec comes from (vpc-router's `-m/--mode`); `etcd` and `http` both read `<prefix>/spec`. */
-export type SpecMode = VpcrouterConfig["spec"]["mode"];
-/** A sub-probe of the `multi` health check. */
-export type ProbePlugin = (typeof PROBE_PLUGINS)[number];
 /** pino log levels. */
 export type LogLevel = VpcrouterConfig["log"]["level"];
 /** Where traces go: nowhere, an OTLP collector (OTEL_EXPORTER_OTLP_* env), or stdout. */

@@ -15,7 +15,7 @@ import type { LeaderDuty } from "../leader/leader-duty.js";
 import type { LeadershipEvents, LeadershipOptions } from "../leader/leadership.js";
 import type { ReconcileReport } from "../leader/reconcile-pass.js";
 import { CoalescedRun } from "../lib/coalesced-run.js";
-import type { HealthMonitor } from "../probe/health-monitor.js";
+import type { HealthSource } from "../probe/health-source.js";
 import { routerIpsOf } from "../route-spec/route-spec.js";
 import { inQuorumSpan, leaderInputsOf, logSpecDecision, NO_FAILURES, viewOf } from "./cluster-view.js";
 import { LeaderTerms } from "./leader-terms.js";
@@ -45,7 +45,7 @@ export interface ReplicaDeps {
   readonly openSession: (ttlSeconds: number) => Promise<Session>;
   readonly store: ClusterStore;
   readonly feed: ChangeFeed;
-  readonly monitor: HealthMonitor;
+  readonly monitor: HealthSource;
   readonly vpc: VpcPort;
   readonly logger: Logger;
   readonly leadershipEvents?: LeadershipEvents;

@@ -100,6 +100,7 @@ export class SpecPublisher implements LeaderDuty {
 
   private logReading(reading: SpecReading): void {
     const { result, origin } = reading;
+    if (reading.pending === true) return;
     if (result.ok) {
       this.logger.info(
         { origin, routes: Object.keys(result.spec).length },

@@ -11,6 +11,8 @@ export interface SpecReading {
   readonly origin: string;
   /** The parsed spec, or its problems (also "cannot read the file"). */
   readonly result: SpecParseResult;
+  /** True for the placeholder before a plugin's first spec: not logged as a rejected spec. */
+  readonly pending?: true;
 }
 
 /** A source of route specs that may change over time. */

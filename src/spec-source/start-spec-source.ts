@@ -1,13 +1,17 @@
 /**
  * Starts the spec source of a replica's mode (vpc-router's `-m/--mode`), the one call the daemon
- * makes. In `etcd` and `http` modes the spec key is written by operators (etcdctl, `vpcrouter spec
- * put`, `POST /route_spec`), so there is nothing to start.
+ * makes: a spec-source plugin, built-in (configfile, fixedconf) or external. In `etcd` and `http`
+ * modes the spec key is written by operators (etcdctl, `vpcrouter spec put`, `POST /route_spec`),
+ * so there is nothing to start.
  */
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { LeaderDuty } from "../leader/leader-duty.js";
-import { ConfigFileSource } from "./config-file-source.js";
-import { fixedSpecSource } from "./fixed-spec.js";
+import { optionsOf } from "../plugin/built-ins.js";
+import type { LoadedPlugin } from "../plugin/load-plugin.js";
+import type { PluginFaults } from "../plugin/plugin-faults.js";
+import { PluginSpecSource } from "../plugin/plugin-spec-source.js";
+import { formatSpecProblems } from "../route-spec/parse.js";
 import { type PublisherReplica, type PublisherStore, SpecPublisher } from "./spec-publisher.js";
 import type { SpecSource } from "./spec-source.js";
 
@@ -17,13 +21,12 @@ export interface SpecSourceDeps {
   /** The replica whose states the publisher follows, and which runs it as a leader duty. */
   readonly replica: PublisherReplica & { addLeaderDuty(duty: LeaderDuty): void };
   readonly logger: Logger;
-  /** Content check period of the configfile mode, ms (default 1000). */
-  readonly pollIntervalMs?: number;
+  /** Where the plugin's faults go. */
+  readonly faults: PluginFaults;
 }
 
 /** A running spec source. */
 export interface SpecSourceHandle {
-  readonly mode: VpcrouterConfig["spec"]["mode"];
   /** The watched source (undefined in etcd and http modes). */
   readonly source: SpecSource | undefined;
   /** Stops the publisher and the source (no timer or watch left); idempotent; never throws. */
@@ -31,38 +34,32 @@ export interface SpecSourceHandle {
 }
 
 /**
- * Starts the source for `settings.mode` and, for configfile and fixedconf, the leader-side
- * publisher into `<prefix>/spec`, run by the replica as a leader duty. Call it before
- * `replica.start()`, so that the publisher is there for the first term. A spec file that cannot be read is logged and awaited (the
- * configuration loader is where a missing file stops the start).
- * @param settings the `spec` section of the configuration (mode, file, fixedCidr, fixedHosts, maxRoutes)
+ * Starts the plugin and the leader-side publisher into `<prefix>/spec`, run by the replica as a
+ * leader duty. Call it before `replica.start()`, so that the publisher is there for the first term.
+ * Every replica runs the source; only the leader writes what it emits.
+ * @param plugin the spec-source plugin; undefined in the etcd and http modes
+ * @param config its options (a built-in's from its settings) and the spec limit `spec.maxRoutes`
  */
-export function startSpecSource(settings: VpcrouterConfig["spec"], deps: SpecSourceDeps): SpecSourceHandle {
-  const { mode } = settings;
-  const options = { maxRoutes: settings.maxRoutes };
-  let source: SpecSource;
-  if (mode === "configfile") {
-    deps.logger.info({ file: settings.file }, "spec source: watching the route spec file");
-    source = ConfigFileSource.open({
-      path: settings.file,
-      ...options,
-      ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
-    });
-  } else if (mode === "fixedconf") {
-    deps.logger.info(
-      { cidr: settings.fixedCidr, hosts: settings.fixedHosts },
-      "spec source: fixed spec from the configuration",
-    );
-    source = fixedSpecSource(settings, options);
-  } else {
-    return { mode, source: undefined, close: async () => undefined };
-  }
+export function startSpecSource(
+  plugin: LoadedPlugin<"spec-source"> | undefined,
+  config: VpcrouterConfig,
+  deps: SpecSourceDeps,
+): SpecSourceHandle {
+  if (plugin === undefined) return { source: undefined, close: async () => undefined };
+  deps.logger.info(
+    { plugin: plugin.plugin.name, location: plugin.location },
+    `spec source: ${plugin.plugin.description}`,
+  );
+  const source = PluginSpecSource.start(plugin.plugin, {
+    options: optionsOf(plugin, config),
+    maxRoutes: config.spec.maxRoutes,
+    faults: deps.faults,
+  });
   const publisher = new SpecPublisher(source, deps.store, deps.logger.child({ component: "spec-source" }));
   deps.replica.addLeaderDuty(publisher);
   publisher.start(deps.replica);
   let closing: Promise<void> | undefined;
   return {
-    mode,
     source,
     close: () => {
       closing ??= (async () => {
@@ -70,6 +67,27 @@ export function startSpecSource(settings: VpcrouterConfig["spec"], deps: SpecSou
         await source.close().catch(() => undefined);
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * `/status` `specSource` (none without a source): the source's origin, whether its last reading
+ * was good, why not, and when it last gave a good spec.
+ */
+export function specSourceView(
+  source: SpecSource | undefined,
+  lastGoodAt: string | undefined,
+): { specSource?: Record<string, unknown> } {
+  if (source === undefined) return {};
+  const { origin, result, pending } = source.latest;
+  return {
+    specSource: {
+      origin,
+      ok: result.ok,
+      ...(pending === true ? { pending: true } : {}),
+      ...(!result.ok && pending !== true ? { error: formatSpecProblems(result.problems) } : {}),
+      ...(lastGoodAt !== undefined ? { lastGoodAt } : {}),
     },
   };
 }

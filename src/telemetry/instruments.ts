@@ -43,6 +43,12 @@ export interface Instruments {
   readonly failoverSeconds: Histogram;
   /** `vpcrouter.spec.valid` (`vpcrouter_spec_valid`): 1 when the spec in etcd is valid, 0 when it was rejected. */
   readonly specValid: Gauge;
+  /**
+   * `vpcrouter.plugin.errors` (`vpcrouter_plugin_errors_total{plugin,operation}`): faults of plugins
+   * (a throw, rejection, overrun or garbage; an error line the plugin logged), by plugin name and
+   * operation (start, stop, check, watch, emit, report, logged).
+   */
+  readonly pluginErrors: Counter<{ plugin: string; operation: string }>;
 }
 
 /** Probe round trips: loopback and in-VPC answers take well under a millisecond to tens of ms. */
@@ -96,6 +102,10 @@ export function createInstruments(meter: Meter): Instruments {
     routeChanges: meter.createCounter("vpcrouter.route.changes", {
       unit: "{change}",
       description: "Route changes applied to EC2, by kind and whether they were failovers.",
+    }),
+    pluginErrors: meter.createCounter("vpcrouter.plugin.errors", {
+      unit: "{error}",
+      description: "Faults of plugins, by plugin name and operation.",
     }),
     ec2Calls: meter.createCounter("vpcrouter.ec2.calls", {
       unit: "{call}",

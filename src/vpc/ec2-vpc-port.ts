@@ -16,6 +16,7 @@ import {
   type Ec2PolicyOptions,
 } from "./ec2-policy.js";
 import { Ec2RateLimiter } from "./ec2-rate-limits.js";
+import { type InstanceCondition, readInstanceConditions } from "./instance-status-reader.js";
 import { applyActions } from "./route-applier.js";
 import { readRouteTables } from "./route-table-reader.js";
 import { RouterResolver } from "./router-resolver.js";
@@ -28,6 +29,11 @@ export interface Ec2VpcPort extends VpcPort {
   readonly policy: Ec2Policy;
   /** Breaker state per EC2 action called so far. */
   breakerStates(): Readonly<Record<string, Ec2BreakerState>>;
+  /**
+   * EC2's state and status checks of the given instances (the ec2status health check).
+   * @throws on an EC2 error after the policy's retries
+   */
+  instanceConditions(instanceIds: readonly string[]): Promise<ReadonlyMap<string, InstanceCondition>>;
   /** Releases the client's sockets. */
   close(): void;
 }
@@ -145,6 +151,7 @@ export function createEc2VpcPort(
       return outcome;
     },
     breakerStates: () => policy.breakerStates(),
+    instanceConditions: (instanceIds) => readInstanceConditions(client, policy, instanceIds),
     close: () => client.destroy(),
   };
 }

@@ -8,7 +8,12 @@ import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createProbe } from "../../src/probe/create-probe.js";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/load.js";
+import { builtInPlugins } from "../../src/plugin/built-ins.js";
+import { PluginFaults } from "../../src/plugin/plugin-faults.js";
+import { loadPluginSet } from "../../src/plugin/plugin-set.js";
+import { startHealthChecks } from "../../src/plugin/start-health-checks.js";
 import { HealthMonitor } from "../../src/probe/health-monitor.js";
 import { IcmpEchoProbe } from "../../src/probe/icmp-echo.js";
 import type { Probe } from "../../src/probe/probe.js";
@@ -54,6 +59,28 @@ for (const pair of pairs) {
 async function forgeReplies(netns: string, pairs: string[]): Promise<void> {
   const args = ["netns", "exec", netns, process.execPath, "-e", FORGE_REPLIES, BRIDGE_IP, ...pairs];
   await run("ip", args, { cwd: REPO_ROOT });
+}
+
+/** The built-in health checks `multiPlugins` names, started as the daemon starts them (fall 2). */
+async function startChecks(multiPlugins: string[]) {
+  const config = loadConfig({
+    overrides: {
+      "probe.health": "multi",
+      "probe.multiPlugins": multiPlugins,
+      "probe.tcpCheckPort": TCP_PORT,
+    },
+  });
+  const set = await loadPluginSet(
+    { mode: "etcd", health: "multi", multiPlugins },
+    { builtIns: builtInPlugins() },
+  );
+  const faults = new PluginFaults(pino({ level: "silent" }));
+  return startHealthChecks(set.healthChecks, config, faults, {
+    intervalMs: 100,
+    timeoutMs: TIMEOUT_MS - 100,
+    fall: 2,
+    rise: 2,
+  });
 }
 
 let world: RouterWorld;
@@ -222,22 +249,39 @@ describe("probes against router namespaces", () => {
       });
     });
 
-    it("multi fails when tcp fails even though icmp succeeds", async () => {
-      const multi = track(createProbe("multi", { tcpCheckPort: TCP_PORT }));
-      assert.equal(await icmp.check(noListener, TIMEOUT_MS), true);
-      assert.equal(await multi.check(noListener, TIMEOUT_MS), false);
-      assert.equal(await multi.check(live, TIMEOUT_MS), true);
-      assert.equal(multi.name, `multi(icmpecho,tcp:${TCP_PORT})`);
+    it("multi (the built-in icmpecho and tcp plugins) fails when tcp fails even though icmp succeeds", async () => {
+      const checks = await startChecks(["icmpecho", "tcp"]);
+      try {
+        assert.equal(await icmp.check(noListener, TIMEOUT_MS), true);
+        checks.health.setHosts([noListener, live]);
+        checks.health.start();
+        await waitFor(() => checks.health.failed().has(noListener), {
+          timeoutMs: 5000,
+          message: "the router without a TCP listener is not failed",
+        });
+        assert.deepEqual([...checks.health.failed()], [noListener]);
+        assert.match(checks.reasons([noListener])[noListener] ?? "", /^tcp: no TCP connection to port 7001/);
+      } finally {
+        await checks.health.stop();
+        checks.close();
+      }
     });
 
     it("multi runs only the plugins --multi_plugins names", async () => {
-      const icmpOnly = track(createProbe("multi", { tcpCheckPort: TCP_PORT, multiPlugins: ["icmpecho"] }));
-      assert.equal(icmpOnly.name, "multi(icmpecho)");
-      assert.equal(await icmpOnly.check(noListener, TIMEOUT_MS), true, "tcp is not part of this multi");
-      const tcpOnly = track(createProbe("multi", { tcpCheckPort: TCP_PORT, multiPlugins: ["tcp", "tcp"] }));
-      assert.equal(tcpOnly.name, `multi(tcp:${TCP_PORT})`);
-      assert.equal(await tcpOnly.check(noListener, TIMEOUT_MS), false);
-      assert.equal(await tcpOnly.check(live, TIMEOUT_MS), true);
+      const checks = await startChecks(["icmpecho"]);
+      try {
+        checks.health.setHosts([noListener]);
+        checks.health.start();
+        // Checked more often than fall, never failed: tcp is not part of this multi.
+        await waitFor(() => (checks.health.snapshot().get(noListener)?.consecutiveSuccesses ?? 0) >= 3, {
+          timeoutMs: 5000,
+          message: "icmpecho did not check the router",
+        });
+        assert.equal(checks.health.failed().size, 0);
+      } finally {
+        await checks.health.stop();
+        checks.close();
+      }
     });
   });
 

@@ -222,7 +222,7 @@ describe("loadConfig rejects invalid values, naming the setting", () => {
       env: { VPCROUTER_RECONCILE_IGNORE_ROUTES: "10.1.2" },
       setting: "reconcile.ignoreRoutes",
     },
-    { name: "mode enum", overrides: { "spec.mode": "foo" }, setting: "spec.mode" },
+    { name: "mode not a plugin name", overrides: { "spec.mode": "Foo Bar" }, setting: "spec.mode" },
     { name: "configfile without file", overrides: { "spec.mode": "configfile" }, setting: "spec.file" },
     {
       name: "configfile with a missing file",
@@ -242,13 +242,17 @@ describe("loadConfig rejects invalid values, naming the setting", () => {
       setting: "spec.fixedHosts",
     },
     {
-      name: "multi plugin unknown",
-      overrides: { "probe.multiPlugins": "icmpecho:http" },
+      name: "multi naming itself",
+      overrides: { "probe.multiPlugins": "icmpecho:multi" },
       setting: "probe.multiPlugins",
     },
     { name: "route table selection", overrides: { "aws.routeTables": "rtb-x" }, setting: "aws.routeTables" },
     { name: "prune enum", overrides: { "reconcile.prune": "some" }, setting: "reconcile.prune" },
-    { name: "health enum", env: { VPCROUTER_PROBE_HEALTH: "http" }, setting: "probe.health" },
+    {
+      name: "health not a plugin name",
+      env: { VPCROUTER_PROBE_HEALTH: "tcp check" },
+      setting: "probe.health",
+    },
     { name: "log level enum", overrides: { "log.level": "verbose" }, setting: "log.level" },
     { name: "traces enum", overrides: { "telemetry.traces": "jaeger" }, setting: "telemetry.traces" },
     { name: "election ttl 1", overrides: { "election.ttlSeconds": "1" }, setting: "election.ttlSeconds" },
@@ -433,8 +437,8 @@ describe("vpc-router semantics in loadConfig", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ "api.port": "99999" }, /api\.port: Invalid listen port: must be an integer from 1 to 65535/],
       [{ "api.address": "999.9" }, /api\.address: Not a valid IP address/],
-      [{ "probe.health": "foo" }, /probe\.health: Unknown health-check plugin/],
-      [{ "spec.mode": "foo" }, /spec\.mode: Unknown mode/],
+      [{ "probe.health": "Foo!" }, /probe\.health: Unknown health-check plugin: must name a plugin/],
+      [{ "spec.mode": "Foo!" }, /spec\.mode: Unknown mode: must name a plugin/],
       [{ "spec.fixedHosts": "10.1.1.1:999.9" }, /spec\.fixedHosts: Not a valid IP address \("999\.9"\)/],
       [{ "spec.mode": "configfile" }, /spec\.file: A config file needs to be specified \(-f\/--file\)/],
       [

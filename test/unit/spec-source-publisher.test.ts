@@ -7,8 +7,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
 import type { Candidate } from "../../src/cluster/snapshot.js";
+import { loadConfig } from "../../src/config/load.js";
 import type { SpecDecision } from "../../src/decide/spec-in-force.js";
 import type { LeaderDuty } from "../../src/leader/leader-duty.js";
+import { builtInPlugins } from "../../src/plugin/built-ins.js";
+import { loadPlugin } from "../../src/plugin/load-plugin.js";
+import { PluginFaults } from "../../src/plugin/plugin-faults.js";
 import type { Role } from "../../src/replica/replica-state.js";
 import { parseSpec } from "../../src/route-spec/parse.js";
 import {
@@ -266,28 +270,35 @@ describe("SpecPublisher", () => {
 });
 
 describe("startSpecSource", () => {
-  const settings = { maxRoutes: 10, file: "", fixedCidr: "10.55.16.0/24", fixedHosts: ["10.33.20.93"] };
-
-  it("starts nothing in etcd and http modes", async () => {
-    for (const mode of ["etcd", "http"] as const) {
-      const replica = new FakeReplica();
-      const handle = startSpecSource(
-        { ...settings, mode },
-        { store: new FakeStore(), replica, logger: pino({ level: "silent" }) },
-      );
-      assert.equal(handle.source, undefined);
-      assert.equal(replica.listenerCount, 0);
-      await handle.close();
-    }
+  const faults = new PluginFaults(pino({ level: "silent" }));
+  const config = loadConfig();
+  const deps = (replica: FakeReplica, store = new FakeStore()) => ({
+    store,
+    replica,
+    logger: pino({ level: "silent" }),
+    faults,
   });
 
-  it("publishes the fixed spec when leading in fixedconf mode", async () => {
+  it("starts nothing in etcd and http modes (no plugin)", async () => {
+    const replica = new FakeReplica();
+    const handle = startSpecSource(undefined, config, deps(replica));
+    assert.equal(handle.source, undefined);
+    assert.equal(replica.listenerCount, 0);
+    await handle.close();
+  });
+
+  it("publishes the fixed spec when leading in fixedconf mode (the built-in plugin)", async () => {
     const replica = new FakeReplica();
     const store = new FakeStore();
-    const handle = startSpecSource(
-      { ...settings, mode: "fixedconf" },
-      { store, replica, logger: pino({ level: "silent" }) },
-    );
+    const plugin = await loadPlugin("fixedconf", "spec-source", "spec.mode", { builtIns: builtInPlugins() });
+    const fixed = loadConfig({
+      overrides: {
+        "spec.mode": "fixedconf",
+        "spec.fixedCidr": "10.55.16.0/24",
+        "spec.fixedHosts": "10.33.20.93",
+      },
+    });
+    const handle = startSpecSource(plugin, fixed, deps(replica, store));
     replica.update({ role: "leader" });
     await waitFor(() => store.puts.length === 1, { timeoutMs: 2000, message: "fixed spec not published" });
     assert.deepEqual(JSON.parse(store.puts[0]?.raw ?? ""), { "10.55.16.0/24": ["10.33.20.93"] });

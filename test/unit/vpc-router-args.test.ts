@@ -381,7 +381,7 @@ describe("health-monitor plugins' arguments and the interval mapping", () => {
     {
       name: "unknown multi sub-plugin",
       args: ["-H", "multi", "--multi_plugins", "icmpecho:http"],
-      errors: [/probe\.multiPlugins: "http" is not a health plugin/],
+      errors: [/probe\.multiPlugins: plugin "http" is not a health-check plugin: it is a spec mode/],
     },
     {
       name: "tcp check port 0",

@@ -1,0 +1,90 @@
+/**
+ * A health check's probe run behind the daemon's {@link Probe}: each check gets an abort signal
+ * at its timeout, and a throw, a rejection, an overrun or an answer that is not a verdict is a
+ * miss and a fault of the plugin. The last reason given for a miss is kept per router.
+ */
+import type { Probe } from "../probe/probe.js";
+import type { ProbeRun } from "./api.js";
+import type { PluginFaults } from "./plugin-faults.js";
+import { stopPluginRun } from "./stop-run.js";
+
+/** A check still unanswered this long after its timeout is counted as an overrun, ms. */
+const OVERRUN_GRACE_MS = 100;
+
+/** A running probe-style health check plugin as a {@link Probe}. */
+export class PluginProbe implements Probe {
+  private readonly reasons = new Map<string, string>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly run: ProbeRun,
+    private readonly faults: PluginFaults,
+  ) {}
+
+  /** The reason of the last miss of `ip`, if its last check was a miss. */
+  reasonOf(ip: string): string | undefined {
+    return this.reasons.get(ip);
+  }
+
+  async check(ip: string, timeoutMs: number): Promise<boolean> {
+    if (this.closed) return false;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<"overrun">((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        timer = setTimeout(() => resolve("overrun"), OVERRUN_GRACE_MS);
+      }, timeoutMs);
+    });
+    try {
+      const verdict: unknown = await Promise.race([this.run.check(ip, timeoutMs, abort.signal), overrun]);
+      if (verdict === "overrun") return this.miss(ip, "check", `no answer within ${timeoutMs} ms`);
+      if (!isVerdict(verdict))
+        return this.miss(ip, "check", `answered ${shown(verdict)}, not { up: boolean }`);
+      if (verdict.up) {
+        this.reasons.delete(ip);
+        return true;
+      }
+      this.reasons.set(ip, typeof verdict.reason === "string" ? verdict.reason : "down");
+      return false;
+    } catch (error) {
+      return this.miss(ip, "check", error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void stopPluginRun(this.run, (error) => this.faults.report(this.name, "stop", error));
+  }
+
+  private miss(ip: string, operation: "check", problem: unknown): false {
+    this.faults.report(this.name, operation, problem);
+    this.reasons.set(ip, `the check failed: ${problem instanceof Error ? problem.message : String(problem)}`);
+    return false;
+  }
+}
+
+/** A probe for a check that could not start: every check is a miss. */
+export class FailedProbe implements Probe {
+  constructor(readonly name: string) {}
+  async check(): Promise<boolean> {
+    return false;
+  }
+  close(): void {}
+}
+
+function isVerdict(value: unknown): value is { up: boolean; reason?: unknown } {
+  return typeof value === "object" && value !== null && typeof (value as { up?: unknown }).up === "boolean";
+}
+
+function shown(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 100);
+  } catch {
+    return String(value).slice(0, 100);
+  }
+}
