@@ -9,7 +9,7 @@ import { sameRouteSpec } from "../spec-source/same-spec.js";
 import type { SpecReading, SpecSource } from "../spec-source/spec-source.js";
 import type { PluginOptionValues, PluginRun, SpecSourcePlugin } from "./api.js";
 import type { PluginFaults } from "./plugin-faults.js";
-import { stopPluginRun } from "./stop-run.js";
+import { PLUGIN_STOP_TIMEOUT_MS, stopPluginRun } from "./stop-run.js";
 
 /** Options of {@link PluginSpecSource.start}. */
 export interface PluginSpecSourceOptions {
@@ -56,7 +56,12 @@ export class PluginSpecSource implements SpecSource {
     this.closing ??= (async () => {
       this.abort.abort();
       this.listeners.clear();
-      const run = await this.run?.catch(() => undefined);
+      // A start that never finishes must not hold up the shutdown.
+      let timer: NodeJS.Timeout | undefined;
+      const overrun = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), PLUGIN_STOP_TIMEOUT_MS);
+      });
+      const run = await Promise.race([this.run?.catch(() => undefined), overrun]).finally(() => clearTimeout(timer));
       await stopPluginRun(run, (error) => this.settings.faults.report(this.plugin.name, "stop", error));
     })();
     return this.closing;

@@ -104,7 +104,7 @@ export class ReplicaProcess {
     }
     const args = [
       "--import",
-      "tsx",
+      import.meta.resolve("tsx"),
       join(repoRoot, "src/cli/main.ts"),
       "run",
       "--replica-id",

@@ -119,6 +119,8 @@ export class TestWorld {
       readonly defaults?: boolean;
       readonly electionTtlSeconds?: number;
       readonly env?: Readonly<Record<string, string>>;
+      /** Working directory (default the repository): where `-m <package>` plugins are installed. */
+      readonly cwd?: string;
     } = {},
   ): Promise<ReplicaProcess> {
     const fast = ["--probe-interval", "200", "--probe-timeout", "150", "--fall", "3", "--rise", "3"];
@@ -130,6 +132,7 @@ export class TestWorld {
       ...(ownZone ? { namespace: ownZone } : {}),
       electionTtlSeconds: options.electionTtlSeconds,
       ...(options.env ? { env: options.env } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       extraArgs: [...(options.defaults ? [] : fast), ...extraArgs],
     });
     this.replicas.push(replica);

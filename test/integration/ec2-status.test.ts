@@ -1,0 +1,90 @@
+/**
+ * The ec2status health check in the test world, inside multi (`icmpecho:ec2status`): a route
+ * moves when the emulator marks the active router's instance impaired, and again when it stops
+ * the instance; the routers keep answering ICMP all along, so EC2's view alone moves them. Only
+ * the leader writes; every replica reads the status with one DescribeInstanceStatus per interval.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ReplicaProcess } from "../support/replica-process.js";
+import { TestWorld } from "../support/test-world.js";
+import { waitFor } from "../support/wait.js";
+
+const A = "10.55.16.0/24";
+const ARGS = [
+  "--health",
+  "multi",
+  "--multi-plugins",
+  "icmpecho:ec2status",
+  "--ec2status-interval-ms",
+  "1000",
+];
+
+describe("ec2status health check", () => {
+  let world: TestWorld;
+  let replicas: ReplicaProcess[];
+  let r1: string;
+  let r2: string;
+
+  before(async () => {
+    world = await TestWorld.create({ tag: "ec2st", subnet: 224, etcdMembers: 1, routers: 2, routeTables: 2 });
+    [r1, r2] = world.routers.routerIps as [string, string];
+    replicas = [];
+    for (const id of ["ec2st-a", "ec2st-b", "ec2st-c"])
+      replicas.push(await world.startReplica(id, "az-a", [...ARGS, "--expected-replicas", "3"]));
+    await world.putSpecAndWait({ [A]: [r1, r2] });
+  });
+
+  after(async () => {
+    await world?.destroy();
+  });
+
+  function onlyLeaderWrote(leader: ReplicaProcess, since: number): void {
+    const writers = new Set(world.mutatingCalls(since).map((call) => call.accessKeyId));
+    assert.deepEqual([...writers], [leader.id], "only the leader writes to EC2");
+  }
+
+  it("moves the route off a router whose instance status check is impaired", async () => {
+    const leader = await world.agreedLeader();
+    const cursor = world.ec2.logCursor();
+    const instance = world.impairRouterInstance(r1);
+    await waitFor(() => world.allTablesRoute(A, r2), {
+      timeoutMs: 20_000,
+      message: () => `A did not move off the impaired r1\n${world.tails()}`,
+    });
+    onlyLeaderWrote(leader, cursor);
+    const line = leader.logged("local probe view changed").at(-1) as { reasons?: Record<string, string> };
+    assert.equal(line?.reasons?.[r1], `ec2status: instance ${instance}: instance status check impaired`);
+    const reads = world.ec2.log(cursor).filter((call) => call.action === "DescribeInstanceStatus");
+    for (const replica of replicas)
+      assert.ok(
+        reads.some((call) => call.accessKeyId === replica.id),
+        `${replica.id} reads the status`,
+      );
+    assert.ok(reads.every((call) => call.params.IncludeAllInstances === "true"));
+    world.setRouterInstanceStatus(r1, { state: "running", systemStatus: "ok", instanceStatus: "ok" });
+    for (const replica of replicas) {
+      await waitFor(
+        async () =>
+          (((await replica.status())?.probes ?? {}) as Record<string, { healthy: boolean }>)[r1]?.healthy,
+        { timeoutMs: 15_000, message: `${replica.id} does not see r1 healthy again` },
+      );
+    }
+  });
+
+  it("moves the route off a router whose instance is stopped", async () => {
+    const leader = await world.agreedLeader();
+    const cursor = world.ec2.logCursor();
+    const instance = world.stopRouterInstance(r2);
+    await waitFor(() => world.allTablesRoute(A, r1), {
+      timeoutMs: 20_000,
+      message: () => `A did not move off the stopped r2\n${world.tails()}`,
+    });
+    onlyLeaderWrote(leader, cursor);
+    const lines = leader.logged("local probe view changed") as { reasons?: Record<string, string> }[];
+    assert.ok(
+      lines.some((line) => line.reasons?.[r2] === `ec2status: instance ${instance} is stopped`),
+      JSON.stringify(lines),
+    );
+  });
+});
