@@ -111,6 +111,14 @@ module.exports = {
       to: { path: "^src/(replica|api|spec-source|cli)/|^src/daemon\\.ts$" },
     },
     {
+      name: "plugin-api-stands-alone",
+      severity: "error",
+      comment:
+        "src/plugin/api.ts is what plugins import (vpcrouter/plugin): types and one constant, nothing of the daemon.",
+      from: { path: "^src/plugin/api\\.ts$" },
+      to: { path: "^src/|^node_modules/", pathNot: "^src/plugin/api\\.ts$" },
+    },
+    {
       name: "nothing-imports-tests",
       severity: "error",
       comment: "Production code never imports test code.",

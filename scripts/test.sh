@@ -12,6 +12,8 @@ echo "== typecheck (tsc)"
 npx tsc -p tsconfig.json --noEmit
 
 echo "== tests"
-# Two files at a time: each integration file brings its own etcd, emulator and namespaces.
+# Two files at a time: each integration file brings its own etcd, emulator and namespaces. The
+# example plugins' own tests run too (each is also `npm test` in its folder).
 exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
-  test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts test/bench/*.test.ts
+  test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts test/bench/*.test.ts \
+  examples/plugins/*/test/*.test.js

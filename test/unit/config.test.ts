@@ -8,6 +8,8 @@ import { Setting } from "../../src/config/declaration.js";
 import { ConfigError, loadConfig, REDACTED, redactedConfig } from "../../src/config/load.js";
 import { envNameOf, isSettingPath, SETTING_PATHS } from "../../src/config/paths.js";
 import { configSchema, SETTINGS } from "../../src/config/schema.js";
+import { builtInPlugins } from "../../src/plugin/built-ins.js";
+import { optionSettingPath } from "../../src/plugin/option-settings.js";
 
 let dir: string;
 
@@ -543,6 +545,14 @@ describe("environment variable names", () => {
 
   it("config/README.md documents every variable", async () => {
     const readme = await readFile(new URL("../../config/README.md", import.meta.url), "utf8");
+    // The built-in plugins' declared options too (plugins.<name>.<option>).
+    const builtIns = Object.values(builtInPlugins());
+    const optionPaths = builtIns.flatMap((plugin) =>
+      Object.keys(plugin.options ?? {}).map((option) => optionSettingPath(plugin.name, option)),
+    );
+    assert.ok(optionPaths.includes("plugins.ec2status.intervalMs"));
+    for (const path of optionPaths)
+      assert.ok(readme.includes(`\`${envNameOf(path)}\``), `${path} missing from config/README.md`);
     for (const path of SETTING_PATHS) {
       assert.ok(
         readme.includes(`\`${envNameOf(path)}\``),
