@@ -162,3 +162,44 @@ describe("probe measurement", () => {
     assert.equal(measurementOf(two)[0]?.median_rtt, 0.003);
   });
 });
+
+describe("plugins loaded from a package or path", () => {
+  const plugins = {
+    "vpcrouter-plugin-http-json": { name: "http-json", location: "file:///opt/x/node_modules/p/index.js" },
+    "./check.mjs": { name: "my-check", location: "file:///etc/vpcrouter/check.mjs" },
+  };
+
+  it("a spec source: under its plugin name, its module as version, its options as params", () => {
+    const view = buildPluginsView(
+      config((c) => {
+        c.spec.mode = "vpcrouter-plugin-http-json";
+        c.plugins = { "http-json": { url: "https://config.example/spec.json" } };
+      }),
+      { ...NO_PROBES, plugins, specSourceUpdatedAt: "2026-12-02T06:00:00.000Z" },
+    );
+    assert.deepEqual(view["http-json"], {
+      version: "file:///opt/x/node_modules/p/index.js",
+      params: { url: "https://config.example/spec.json" },
+      stats: { last_route_spec_update: "2026-12-02T06:00:00.000Z" },
+    });
+    assert.equal(view["vpcrouter-plugin-http-json"], undefined);
+  });
+
+  it("multi with a built-in monitor and an external check: each sub-plugin with its version and options", () => {
+    const view = buildPluginsView(
+      config((c) => {
+        c.probe.health = "multi";
+        c.probe.multiPlugins = ["icmpecho", "ec2status", "./check.mjs"];
+        c.plugins = { ec2status: { intervalMs: 5000 }, "my-check": { port: 8080 } };
+      }),
+      { ...NO_PROBES, plugins },
+    );
+    const multi = view.multi as { "sub-plugins": Record<string, unknown>; params: Record<string, unknown> };
+    assert.deepEqual(multi["sub-plugins"], {
+      icmpecho: { version: "built-in", params: { icmp_check_interval: 0.3 } },
+      ec2status: { version: "built-in", params: { intervalMs: 5000 } },
+      "my-check": { version: "file:///etc/vpcrouter/check.mjs", params: { port: 8080 } },
+    });
+    assert.equal(multi.params.multi_plugins, "icmpecho:ec2status:./check.mjs");
+  });
+});
