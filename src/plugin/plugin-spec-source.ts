@@ -61,7 +61,9 @@ export class PluginSpecSource implements SpecSource {
       const overrun = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), PLUGIN_STOP_TIMEOUT_MS);
       });
-      const run = await Promise.race([this.run?.catch(() => undefined), overrun]).finally(() => clearTimeout(timer));
+      const run = await Promise.race([this.run?.catch(() => undefined), overrun]).finally(() =>
+        clearTimeout(timer),
+      );
       await stopPluginRun(run, (error) => this.settings.faults.report(this.plugin.name, "stop", error));
     })();
     return this.closing;

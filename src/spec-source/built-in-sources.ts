@@ -11,9 +11,9 @@ import type { SpecReading, SpecSource } from "./spec-source.js";
 
 /** Passes each reading of a source on to a plugin context, the first one included. */
 function forward(source: SpecSource, emit: (spec: unknown) => void, fail: (problem: string) => void): void {
-  const pass = ({ origin, result }: SpecReading) => {
+  const pass = ({ result }: SpecReading) => {
     if (result.ok) emit(result.spec);
-    else fail(`${origin}: ${formatSpecProblems(result.problems)}`);
+    else fail(formatSpecProblems(result.problems));
   };
   pass(source.latest);
   source.onChange(pass);

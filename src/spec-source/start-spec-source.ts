@@ -5,8 +5,10 @@
  * so there is nothing to start.
  */
 import type { Logger } from "pino";
+import { REDACTED } from "../config/load.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { LeaderDuty } from "../leader/leader-duty.js";
+import type { PluginOptionValues } from "../plugin/api.js";
 import { optionsOf } from "../plugin/built-ins.js";
 import type { LoadedPlugin } from "../plugin/load-plugin.js";
 import type { PluginFaults } from "../plugin/plugin-faults.js";
@@ -46,12 +48,13 @@ export function startSpecSource(
   deps: SpecSourceDeps,
 ): SpecSourceHandle {
   if (plugin === undefined) return { source: undefined, close: async () => undefined };
+  const options = optionsOf(plugin, config);
   deps.logger.info(
-    { plugin: plugin.plugin.name, location: plugin.location },
+    { plugin: plugin.plugin.name, location: plugin.location, options: shownOptions(plugin, options) },
     `spec source: ${plugin.plugin.description}`,
   );
   const source = PluginSpecSource.start(plugin.plugin, {
-    options: optionsOf(plugin, config),
+    options,
     maxRoutes: config.spec.maxRoutes,
     faults: deps.faults,
   });
@@ -69,6 +72,18 @@ export function startSpecSource(
       return closing;
     },
   };
+}
+
+/** Options fit for a log line: sensitive ones replaced by `[redacted]`. */
+function shownOptions(plugin: LoadedPlugin, options: PluginOptionValues): PluginOptionValues {
+  const declared = plugin.plugin.options ?? {};
+  return Object.fromEntries(
+    Object.entries(options).map(([name, value]) => {
+      const declaration = declared[name];
+      const secret = declaration?.type === "string" && declaration.sensitive === true && value !== "";
+      return [name, secret ? REDACTED : value];
+    }),
+  );
 }
 
 /**
