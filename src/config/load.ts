@@ -10,7 +10,12 @@ import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import convict from "convict";
 import type { PluginOptionValues } from "../plugin/api.js";
-import { type OptionOwner, PLUGIN_SETTINGS_GROUP, pluginSettingsGroup } from "../plugin/option-settings.js";
+import {
+  type OptionOwner,
+  PLUGIN_SETTINGS_GROUP,
+  pluginSettingsGroup,
+  redactedOptions,
+} from "../plugin/option-settings.js";
 import { normaliseIgnoredCidr } from "../route-spec/ignore-routes.js";
 import { crossSettingProblems } from "./constraints.js";
 import { convictSchemaOf, settingPathsOf } from "./declaration.js";
@@ -172,10 +177,7 @@ export function redactedConfig(
   if (copy.etcd.password !== "") copy.etcd.password = REDACTED;
   for (const plugin of plugins) {
     const values = copy.plugins[plugin.name];
-    for (const [name, option] of Object.entries(plugin.options ?? {})) {
-      if (values && option.type === "string" && option.sensitive === true && values[name] !== "")
-        values[name] = REDACTED;
-    }
+    if (values) copy.plugins[plugin.name] = redactedOptions(plugin.options, values, REDACTED);
   }
   return copy;
 }

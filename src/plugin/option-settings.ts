@@ -51,6 +51,28 @@ export function pluginSettingsGroup(plugins: readonly OptionOwner[]): SettingGro
   return group;
 }
 
+/**
+ * `values` fit for logs and the API: each set `sensitive` string option replaced by `redacted`.
+ * @param redacted the text shown instead (config/load.ts `REDACTED`)
+ */
+export function redactedOptions<Values extends Readonly<Record<string, PluginOptionValue>>>(
+  declared: PluginOptions | undefined,
+  values: Values,
+  redacted: string,
+): Values {
+  const copy: Record<string, PluginOptionValue> = { ...values };
+  for (const [name, option] of Object.entries(declared ?? {})) {
+    if (
+      option.type === "string" &&
+      option.sensitive === true &&
+      copy[name] !== undefined &&
+      copy[name] !== ""
+    )
+      copy[name] = redacted;
+  }
+  return copy as Values;
+}
+
 /** The one-line help of an option: its doc and default. */
 export function optionHelp(option: PluginOption): string {
   const shown = Array.isArray(option.default) ? option.default.join(",") : String(option.default);

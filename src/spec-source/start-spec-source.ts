@@ -8,9 +8,9 @@ import type { Logger } from "pino";
 import { REDACTED } from "../config/load.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import type { LeaderDuty } from "../leader/leader-duty.js";
-import type { PluginOptionValues } from "../plugin/api.js";
 import { optionsOf } from "../plugin/built-ins.js";
 import type { LoadedPlugin } from "../plugin/load-plugin.js";
+import { redactedOptions } from "../plugin/option-settings.js";
 import type { PluginFaults } from "../plugin/plugin-faults.js";
 import { PluginSpecSource } from "../plugin/plugin-spec-source.js";
 import { formatSpecProblems } from "../route-spec/parse.js";
@@ -50,7 +50,11 @@ export function startSpecSource(
   if (plugin === undefined) return { source: undefined, close: async () => undefined };
   const options = optionsOf(plugin, config);
   deps.logger.info(
-    { plugin: plugin.plugin.name, location: plugin.location, options: shownOptions(plugin, options) },
+    {
+      plugin: plugin.plugin.name,
+      location: plugin.location,
+      options: redactedOptions(plugin.plugin.options, options, REDACTED),
+    },
     `spec source: ${plugin.plugin.description}`,
   );
   const source = PluginSpecSource.start(plugin.plugin, {
@@ -72,18 +76,6 @@ export function startSpecSource(
       return closing;
     },
   };
-}
-
-/** Options fit for a log line: sensitive ones replaced by `[redacted]`. */
-function shownOptions(plugin: LoadedPlugin, options: PluginOptionValues): PluginOptionValues {
-  const declared = plugin.plugin.options ?? {};
-  return Object.fromEntries(
-    Object.entries(options).map(([name, value]) => {
-      const declaration = declared[name];
-      const secret = declaration?.type === "string" && declaration.sensitive === true && value !== "";
-      return [name, secret ? REDACTED : value];
-    }),
-  );
 }
 
 /**
