@@ -261,7 +261,7 @@ export async function startDaemon(config: VpcrouterConfig, logger: Logger): Prom
         await replica.stop();
         // The lost-leadership hook of the last term runs, within its own timeout.
         await hook.idle();
-        checks.close();
+        await checks.close();
         vpc.close();
         await api.close().catch(() => undefined);
         client.close();

@@ -8,6 +8,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { formatSpecProblems, parseSpec } from "../route-spec/parse.js";
+import { specWriteRefusal } from "../spec-source/spec-write-refusal.js";
 import { VERSION } from "../version.js";
 import { type ApiLimits, DEFAULT_API_LIMITS } from "./limits.js";
 import { chooseRepresentation, sendHtml, sendNegotiated } from "./negotiate.js";
@@ -50,21 +51,6 @@ export interface ApiBackend {
   vpcRouterState(): VpcRouterState | undefined;
   /** The plugins in use by the name the settings give (`GET /plugins`); none: built-ins only. */
   plugins?(): Readonly<Record<string, { readonly name: string; readonly location: string }>>;
-}
-
-/** Why `POST /route_spec` is refused in a spec mode whose spec does not come from etcd, if it is. */
-export function postRefusal(spec: VpcrouterConfig["spec"]): string | undefined {
-  switch (spec.mode) {
-    case "configfile":
-      return `the route spec comes from the file ${spec.file} (spec.mode configfile): edit the file instead`;
-    case "fixedconf":
-      return "the route spec is fixed by the configuration (spec.mode fixedconf: spec.fixedCidr, spec.fixedHosts)";
-    case "etcd":
-    case "http":
-      return undefined;
-    default:
-      return `the route spec comes from the spec-source plugin ${spec.mode} (spec.mode): change it at its source`;
-  }
 }
 
 /** PEM material of an HTTPS API (`api.tls.*`, read by api-listener.ts). */
@@ -197,7 +183,7 @@ export function createApiServer(backend: ApiBackend, logger: Logger, options: Ap
   // refusal comes first (onRequest), before the body is even parsed.
   const refuseInSourceModes = async (_request: FastifyRequest, reply: FastifyReply) => {
     const { spec } = backend.config();
-    const refusal = postRefusal(spec);
+    const refusal = specWriteRefusal(spec);
     if (refusal) return reply.code(409).send({ error: refusal, mode: spec.mode });
   };
 

@@ -18,18 +18,21 @@ interface PluginFlag {
 /**
  * The flags of every option of `plugins`.
  * @param taken long flags the program has already (a plugin option must not shadow one)
- * @throws PluginLoadError when an option's flag is one of `taken`
+ * @throws PluginLoadError when an option's flag is one of `taken` or another option's
  */
 export function pluginFlags(plugins: readonly Plugin[], taken: ReadonlySet<string>): PluginFlag[] {
+  // Flags (and so variables) of earlier plugins are taken too: `a-b`'s `c` and `a`'s `bC` would meet.
+  const used = new Set(taken);
   return plugins.flatMap((plugin) =>
     Object.entries(plugin.options ?? {}).map(([name, declaration]) => {
       const flag = optionFlag(plugin.name, name);
-      if (taken.has(flag))
+      if (used.has(flag))
         throw new PluginLoadError(
           "plugins",
           plugin.name,
-          `option ${name} would have the flag ${flag}, which vpcrouter uses`,
+          `option ${name} would have the flag ${flag}, which is taken`,
         );
+      used.add(flag);
       const option = new Option(`${flag} <value>`, `${plugin.name}: ${optionHelp(declaration)}`);
       return { option, path: optionSettingPath(plugin.name, name) };
     }),

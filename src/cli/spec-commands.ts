@@ -8,6 +8,7 @@ import { clusterKeys } from "../cluster/keys.js";
 import type { VpcrouterConfig } from "../config/schema.js";
 import { parseSpec } from "../route-spec/parse.js";
 import type { RouteSpec } from "../route-spec/route-spec.js";
+import { specWriteRefusal } from "../spec-source/spec-write-refusal.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { type CliIo, describeError } from "./io.js";
 import { withEtcd } from "./with-etcd.js";
@@ -29,9 +30,15 @@ export async function specValidate(file: string, config: VpcrouterConfig, io: Cl
 
 /**
  * `spec put FILE|-`: validates, then writes the text unchanged to `<prefix>/spec` and prints the
- * etcd revision of the write. Exit 0 written, 2 invalid spec (nothing written), 1 etcd failure.
+ * etcd revision of the write. Exit 0 written, 2 invalid spec or a spec mode whose spec does not come
+ * from etcd (`specWriteRefusal`; nothing written), 1 etcd failure.
  */
 export async function specPut(file: string, config: VpcrouterConfig, io: CliIo): Promise<ExitCode> {
+  const refusal = specWriteRefusal(config.spec);
+  if (refusal !== undefined) {
+    io.err(`vpcrouter: not written: ${refusal}`);
+    return EXIT.usage;
+  }
   const checked = await readAndCheck(file, config, io);
   if (!checked.ok) return checked.code;
   const key = clusterKeys(config.etcd.prefix).spec;

@@ -97,7 +97,7 @@ export interface PluginContext {
 
 /** What a plugin's `start` may return: how to stop it, beside the abort signal. */
 export interface PluginRun {
-  /** Releases everything the plugin holds; awaited at most 5 s. */
+  /** Releases everything the plugin holds; awaited at most 5 s at shutdown. */
   stop?(): void | Promise<void>;
 }
 
@@ -153,8 +153,10 @@ export interface ProbeRun extends PluginRun {
   /**
    * Checks one router once.
    * @param ip a literal IPv4 address from the route spec; send traffic only to it
-   * @param timeoutMs answer within this many ms; a later answer, a throw or a rejection is a miss
-   * @param signal aborted when the check's time is up
+   * @param timeoutMs answer within this many ms; a throw or a rejection is a miss and counts as a
+   *   fault of the plugin, and so does no answer 100 ms after the timeout
+   * @param signal aborted when the check's time is up: then answer `{ up: false }`, or reject (a
+   *   rejection after the abort is a plain miss, not a fault)
    */
   check(ip: string, timeoutMs: number, signal: AbortSignal): Promise<HealthVerdict>;
 }

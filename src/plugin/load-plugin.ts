@@ -3,9 +3,10 @@
  * package (resolved from the working directory, then from vpcrouter's own node_modules), or a module
  * path (`./x.js`, `/x.mjs`, relative to the working directory).
  */
+import { existsSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { HealthCheckPlugin, PluginKind, SpecSourcePlugin } from "./api.js";
 import { checkPluginExport } from "./plugin-manifest.js";
 
@@ -103,17 +104,18 @@ export async function loadPlugin<Kind extends PluginKind>(
   try {
     namespace = await import(url);
   } catch (error) {
-    const missing = (error as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND";
+    // "Unknown" only when the plugin itself is missing, not a module it imports.
+    const missing = isPath(reference) && !existsSync(fileURLToPath(url));
     throw new PluginLoadError(
       setting,
       reference,
       `cannot be loaded from ${url}: ${messageOf(error)}`,
-      missing && isPath(reference),
+      missing,
     );
   }
   const checked = checkPluginExport(namespace, kind);
   if (!checked.ok) throw new PluginLoadError(setting, reference, checked.problem);
-  if (Object.hasOwn(lookup.builtIns, checked.plugin.name))
+  if (Object.hasOwn(lookup.builtIns, checked.plugin.name) || Object.hasOwn(NOT_A_PLUGIN, checked.plugin.name))
     throw new PluginLoadError(setting, reference, `takes the name of the built-in ${checked.plugin.name}`);
   return { plugin: checked.plugin as PluginOfKind<Kind>, reference, location: url, builtIn: false };
 }
@@ -137,9 +139,16 @@ function moduleUrlOf(reference: string, cwd: string, setting: string): string {
   } catch {
     // Not installed beside the working directory (or exported for `import` only): try ours.
   }
+  const installed = join(cwd, "node_modules", reference, "package.json");
   try {
     return import.meta.resolve(reference);
   } catch (error) {
+    if (existsSync(installed))
+      throw new PluginLoadError(
+        setting,
+        reference,
+        `is installed (${installed}) but exports no entry vpcrouter can resolve: give its package.json "exports" a "." entry with a "default" condition, or a "main"`,
+      );
     throw new PluginLoadError(
       setting,
       reference,

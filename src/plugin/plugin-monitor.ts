@@ -43,6 +43,8 @@ export class PluginMonitor {
   /** The routers to watch; passed on to the plugin (a throw is a fault). */
   setHosts(ips: readonly string[]): void {
     this.hosts = new Set(ips);
+    // A router that left is forgotten: should it come back, an old report must not fail it.
+    for (const ip of [...this.reported.keys()]) if (!this.hosts.has(ip)) this.reported.delete(ip);
     if (this.stopped) return;
     try {
       this.run.watch([...ips]);

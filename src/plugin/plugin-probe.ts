@@ -1,7 +1,8 @@
 /**
  * A health check's probe run behind the daemon's {@link Probe}: each check gets an abort signal
- * at its timeout, and a throw, a rejection, an overrun or an answer that is not a verdict is a
- * miss and a fault of the plugin. The last reason given for a miss is kept per router.
+ * at its timeout. A throw, a rejection before that, an overrun of the timeout by more than 100 ms
+ * or an answer that is not a verdict is a miss and a fault of the plugin; a rejection once the
+ * signal aborted is a plain miss. The last reason given for a miss is kept per router.
  */
 import type { Probe } from "../probe/probe.js";
 import type { ProbeRun } from "./api.js";
@@ -15,6 +16,7 @@ const OVERRUN_GRACE_MS = 100;
 export class PluginProbe implements Probe {
   private readonly reasons = new Map<string, string>();
   private closed = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -46,9 +48,10 @@ export class PluginProbe implements Probe {
         this.reasons.delete(ip);
         return true;
       }
-      this.reasons.set(ip, typeof verdict.reason === "string" ? verdict.reason : "down");
-      return false;
+      return this.down(ip, typeof verdict.reason === "string" ? verdict.reason : "down");
     } catch (error) {
+      // Rejecting once its signal aborted is what a check should do when the router is silent.
+      if (abort.signal.aborted) return this.down(ip, `no answer within ${timeoutMs} ms`);
       return this.miss(ip, "check", error);
     } finally {
       clearTimeout(timer);
@@ -56,9 +59,21 @@ export class PluginProbe implements Probe {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    void stopPluginRun(this.run, (error) => this.faults.report(this.name, "stop", error));
+    void this.stop();
+  }
+
+  /** Stops the run (its `stop`, awaited at most 5 s); later checks miss. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.closed = true;
+      await stopPluginRun(this.run, (error) => this.faults.report(this.name, "stop", error));
+    })();
+    return this.stopping;
+  }
+
+  private down(ip: string, reason: string): false {
+    this.reasons.set(ip, reason);
+    return false;
   }
 
   private miss(ip: string, operation: "check", problem: unknown): false {

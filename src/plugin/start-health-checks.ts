@@ -24,8 +24,8 @@ export interface StartedHealth {
   readonly health: CombinedHealth;
   /** Why each of `failed` is failed, by the check that said so (probes' last miss, monitors' reports). */
   reasons(failed: Iterable<string>): Record<string, string>;
-  /** Stops the plugins' runs (the view itself is stopped by its owner). */
-  close(): void;
+  /** Stops the plugins' runs, awaiting each `stop` at most 5 s (the view itself is stopped by its owner). */
+  close(): Promise<void>;
 }
 
 /**
@@ -64,9 +64,9 @@ export async function startHealthChecks(
         "failed";
       return Object.fromEntries([...failed].map((ip) => [ip, reasonOf(ip)]));
     },
-    close: () => {
+    close: async () => {
       abort.abort();
-      probe?.close();
+      await Promise.all(probes.map((each) => (each instanceof PluginProbe ? each.stop() : each.close())));
     },
   };
 }

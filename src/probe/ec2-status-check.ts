@@ -73,6 +73,8 @@ export function ec2StatusPlugin(reader: () => InstanceStatusReader | undefined):
       let timer: NodeJS.Timeout | undefined;
       let pass: Promise<void> | undefined;
       let lastProblem: string | undefined;
+      /** The hosts changed while a read was under way: read again as soon as it ends. */
+      let changed = false;
       const readAll = async (): Promise<void> => {
         const watched = hosts;
         try {
@@ -94,9 +96,10 @@ export function ec2StatusPlugin(reader: () => InstanceStatusReader | undefined):
         clearTimeout(timer);
         if (signal.aborted) return;
         timer = setTimeout(() => {
+          changed = false;
           pass = readAll().finally(() => {
             pass = undefined;
-            schedule(intervalMs);
+            schedule(changed ? 0 : intervalMs);
           });
         }, delayMs);
       };
@@ -104,8 +107,9 @@ export function ec2StatusPlugin(reader: () => InstanceStatusReader | undefined):
       return {
         watch(next) {
           hosts = [...next];
-          // New routers are read at once, unless a read is under way (its end schedules the next).
+          // New routers are read at once, or as soon as the read under way ends.
           if (pass === undefined) schedule(0);
+          else changed = true;
         },
         async stop() {
           clearTimeout(timer);

@@ -50,6 +50,39 @@ describe("vpcrouter spec put/get with etcd", () => {
     }
   });
 
+  it("refuses to put a spec where it does not come from etcd (fixedconf, a plugin mode): nothing written", async () => {
+    const file = join(dir, "refused.json");
+    await writeFile(file, goodText);
+    const prefix = "/test-refused";
+    const modes = [
+      ["-m", "fixedconf", "--fixed-cidr", "10.55.16.0/24", "--fixed-hosts", "10.33.20.142"],
+      ["-m", join(process.cwd(), "test/support/plugins/misbehaving-source.mjs")],
+    ];
+    for (const mode of modes) {
+      const put = await runCli([
+        "spec",
+        "put",
+        file,
+        "--etcd-endpoints",
+        endpoints,
+        "--prefix",
+        prefix,
+        ...mode,
+      ]);
+      assert.equal(put.code, 2, put.stderr);
+      assert.match(
+        put.stderr,
+        /not written: the route spec (is fixed by the configuration|comes from the spec-source plugin)/,
+      );
+    }
+    const client = createEtcdClient(loadConfig({ overrides: { "etcd.endpoints": endpoints } }).etcd);
+    try {
+      assert.equal(await client.get(`${prefix}/spec`).string(), null);
+    } finally {
+      client.close();
+    }
+  });
+
   it("reads the spec to put from standard input", async () => {
     const prefix = "/test-stdin";
     const put = await runCli(["spec", "put", "-", "--etcd-endpoints", endpoints, "--prefix", prefix], {
