@@ -3,10 +3,10 @@
  * derived from the declaration: the configuration's TypeScript type and the convict schema.
  */
 import type { Schema } from "convict";
-import { integerFormat, TEXT, zeroOrIntegerFormat } from "./formats.js";
+import { BOOLEAN, integerFormat, TEXT, zeroOrIntegerFormat } from "./formats.js";
 
-/** A convict format: a registered format name (formats.ts), the allowed values, or `Boolean`. */
-export type SettingFormat = string | readonly string[] | BooleanConstructor;
+/** A convict format: a registered format name (formats.ts) or the allowed values. */
+export type SettingFormat = string | readonly string[];
 
 /** What the declaration of every setting says, whatever its kind. */
 export interface SettingBasics<Value> {
@@ -118,7 +118,7 @@ export function oneOf<const Values extends readonly [string, ...string[]]>(
 
 /** A `true`/`false` setting (text `"true"`/`"false"` from env and flags). */
 export function boolean(basics: SettingBasics<boolean>): Setting<boolean> {
-  return new Setting(Boolean, basics);
+  return new Setting(BOOLEAN, basics);
 }
 
 /**

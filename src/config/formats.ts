@@ -35,7 +35,7 @@ function integerFromText(value: unknown): unknown {
 }
 
 /** Splits `"a, b,c"` into `["a", "b", "c"]`; an empty or blank string is the empty list. */
-function listFromText(value: unknown): unknown {
+export function listFromText(value: unknown): unknown {
   if (typeof value !== "string") return value;
   return value
     .split(",")
@@ -43,13 +43,14 @@ function listFromText(value: unknown): unknown {
     .filter((item) => item !== "");
 }
 
-function fail(message: string): never {
+export function fail(message: string): never {
   throw new Error(message);
 }
 
 const registered = new Set<string>();
 
-function register(
+/** Registers a convict format once (formats are global to convict) and returns its name. */
+export function register(
   name: string,
   validate: (value: unknown) => void,
   coerce?: (value: unknown) => unknown,
@@ -96,6 +97,21 @@ export function zeroOrIntegerFormat(min: number, max: number): string {
     integerFromText,
   );
 }
+
+/**
+ * `true` or `false`; text (env, flags) only as `"true"`/`"false"` (convict's `Boolean` makes any
+ * other text true, so `VPCROUTER_RECONCILE_DRY_RUN=no` would turn dry run on).
+ */
+export const BOOLEAN = register(
+  "vpcrouter-boolean",
+  (value) => {
+    if (typeof value !== "boolean") fail("must be true or false");
+  },
+  (value) => {
+    const text = typeof value === "string" ? value.trim().toLowerCase() : value;
+    return text === "true" ? true : text === "false" ? false : value;
+  },
+);
 
 /** Any string (possibly empty) without control characters. */
 export const TEXT = register("vpcrouter-text", (value) => {
@@ -232,7 +248,7 @@ export const HOST_NAME_LIST = register(
 );
 
 /** Splits `"a:b, c"` on `:` and `,` (vpc-router separates hosts and plugins with `:`). */
-function listFromColonText(value: unknown): unknown {
+export function listFromColonText(value: unknown): unknown {
   if (typeof value !== "string") return value;
   return value
     .split(/[,:]/)
@@ -251,45 +267,6 @@ export const IPV4_LIST = register(
     }
   },
   listFromColonText,
-);
-
-/**
- * A plugin reference (`spec.mode`, `probe.health`): a built-in name (`icmpecho`, `configfile`, …),
- * an npm package name (`vpcrouter-plugin-romana`, `@acme/check`) or a module path (`./check.js`,
- * `/opt/plugins/check.mjs`). Whether it can be loaded is checked when plugins load.
- */
-const PLUGIN_REFERENCE = /^(?:\.{1,2}\/|\/)[^\0]*$|^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
-
-function validatePluginReference(value: unknown): void {
-  if (typeof value !== "string" || !PLUGIN_REFERENCE.test(value))
-    fail("must name a plugin: a built-in name, an npm package name or a module path (./x.js, /x.js)");
-}
-
-/** A plugin reference (see above). */
-export const PLUGIN_REFERENCE_FORMAT = register("vpcrouter-plugin-reference", validatePluginReference);
-
-/** Non-empty list of distinct health checks of `multi` (plugin references); text: `icmpecho:tcp`. */
-export const PROBE_PLUGIN_LIST = register(
-  "vpcrouter-probe-plugin-list",
-  (value) => {
-    if (!Array.isArray(value) || value.length === 0) fail("must name at least one health check");
-    for (const item of value) {
-      if (item === "multi") fail("multi cannot be one of its own health checks");
-      validatePluginReference(item);
-    }
-    if (new Set(value).size !== value.length) fail("must not name a plugin twice");
-  },
-  listFromColonText,
-);
-
-/** A list of strings (a plugin's `list` option); text is separated by `,`. */
-export const TEXT_LIST = register(
-  "vpcrouter-text-list",
-  (value) => {
-    if (!Array.isArray(value) || value.some((item) => typeof item !== "string"))
-      fail("must be a list of strings");
-  },
-  listFromText,
 );
 
 /** A route table selection: `all`, `subnets`, `tag:<key>=<value>` or a comma list of `rtb-…` ids. */

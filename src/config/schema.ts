@@ -24,10 +24,9 @@ import {
   LISTEN_ADDRESS,
   NON_EMPTY_TEXT,
   ORIGIN_LIST,
-  PLUGIN_REFERENCE_FORMAT,
-  PROBE_PLUGIN_LIST,
   REPLICA_ID_FORMAT,
 } from "./formats.js";
+import { PLUGIN_REFERENCE_FORMAT, PROBE_PLUGIN_LIST } from "./plugin-formats.js";
 
 const HOUR_MS = 3_600_000;
 

@@ -85,7 +85,7 @@ export async function loadPlugin<Kind extends PluginKind>(
   setting: string,
   lookup: PluginLookup,
 ): Promise<LoadedPlugin<Kind>> {
-  const reserved = NOT_A_PLUGIN[reference];
+  const reserved = Object.hasOwn(NOT_A_PLUGIN, reference) ? NOT_A_PLUGIN[reference] : undefined;
   if (reserved !== undefined)
     throw new PluginLoadError(setting, reference, `is not a ${kind} plugin: it is ${reserved}`);
   const builtIn = Object.hasOwn(lookup.builtIns, reference) ? lookup.builtIns[reference] : undefined;

@@ -12,7 +12,7 @@ import {
   type SettingGroup,
   text,
 } from "../config/declaration.js";
-import { TEXT_LIST } from "../config/formats.js";
+import { TEXT_LIST } from "../config/plugin-formats.js";
 import type { PluginOption, PluginOptions, PluginOptionValue } from "./api.js";
 
 /** The plugins' part of the configuration: `plugins.<plugin name>.<option name>`. */

@@ -63,13 +63,13 @@ export class PluginFaults {
     const at =
       (level: "debug" | "info" | "warn") =>
       (message: string, fields?: Readonly<Record<string, unknown>>): void =>
-        child[level]({ ...fields }, String(message));
+        child[level]({ ...fields, plugin: name }, String(message));
     return {
       debug: at("debug"),
       info: at("info"),
       warn: at("warn"),
       error: (message, fields) => {
-        child.error({ ...fields }, String(message));
+        child.error({ ...fields, plugin: name }, String(message));
         try {
           this.count({ plugin: name, operation: "logged", message: String(message) });
         } catch {

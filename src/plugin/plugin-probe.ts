@@ -44,6 +44,8 @@ export class PluginProbe implements Probe {
       if (verdict === "overrun") return this.miss(ip, "check", `no answer within ${timeoutMs} ms`);
       if (!isVerdict(verdict))
         return this.miss(ip, "check", `answered ${shown(verdict)}, not { up: boolean }`);
+      // An answer after the abort is late, whatever it says.
+      if (abort.signal.aborted) return this.down(ip, `no answer within ${timeoutMs} ms`);
       if (verdict.up) {
         this.reasons.delete(ip);
         return true;

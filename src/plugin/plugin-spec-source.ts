@@ -61,10 +61,12 @@ export class PluginSpecSource implements SpecSource {
       const overrun = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), PLUGIN_STOP_TIMEOUT_MS);
       });
-      const run = await Promise.race([this.run?.catch(() => undefined), overrun]).finally(() =>
-        clearTimeout(timer),
-      );
-      await stopPluginRun(run, (error) => this.settings.faults.report(this.plugin.name, "stop", error));
+      const started = this.run?.catch(() => undefined);
+      const run = await Promise.race([started, overrun]).finally(() => clearTimeout(timer));
+      const onFault = (error: unknown) => this.settings.faults.report(this.plugin.name, "stop", error);
+      // Gave up waiting: a start that finishes later is stopped then.
+      if (run === undefined) void started?.then((late) => stopPluginRun(late, onFault));
+      await stopPluginRun(run, onFault);
     })();
     return this.closing;
   }

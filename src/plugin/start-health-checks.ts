@@ -77,8 +77,11 @@ async function startOne(
   faults: PluginFaults,
   signal: AbortSignal,
 ): Promise<{ probe?: Probe; monitor?: PluginMonitor }> {
-  // The monitor's report must exist before start: a plugin may report from within it.
-  let report: (failed: unknown) => void = () => undefined;
+  // A plugin may report from within start, before its monitor exists: the last such report waits.
+  let early: { failed: unknown } | undefined;
+  let report: (failed: unknown) => void = (failed) => {
+    early = { failed };
+  };
   const context = {
     logger: faults.loggerFor(plugin.name),
     options,
@@ -105,6 +108,7 @@ async function startOne(
     if (isMonitorRun(run)) {
       const monitor = new PluginMonitor(plugin.name, run, faults);
       report = monitor.report;
+      if (early !== undefined) monitor.report(early.failed);
       return { monitor };
     }
     throw new Error("start returned neither a probe run (check) nor a monitor run (watch)");

@@ -92,9 +92,10 @@ export function ec2StatusPlugin(reader: () => InstanceStatusReader | undefined):
           lastProblem = problem;
         }
       };
+      let stopped = false;
       const schedule = (delayMs: number) => {
         clearTimeout(timer);
-        if (signal.aborted) return;
+        if (signal.aborted || stopped) return;
         timer = setTimeout(() => {
           changed = false;
           pass = readAll().finally(() => {
@@ -112,6 +113,7 @@ export function ec2StatusPlugin(reader: () => InstanceStatusReader | undefined):
           else changed = true;
         },
         async stop() {
+          stopped = true;
           clearTimeout(timer);
           await pass;
         },

@@ -256,6 +256,8 @@ describe("loadConfig rejects invalid values, naming the setting", () => {
       setting: "probe.health",
     },
     { name: "log level enum", overrides: { "log.level": "verbose" }, setting: "log.level" },
+    // convict's Boolean made any text but "false" true: "no" would have turned dry run on.
+    { name: "boolean text", env: { VPCROUTER_RECONCILE_DRY_RUN: "no" }, setting: "reconcile.dryRun" },
     { name: "traces enum", overrides: { "telemetry.traces": "jaeger" }, setting: "telemetry.traces" },
     { name: "election ttl 1", overrides: { "election.ttlSeconds": "1" }, setting: "election.ttlSeconds" },
     {
