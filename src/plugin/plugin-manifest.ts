@@ -29,6 +29,8 @@ export function checkPluginExport(namespace: unknown, expected: PluginKind): Man
       "exports no plugin (its default export, or an export named plugin, must be the plugin object)",
     );
   const { apiVersion, kind, name, description, options, checkOptions, start } = exported;
+  if (apiVersion === undefined)
+    return bad(`declares no apiVersion; this vpcrouter speaks plugin API version ${PLUGIN_API_VERSION}`);
   if (apiVersion !== PLUGIN_API_VERSION)
     return bad(
       `speaks plugin API version ${JSON.stringify(apiVersion)}; this vpcrouter speaks ${PLUGIN_API_VERSION}`,

@@ -72,7 +72,7 @@ describe("checkPluginExport: version, kind, name, entry points", () => {
       {
         label: "no apiVersion",
         change: { apiVersion: undefined },
-        problem: /version undefined; this vpcrouter speaks 1$/,
+        problem: /^declares no apiVersion; this vpcrouter speaks plugin API version 1$/,
       },
       {
         label: 'apiVersion "1"',
