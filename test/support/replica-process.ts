@@ -80,7 +80,18 @@ export class ReplicaProcess {
 
   /** Spawns the replica and waits (up to 30 s) until its API answers `GET /healthz`. */
   static async start(options: ReplicaProcessOptions): Promise<ReplicaProcess> {
-    const port = await freePort();
+    // A free port can be taken by another test's process before the replica listens on it: then
+    // the replica exits with EADDRINUSE, and another port is tried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ReplicaProcess.startOnce(options, await freePort());
+      } catch (error) {
+        if (attempt >= 3 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: ReplicaProcessOptions, port: number): Promise<ReplicaProcess> {
     const ttl = String(options.electionTtlSeconds ?? 3);
     if (options.commandLine) {
       // An absolute loader URL: the working directory may be outside the repository.
@@ -159,10 +170,12 @@ export class ReplicaProcess {
       child,
     );
     try {
-      await waitFor(async () => replica.exitCode === undefined && (await replica.healthy()), {
+      // Done waiting when it answers, or when it has exited (no use waiting the whole 30 s then).
+      await waitFor(async () => replica.exitCode !== undefined || (await replica.healthy()), {
         timeoutMs: 30_000,
         message: `replica ${options.id} did not start`,
       });
+      if (replica.exitCode !== undefined) throw new Error(`replica ${options.id} exited while starting`);
     } catch (error) {
       await replica.kill("SIGKILL");
       throw new Error(`${(error as Error).message}\n${replica.tail()}`);
