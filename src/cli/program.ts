@@ -105,8 +105,9 @@ export async function runProgram(args: readonly string[], options: RunProgramOpt
   const { io } = options;
   let exitCode: number = EXIT.ok;
   const userArgs = options.from === "node" ? args.slice(2) : args;
-  const plugins = await loadCliPlugins(pluginNamesOf(userArgs, options.env));
+  let plugins: CliPlugins = { plugins: [] };
   try {
+    plugins = await loadCliPlugins(pluginNamesOf(userArgs, options.env));
     const program = buildProgram(
       io,
       options.env,
