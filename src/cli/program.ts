@@ -35,6 +35,9 @@ runs unchanged. vpc-router's spellings are accepted too: --fixed_cidr, --fixed_h
 --tcp_check_port, --multi_plugins, --ignore_routes, --route_recheck_interval, --logfile,
 --icmp_check_interval, --tcp_check_interval (config/README.md).
 
+-m and --health also take a plugin's npm package name or module path; the flags of its options
+(--<plugin>-<option>) are listed here once it is named (docs/PLUGINS.md).
+
 Every flag also has a configuration file key and a VPCROUTER_* environment variable (config/README.md).
 Precedence: defaults < --config file (or $${CONFIG_FILE_ENV}) < environment < flags.
 
