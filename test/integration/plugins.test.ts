@@ -188,8 +188,11 @@ describe("plugins end to end", () => {
       });
     }
     onlyLeaderWroteEc2(writer, cursor);
-    const logged = writer.logged("local probe view changed").at(-1) as { reasons?: Record<string, string> };
-    assert.equal(logged?.reasons?.[r1], "verdict-file: maintenance");
+    const lines = () => writer.logged("local probe view changed") as { reasons?: Record<string, string> }[];
+    await waitFor(() => lines().some((line) => line.reasons?.[r1] === "verdict-file: maintenance"), {
+      timeoutMs: 5000,
+      message: () => `the leader does not log the check's reason: ${JSON.stringify(lines())}`,
+    });
     await writeFile(verdicts, "{}");
   });
 
