@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { ReplicaProcess } from "../support/replica-process.js";
+import { metricSum } from "../support/scrape.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
@@ -15,15 +16,6 @@ const PLUGINS = fileURLToPath(new URL("../support/plugins/", import.meta.url));
 const BAD_CHECK = join(PLUGINS, "misbehaving-check.mjs");
 const BAD_SOURCE = join(PLUGINS, "misbehaving-source.mjs");
 const A = "10.55.16.0/24";
-
-/** The sum of a counter's series in a replica's `/metrics` whose labels contain `labels`. */
-async function counter(replica: ReplicaProcess, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${replica.apiUrl}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
-    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
-}
 
 describe("misbehaving plugins", () => {
   let world: TestWorld;
@@ -61,7 +53,8 @@ describe("misbehaving plugins", () => {
     }
     for (const replica of replicas) {
       await waitFor(
-        async () => (await counter(replica, "vpcrouter_plugin_errors_total", 'operation="check"')) >= 6,
+        async () =>
+          (await metricSum(replica.apiUrl, "vpcrouter_plugin_errors_total", 'operation="check"')) >= 6,
         {
           timeoutMs: 20_000,
           message: () => `${replica.id} counts no check faults\n${replica.tail()}`,
@@ -109,7 +102,7 @@ describe("misbehaving plugins", () => {
       ((await replica.status()) as { specSource?: { ok: boolean; pending?: boolean; error?: string } })
         .specSource;
     await waitFor(
-      async () => (await counter(garbage, "vpcrouter_plugin_errors_total", 'operation="emit"')) >= 5,
+      async () => (await metricSum(garbage.apiUrl, "vpcrouter_plugin_errors_total", 'operation="emit"')) >= 5,
       {
         timeoutMs: 15_000,
         message: () => `garbage is not counted\n${garbage.tail()}`,
@@ -123,7 +116,7 @@ describe("misbehaving plugins", () => {
         message: "the rejected start is not in /status",
       },
     );
-    assert.ok((await counter(rejecting, "vpcrouter_plugin_errors_total", 'operation="start"')) >= 1);
+    assert.ok((await metricSum(rejecting.apiUrl, "vpcrouter_plugin_errors_total", 'operation="start"')) >= 1);
     assert.deepEqual(await sourceOf(hanging), {
       origin: "spec source misbehaving-source",
       ok: false,

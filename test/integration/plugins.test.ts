@@ -15,6 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { ReplicaProcess } from "../support/replica-process.js";
+import { metricSum } from "../support/scrape.js";
 import { TestWorld } from "../support/test-world.js";
 import { waitFor } from "../support/wait.js";
 
@@ -65,15 +66,6 @@ async function installExample(dir: string): Promise<void> {
 async function localHealth(replica: ReplicaProcess): Promise<Record<string, boolean>> {
   const probes = ((await replica.status())?.probes ?? {}) as Record<string, { healthy?: boolean }>;
   return Object.fromEntries(Object.entries(probes).map(([ip, health]) => [ip, health.healthy === true]));
-}
-
-/** The value of a Prometheus counter in a replica's `/metrics`, summed over the series matching `labels`. */
-async function metric(replica: ReplicaProcess, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${replica.apiUrl}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
-    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
 }
 
 describe("plugins end to end", () => {
@@ -218,7 +210,7 @@ describe("plugins end to end", () => {
         },
         { timeoutMs: 10_000, message: `${replica.id} does not show the rejected spec in /status` },
       );
-      assert.ok((await metric(replica, "vpcrouter_plugin_errors_total", 'operation="emit"')) >= 1);
+      assert.ok((await metricSum(replica.apiUrl, "vpcrouter_plugin_errors_total", 'operation="emit"')) >= 1);
       assert.ok(replica.running, `${replica.id} is still running`);
     }
     assert.equal(JSON.stringify(await specKey()), good, "the last good spec stays in etcd");

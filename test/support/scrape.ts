@@ -13,3 +13,15 @@ export async function scrape(telemetry: Telemetry): Promise<string> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/**
+ * The sum of the series of Prometheus metric `name` at `apiUrl`/metrics whose label text contains
+ * `labels`, e.g. `metricSum(url, "vpcrouter_plugin_errors_total", 'operation="emit"')`; 0 when none.
+ */
+export async function metricSum(apiUrl: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
