@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import convict from "convict";
+import { listFromColonText } from "../config/formats.js";
 import { configSchema } from "../config/schema.js";
 import type { PluginNames } from "../plugin/plugin-set.js";
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_FLAGS } from "./flag-table.js";
@@ -82,11 +83,7 @@ export function pluginNamesOf(args: readonly string[], env: NodeJS.ProcessEnv): 
   for (const [path, value] of Object.entries(overrides)) config.set(path, value);
   const text = (path: NamingPath): string => String(config.get(path));
   const multi = config.get("probe.multiPlugins") as unknown;
-  const multiPlugins = Array.isArray(multi)
-    ? multi.map(String)
-    : String(multi)
-        .split(/[,:]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== "");
+  const listed = Array.isArray(multi) ? multi : listFromColonText(String(multi));
+  const multiPlugins = Array.isArray(listed) ? listed.map(String) : [];
   return { mode: text("spec.mode"), health: text("probe.health"), multiPlugins };
 }

@@ -9,12 +9,6 @@ import { configFilePlugin, fixedConfPlugin } from "../spec-source/built-in-sourc
 import type { HealthCheckPlugin, PluginOptionValues, SpecSourcePlugin } from "./api.js";
 import type { LoadedPlugin } from "./load-plugin.js";
 
-/** Spec modes without a source: the operator writes `<prefix>/spec` (etcdctl, `vpcrouter spec put`, POST /route_spec). */
-export const OPERATOR_MODES: readonly string[] = ["etcd", "http"];
-
-/** The health check that combines others (`probe.multiPlugins`). */
-export const MULTI = "multi";
-
 /** What built-ins need from the running daemon. */
 export interface BuiltInDeps {
   /** The EC2 port for ec2status; undefined outside the daemon. */

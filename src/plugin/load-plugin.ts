@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { HealthCheckPlugin, PluginKind, SpecSourcePlugin } from "./api.js";
 import { checkPluginExport } from "./plugin-manifest.js";
+import { RESERVED_NAMES } from "./reserved-names.js";
 
 /**
  * vpc-router's words for a plugin name it cannot load (main/__init__.py, plugin_framework
@@ -40,13 +41,6 @@ export class PluginLoadError extends Error {
     this.name = "PluginLoadError";
   }
 }
-
-/** The names that are built into vpcrouter but are no plugin of a kind (spec modes, `multi`). */
-const NOT_A_PLUGIN: Readonly<Record<string, string>> = {
-  etcd: "a spec mode without a source",
-  http: "a spec mode without a source",
-  multi: "the health check that combines others",
-};
 
 /** The plugin of a kind. */
 export type PluginOfKind<Kind extends PluginKind> = Kind extends "spec-source"
@@ -85,7 +79,7 @@ export async function loadPlugin<Kind extends PluginKind>(
   setting: string,
   lookup: PluginLookup,
 ): Promise<LoadedPlugin<Kind>> {
-  const reserved = Object.hasOwn(NOT_A_PLUGIN, reference) ? NOT_A_PLUGIN[reference] : undefined;
+  const reserved = Object.hasOwn(RESERVED_NAMES, reference) ? RESERVED_NAMES[reference] : undefined;
   if (reserved !== undefined)
     throw new PluginLoadError(setting, reference, `is not a ${kind} plugin: it is ${reserved}`);
   const builtIn = Object.hasOwn(lookup.builtIns, reference) ? lookup.builtIns[reference] : undefined;
@@ -115,7 +109,10 @@ export async function loadPlugin<Kind extends PluginKind>(
   }
   const checked = checkPluginExport(namespace, kind);
   if (!checked.ok) throw new PluginLoadError(setting, reference, checked.problem);
-  if (Object.hasOwn(lookup.builtIns, checked.plugin.name) || Object.hasOwn(NOT_A_PLUGIN, checked.plugin.name))
+  if (
+    Object.hasOwn(lookup.builtIns, checked.plugin.name) ||
+    Object.hasOwn(RESERVED_NAMES, checked.plugin.name)
+  )
     throw new PluginLoadError(setting, reference, `takes the name of the built-in ${checked.plugin.name}`);
   return { plugin: checked.plugin as PluginOfKind<Kind>, reference, location: url, builtIn: false };
 }

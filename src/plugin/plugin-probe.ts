@@ -4,6 +4,7 @@
  * or an answer that is not a verdict is a miss and a fault of the plugin; a rejection once the
  * signal aborted is a plain miss. The last reason given for a miss is kept per router.
  */
+import { within } from "../lib/within.js";
 import type { Probe } from "../probe/probe.js";
 import type { ProbeRun } from "./api.js";
 import type { PluginFaults } from "./plugin-faults.js";
@@ -32,16 +33,14 @@ export class PluginProbe implements Probe {
   async check(ip: string, timeoutMs: number): Promise<boolean> {
     if (this.closed) return false;
     const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<"overrun">((resolve) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        timer = setTimeout(() => resolve("overrun"), OVERRUN_GRACE_MS);
-      }, timeoutMs);
-    });
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
-      const verdict: unknown = await Promise.race([this.run.check(ip, timeoutMs, abort.signal), overrun]);
-      if (verdict === "overrun") return this.miss(ip, "check", `no answer within ${timeoutMs} ms`);
+      const answer = await within<unknown>(
+        Promise.resolve(this.run.check(ip, timeoutMs, abort.signal)),
+        timeoutMs + OVERRUN_GRACE_MS,
+      );
+      if (!answer.settled) return this.miss(ip, "check", `no answer within ${timeoutMs} ms`);
+      const verdict = answer.value;
       if (!isVerdict(verdict))
         return this.miss(ip, "check", `answered ${shown(verdict)}, not { up: boolean }`);
       // An answer after the abort is late, whatever it says.

@@ -3,8 +3,8 @@
  * under `multi`), loaded and checked together: one spec source at most, the health checks in order.
  */
 import type { PluginKind } from "./api.js";
-import { MULTI, OPERATOR_MODES } from "./built-ins.js";
 import { type LoadedPlugin, loadPlugin, PluginLoadError, type PluginLookup } from "./load-plugin.js";
+import { MULTI, OPERATOR_MODES } from "./reserved-names.js";
 
 /** The settings that name plugins. */
 export interface PluginNames {

@@ -3,6 +3,7 @@
  * route spec and becomes a reading; throws, rejections and garbage become failed readings, so the
  * publisher keeps the last good spec and nothing is written for them.
  */
+import { within } from "../lib/within.js";
 import { formatSpecProblems, validateSpec } from "../route-spec/parse.js";
 import type { SpecParseResult } from "../route-spec/route-spec.js";
 import { sameRouteSpec } from "../spec-source/same-spec.js";
@@ -56,17 +57,12 @@ export class PluginSpecSource implements SpecSource {
     this.closing ??= (async () => {
       this.abort.abort();
       this.listeners.clear();
-      // A start that never finishes must not hold up the shutdown.
-      let timer: NodeJS.Timeout | undefined;
-      const overrun = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), PLUGIN_STOP_TIMEOUT_MS);
-      });
-      const started = this.run?.catch(() => undefined);
-      const run = await Promise.race([started, overrun]).finally(() => clearTimeout(timer));
+      const started = (this.run ?? Promise.resolve(undefined)).catch(() => undefined);
       const onFault = (error: unknown) => this.settings.faults.report(this.plugin.name, "stop", error);
-      // Gave up waiting: a start that finishes later is stopped then.
-      if (run === undefined) void started?.then((late) => stopPluginRun(late, onFault));
-      await stopPluginRun(run, onFault);
+      // A start that never finishes must not hold up the shutdown; if it finishes later, it is stopped then.
+      const outcome = await within(started, PLUGIN_STOP_TIMEOUT_MS);
+      if (outcome.settled) await stopPluginRun(outcome.value, onFault);
+      else void started.then((late) => stopPluginRun(late, onFault));
     })();
     return this.closing;
   }

@@ -4,6 +4,7 @@
  * `multi`), monitor runs report their own failed sets, and a router is failed when any fails it.
  */
 import type { VpcrouterConfig } from "../config/schema.js";
+import { within } from "../lib/within.js";
 import { CombinedHealth } from "../probe/combined-health.js";
 import { HealthMonitor, type HealthMonitorOptions } from "../probe/health-monitor.js";
 import { MultiProbe } from "../probe/multi.js";
@@ -88,22 +89,17 @@ async function startOne(
     signal,
     report: (failed: Readonly<Record<string, string>>) => report(failed),
   };
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const overrun = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`start did not finish within ${PLUGIN_START_TIMEOUT_MS} ms`)),
-        PLUGIN_START_TIMEOUT_MS,
-      );
-    });
     const starting = Promise.resolve().then(() => plugin.start(context));
-    // A start that finishes after its time is up is stopped at once.
-    overrun.catch(() =>
-      starting
+    const outcome = await within<unknown>(starting, PLUGIN_START_TIMEOUT_MS);
+    if (!outcome.settled) {
+      // A start that finishes after its time is up is stopped at once.
+      void starting
         .then((late) => stopPluginRun(late, (error) => faults.report(plugin.name, "stop", error)))
-        .catch(() => undefined),
-    );
-    const run: unknown = await Promise.race([starting, overrun]);
+        .catch(() => undefined);
+      throw new Error(`start did not finish within ${PLUGIN_START_TIMEOUT_MS} ms`);
+    }
+    const run = outcome.value;
     if (isProbeRun(run)) return { probe: new PluginProbe(plugin.name, run, faults) };
     if (isMonitorRun(run)) {
       const monitor = new PluginMonitor(plugin.name, run, faults);
@@ -115,8 +111,6 @@ async function startOne(
   } catch (error) {
     faults.report(plugin.name, "start", error);
     return { probe: new FailedProbe(plugin.name) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

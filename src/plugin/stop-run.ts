@@ -1,4 +1,5 @@
 /** Stopping a plugin's run: its `stop`, awaited for a bounded time, its faults reported. */
+import { within } from "../lib/within.js";
 import type { PluginRun } from "./api.js";
 
 /** How long a plugin's `stop` may take before the daemon goes on without it, ms. */
@@ -12,16 +13,13 @@ export async function stopPluginRun(run: unknown, onFault: (error: unknown) => v
   if (typeof run !== "object" || run === null) return;
   const stop = (run as PluginRun).stop;
   if (typeof stop !== "function") return;
-  let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<"overrun">((resolve) => {
-    timer = setTimeout(() => resolve("overrun"), PLUGIN_STOP_TIMEOUT_MS);
-  });
   try {
-    const outcome = await Promise.race([Promise.resolve(stop.call(run)), overrun]);
-    if (outcome === "overrun") onFault(new Error(`stop did not finish within ${PLUGIN_STOP_TIMEOUT_MS} ms`));
+    const outcome = await within(
+      Promise.resolve().then(() => stop.call(run)),
+      PLUGIN_STOP_TIMEOUT_MS,
+    );
+    if (!outcome.settled) onFault(new Error(`stop did not finish within ${PLUGIN_STOP_TIMEOUT_MS} ms`));
   } catch (error) {
     onFault(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
