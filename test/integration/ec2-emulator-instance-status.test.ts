@@ -4,6 +4,7 @@
  * errors, the call log and the non-mutating throttle bucket, and the control that changes an
  * instance's state and status checks (in process, over HTTP, and by router IP).
  */
+
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import {
@@ -12,7 +13,7 @@ import {
   type DescribeInstanceStatusCommandInput,
   DescribeInstancesCommand,
   DescribeRouteTablesCommand,
-  EC2Client,
+  type EC2Client,
   type InstanceStatus,
   paginateDescribeInstanceStatus,
 } from "@aws-sdk/client-ec2";
@@ -26,6 +27,7 @@ import {
   startEc2Emulator,
   type WorldSpec,
 } from "../support/ec2-emulator/index.js";
+import { emulatorClient, sdkFailure } from "../support/ec2-sdk.js";
 
 /** Instance id of router `n` (1-based) of the demo world. */
 const instance = (n: number) => `i-${n.toString(16).padStart(17, "0")}`;
@@ -43,28 +45,6 @@ function statusWorld(): WorldSpec {
       ...(i === 0 ? { secondaryIps: ["198.18.0.111"] } : {}),
     })),
   });
-}
-
-function client(url: string): EC2Client {
-  return new EC2Client({
-    region: "us-east-1",
-    endpoint: url,
-    credentials: { accessKeyId: "AKIDSTATUSTEST", secretAccessKey: "not-a-secret" },
-    maxAttempts: 1,
-  });
-}
-
-/** Runs `call`, expects it to fail, returns the SDK error's code and HTTP status. */
-async function failure(
-  call: Promise<unknown>,
-): Promise<{ code: string; status: number | undefined; fault: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; $metadata?: { httpStatusCode?: number }; $fault?: unknown };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, fault: e.$fault };
-  }
-  assert.fail("expected the call to fail");
 }
 
 /** What a health check reads of one status: [id, state, system status, instance status]. */
@@ -85,7 +65,7 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
 
   beforeEach(async () => {
     emulator = await startEc2Emulator({ world: statusWorld() });
-    ec2 = client(emulator.url);
+    ec2 = emulatorClient(emulator.url, "AKIDSTATUSTEST");
   });
   afterEach(async () => {
     ec2?.destroy();
@@ -132,7 +112,7 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
     let now = Date.parse("2030-01-02T03:04:05.000Z");
     const world = createWorld(statusWorld(), { now: () => now });
     const local = await startEc2Emulator({ world });
-    const c = client(local.url);
+    const c = emulatorClient(local.url, "AKIDSTATUSTEST");
     try {
       local.mutate([
         { op: "set-instance-status", instanceId: I1, systemStatus: "impaired" },
@@ -165,7 +145,7 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
         Details: [{ Name: "reachability", Status: "passed" }],
       });
       assert.equal(
-        (await failure(read({ Filters: [{ Name: "colour", Values: ["x"] }] }))).code,
+        (await sdkFailure(read({ Filters: [{ Name: "colour", Values: ["x"] }] }))).code,
         "InvalidParameterValue",
       );
     } finally {
@@ -202,15 +182,15 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
       seen,
       ALL.map((id) => [id, id === I3 ? "stopped" : "running"]),
     );
-    assert.equal((await failure(statuses({ MaxResults: 4 }))).code, "InvalidParameterValue");
+    assert.equal((await sdkFailure(statuses({ MaxResults: 4 }))).code, "InvalidParameterValue");
     assert.equal(
-      (await failure(statuses({ MaxResults: 5, NextToken: "garbage" }))).code,
+      (await sdkFailure(statuses({ MaxResults: 5, NextToken: "garbage" }))).code,
       "InvalidPaginationToken",
     );
   });
 
   it("answers InvalidInstanceID.NotFound for an unknown id", async () => {
-    assert.deepEqual(await failure(statuses({ InstanceIds: [I1, "i-0nope"] })), {
+    assert.deepEqual(await sdkFailure(statuses({ InstanceIds: [I1, "i-0nope"] })), {
       code: "InvalidInstanceID.NotFound",
       status: 400,
       fault: "client",
@@ -218,13 +198,13 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
   });
 
   it("refuses MaxResults together with instance ids (InvalidParameterCombination), and over 100 ids", async () => {
-    assert.deepEqual(await failure(statuses({ InstanceIds: [I1], MaxResults: 5 })), {
+    assert.deepEqual(await sdkFailure(statuses({ InstanceIds: [I1], MaxResults: 5 })), {
       code: "InvalidParameterCombination",
       status: 400,
       fault: "client",
     });
     const many = Array.from({ length: 101 }, (_, i) => instance(i + 1));
-    assert.equal((await failure(statuses({ InstanceIds: many }))).code, "InvalidParameterValue");
+    assert.equal((await sdkFailure(statuses({ InstanceIds: many }))).code, "InvalidParameterValue");
   });
 
   it("is logged, and throttled in the non-mutating bucket while writes pass", async () => {
@@ -235,11 +215,11 @@ describe("EC2 emulator: DescribeInstanceStatus with the real SDK", () => {
         nonMutating: { burst: 1, refillPerSecond: 0.001 },
       },
     });
-    const c = client(throttled.url);
+    const c = emulatorClient(throttled.url, "AKIDSTATUSTEST");
     try {
       const mark = throttled.logCursor();
       await c.send(new DescribeInstanceStatusCommand({ InstanceIds: [I1, I2], IncludeAllInstances: true }));
-      assert.deepEqual(await failure(c.send(new DescribeInstanceStatusCommand({}))), {
+      assert.deepEqual(await sdkFailure(c.send(new DescribeInstanceStatusCommand({}))), {
         code: "RequestLimitExceeded",
         status: 503,
         fault: "server",

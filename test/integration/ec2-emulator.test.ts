@@ -2,6 +2,7 @@
  * The EC2 emulator against the real `@aws-sdk/client-ec2`: every action, EC2's error codes,
  * pagination, the call log, fault injection and throttling, the control endpoint, the runner.
  */
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -27,6 +28,7 @@ import {
   startEc2Emulator,
   type WorldSpec,
 } from "../support/ec2-emulator/index.js";
+import { emulatorClient, sdkFailure } from "../support/ec2-sdk.js";
 
 const VPC = "vpc-0demo";
 const OTHER_VPC = "vpc-0other";
@@ -62,35 +64,13 @@ function testWorld(): WorldSpec {
   };
 }
 
-function client(url: string, accessKeyId = "AKIDEMULATORTEST"): EC2Client {
-  return new EC2Client({
-    region: "us-east-1",
-    endpoint: url,
-    credentials: { accessKeyId, secretAccessKey: "not-a-secret" },
-    maxAttempts: 1,
-  });
-}
-
-/** Runs `call`, expects it to fail, returns the SDK error's code and HTTP status. */
-async function failure(
-  call: Promise<unknown>,
-): Promise<{ code: string; status: number | undefined; fault: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; $metadata?: { httpStatusCode?: number }; $fault?: unknown };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, fault: e.$fault };
-  }
-  assert.fail("expected the call to fail");
-}
-
 describe("EC2 emulator with the real SDK", () => {
   let emulator: Ec2Emulator;
   let ec2: EC2Client;
 
   before(async () => {
     emulator = await startEc2Emulator({ world: testWorld() });
-    ec2 = client(emulator.url);
+    ec2 = emulatorClient(emulator.url);
   });
   after(async () => {
     ec2?.destroy();
@@ -168,7 +148,7 @@ describe("EC2 emulator with the real SDK", () => {
 
     it("answers EC2's errors for unknown ids, bad filters, bad MaxResults and bad tokens", async () => {
       assert.deepEqual(
-        await failure(ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ["rtb-0nope"] }))),
+        await sdkFailure(ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ["rtb-0nope"] }))),
         {
           code: "InvalidRouteTableID.NotFound",
           status: 400,
@@ -177,18 +157,18 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })),
           )
         ).code,
         "InvalidParameterValue",
       );
       assert.equal(
-        (await failure(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 3 })))).code,
+        (await sdkFailure(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 3 })))).code,
         "InvalidParameterValue",
       );
       assert.equal(
-        (await failure(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 5, NextToken: "garbage" }))))
+        (await sdkFailure(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 5, NextToken: "garbage" }))))
           .code,
         "InvalidPaginationToken",
       );
@@ -227,7 +207,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: RTB1,
@@ -246,7 +226,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: "rtb-0nope",
@@ -260,7 +240,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: RTB1,
@@ -274,7 +254,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: RTB1,
@@ -289,7 +269,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: RTB1,
@@ -320,7 +300,7 @@ describe("EC2 emulator with the real SDK", () => {
       assert.equal(emulator.route(RTB1, "10.5.0.0/24")?.gatewayId, "igw-0demo");
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new CreateRouteCommand({
                 RouteTableId: RTB1,
@@ -353,7 +333,7 @@ describe("EC2 emulator with the real SDK", () => {
       assert.equal(emulator.route(MAIN, "10.7.0.0/24")?.networkInterfaceId, ENI2);
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new ReplaceRouteCommand({
                 RouteTableId: MAIN,
@@ -380,7 +360,7 @@ describe("EC2 emulator with the real SDK", () => {
       assert.equal(emulator.route(MAIN, "10.9.0.0/24"), undefined);
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(new DeleteRouteCommand({ RouteTableId: MAIN, DestinationCidrBlock: "10.9.0.0/24" })),
           )
         ).code,
@@ -388,7 +368,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(new DeleteRouteCommand({ RouteTableId: MAIN, DestinationCidrBlock: "198.18.0.0/15" })),
           )
         ).code,
@@ -400,7 +380,7 @@ describe("EC2 emulator with the real SDK", () => {
     it("a route to a deleted ENI is a blackhole", async () => {
       const world = createWorld(demoWorld({ routers: [{ ip: "198.18.0.21" }] }));
       const local = await startEc2Emulator({ world });
-      const localClient = client(local.url);
+      const localClient = emulatorClient(local.url);
       try {
         await localClient.send(
           new CreateRouteCommand({
@@ -467,7 +447,7 @@ describe("EC2 emulator with the real SDK", () => {
       assert.equal(byFilterId.NetworkInterfaces?.[0]?.VpcId, OTHER_VPC);
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ["eni-0nope"] })),
           )
         ).code,
@@ -495,7 +475,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(
         (
-          await failure(
+          await sdkFailure(
             ec2.send(
               new ModifyNetworkInterfaceAttributeCommand({
                 NetworkInterfaceId: "eni-0nope",
@@ -524,7 +504,7 @@ describe("EC2 emulator with the real SDK", () => {
       );
       assert.equal(byVpc.Reservations?.length, 2);
       assert.equal(
-        (await failure(ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0nope"] })))).code,
+        (await sdkFailure(ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0nope"] })))).code,
         "InvalidInstanceID.NotFound",
       );
     });
@@ -542,7 +522,7 @@ describe("EC2 emulator with the real SDK", () => {
     });
 
     it("an action the emulator does not know is InvalidAction (400)", async () => {
-      assert.deepEqual(await failure(ec2.send(new DescribeVpcsCommand({}))), {
+      assert.deepEqual(await sdkFailure(ec2.send(new DescribeVpcsCommand({}))), {
         code: "InvalidAction",
         status: 400,
         fault: "client",
@@ -553,11 +533,11 @@ describe("EC2 emulator with the real SDK", () => {
   describe("call log, faults, throttling", () => {
     it("logs every call with time, action, access key id, params, status and error code", async () => {
       const mark = emulator.logCursor();
-      const alice = client(emulator.url, "AKIDALICE");
-      const bob = client(emulator.url, "AKIDBOB");
+      const alice = emulatorClient(emulator.url, "AKIDALICE");
+      const bob = emulatorClient(emulator.url, "AKIDBOB");
       try {
         await alice.send(new DescribeRouteTablesCommand({ RouteTableIds: [MAIN] }));
-        await failure(
+        await sdkFailure(
           bob.send(new DeleteRouteCommand({ RouteTableId: MAIN, DestinationCidrBlock: "10.250.0.0/24" })),
         );
       } finally {
@@ -585,7 +565,7 @@ describe("EC2 emulator with the real SDK", () => {
       emulator.throttleNext(2, "DescribeSubnets");
       const mark = emulator.logCursor();
       for (let i = 0; i < 2; i++) {
-        assert.deepEqual(await failure(ec2.send(new DescribeSubnetsCommand({}))), {
+        assert.deepEqual(await sdkFailure(ec2.send(new DescribeSubnetsCommand({}))), {
           code: "RequestLimitExceeded",
           status: 503,
           fault: "server",
@@ -608,14 +588,17 @@ describe("EC2 emulator with the real SDK", () => {
 
     it("throttles all actions when no action is named", async () => {
       emulator.throttleNext(1);
-      assert.equal((await failure(ec2.send(new DescribeInstancesCommand({})))).code, "RequestLimitExceeded");
+      assert.equal(
+        (await sdkFailure(ec2.send(new DescribeInstancesCommand({})))).code,
+        "RequestLimitExceeded",
+      );
       await ec2.send(new DescribeInstancesCommand({}));
     });
 
     it("injects errors with a chosen status and code", async () => {
       emulator.injectFault({ action: "CreateRoute", count: 1, status: 500, code: "InternalError" });
       assert.deepEqual(
-        await failure(
+        await sdkFailure(
           ec2.send(
             new CreateRouteCommand({
               RouteTableId: MAIN,
@@ -655,7 +638,7 @@ describe("EC2 emulator with the real SDK", () => {
           nonMutating: { burst: 100, refillPerSecond: 20 },
         },
       });
-      const c = client(throttled.url);
+      const c = emulatorClient(throttled.url);
       try {
         for (const cidr of ["10.12.0.0/24", "10.13.0.0/24"]) {
           await c.send(
@@ -667,7 +650,7 @@ describe("EC2 emulator with the real SDK", () => {
           );
         }
         assert.deepEqual(
-          await failure(
+          await sdkFailure(
             c.send(
               new CreateRouteCommand({
                 RouteTableId: MAIN,
@@ -746,7 +729,7 @@ describe("EC2 emulator with the real SDK", () => {
       });
       assert.equal(faults.status, 200);
       const mark = emulator.logCursor();
-      assert.equal((await failure(ec2.send(new DescribeSubnetsCommand({})))).code, "RequestLimitExceeded");
+      assert.equal((await sdkFailure(ec2.send(new DescribeSubnetsCommand({})))).code, "RequestLimitExceeded");
       const log = (await (await control(`log?since=${mark}`)).json()) as {
         cursor: number;
         entries: Array<{ action: string; status: number; index: number }>;
@@ -769,7 +752,7 @@ describe("EC2 emulator with the real SDK", () => {
         now: () => now,
       });
       const delayed = await startEc2Emulator({ world });
-      const c = client(delayed.url);
+      const c = emulatorClient(delayed.url);
       try {
         await c.send(
           new CreateRouteCommand({
@@ -785,7 +768,7 @@ describe("EC2 emulator with the real SDK", () => {
         assert.ok(!(await cidrs()).includes("10.30.0.0/24"), "not yet visible");
         assert.equal(
           (
-            await failure(
+            await sdkFailure(
               c.send(
                 new CreateRouteCommand({
                   RouteTableId: MAIN,
@@ -826,7 +809,7 @@ describe("EC2 emulator with the real SDK", () => {
         const [line] = (await once(lines, "line")) as [string];
         const { url } = JSON.parse(line) as { url: string };
         assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-        const c = client(url);
+        const c = emulatorClient(url);
         try {
           const tables = await c.send(new DescribeRouteTablesCommand({}));
           assert.equal(tables.RouteTables?.length, 3);

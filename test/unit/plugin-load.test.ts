@@ -9,22 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { PluginKind } from "../../src/plugin/api.js";
-import { builtInPlugins } from "../../src/plugin/built-ins.js";
-import { loadPlugin, PluginLoadError, type PluginLookup } from "../../src/plugin/load-plugin.js";
-import { FIXTURES_DIR, fixturePath } from "../fixtures/plugins/fixture-path.js";
+import { loadPlugin } from "../../src/plugin/load-plugin.js";
+import { FIXTURE_LOOKUP, FIXTURES_DIR, fixturePath, loadErrorOf } from "../fixtures/plugins/fixture-path.js";
 
-const lookup: PluginLookup = { builtIns: builtInPlugins(), cwd: FIXTURES_DIR };
-
-/** The PluginLoadError `promise` rejects with (fails the test when it resolves or rejects otherwise). */
-async function loadErrorOf(promise: Promise<unknown>): Promise<PluginLoadError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof PluginLoadError, `expected a PluginLoadError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail("expected a PluginLoadError");
-}
+const lookup = FIXTURE_LOOKUP;
 
 /** A plugin module's source text, as a package's index.js. */
 function pluginSource(name: string, kind: PluginKind): string {

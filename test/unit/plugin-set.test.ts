@@ -4,23 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { builtInPlugins } from "../../src/plugin/built-ins.js";
-import { PluginLoadError, type PluginLookup } from "../../src/plugin/load-plugin.js";
 import { loadPluginSet, namedPlugins, pluginsOf } from "../../src/plugin/plugin-set.js";
-import { FIXTURES_DIR, fixturePath } from "../fixtures/plugins/fixture-path.js";
+import { FIXTURE_LOOKUP, fixturePath, loadErrorOf } from "../fixtures/plugins/fixture-path.js";
 
-const lookup: PluginLookup = { builtIns: builtInPlugins(), cwd: FIXTURES_DIR };
-
-/** The PluginLoadError `promise` rejects with (fails the test when it resolves or rejects otherwise). */
-async function loadErrorOf(promise: Promise<unknown>): Promise<PluginLoadError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof PluginLoadError, `expected a PluginLoadError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail("expected a PluginLoadError");
-}
+const lookup = FIXTURE_LOOKUP;
 
 describe("loadPluginSet", () => {
   it("loads the spec source and the health check the settings name", async () => {
